@@ -1,0 +1,236 @@
+import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
+import type { EndpointPicker } from './endpoints.js';
+import type { Emitter } from './emitter.js';
+import { ChatError, type GraphQLErrorLike } from './errors.js';
+import type { GraphQLRequest } from './http.js';
+import type { SessionManager } from './session.js';
+import type { Session } from './tokens.js';
+import { backoffMs, sleep } from './timers.js';
+
+/** Close codes the server uses (API.md). */
+export const CloseCodes = {
+  /** The replica is shutting down: reconnect (to another one). */
+  serviceRestart: 1012,
+  /** The access token is missing its mark (bad, or expired while connected): refresh, reconnect. */
+  unauthorized: 4401,
+  /** Too many sockets (per user) or connection attempts (per address): wait, reconnect. */
+  tooMany: 4429,
+} as const;
+
+export interface RealtimeEvents {
+  /** A WebSocket is being opened (`reconnect`: after a lost one). */
+  connecting: { reconnect: boolean };
+  /** The server acknowledged the connection; subscriptions are (re)sent on it now. */
+  connected: { reconnect: boolean; url: string | undefined };
+  /** A WebSocket closed (or failed to open). */
+  closed: { code: number; reason: string; url: string | undefined };
+}
+
+export interface SubscriptionSink<T> {
+  next(data: T): void;
+  error(error: ChatError): void;
+  complete(): void;
+  /** An event that came with errors instead of data; without this the subscription ends with the error. */
+  eventError?(error: ChatError): void;
+}
+
+interface CloseLike {
+  code: number;
+  reason: string;
+}
+
+const isCloseLike = (value: unknown): value is CloseLike =>
+  typeof value === 'object' && value !== null && 'code' in value && 'reason' in value;
+
+export interface RealtimeOptions {
+  endpoint: EndpointPicker;
+  webSocketImpl?: unknown;
+  session: SessionManager;
+  events: Emitter<RealtimeEvents>;
+  /**
+   * Waits before reconnect attempt `retries` (0, 1, 2 …); the default backs off with jitter from
+   * 150–300 ms (50–100 ms for the first retry when a list has another URL to try) to 5–10 s.
+   */
+  retryWait?: (retries: number) => Promise<void>;
+  /** Ping interval; a socket that does not answer a ping within `pongTimeoutMs` is dropped and replaced. */
+  keepAliveMs: number;
+  pongTimeoutMs: number;
+}
+
+/**
+ * Subscriptions over one graphql-ws connection that reconnects forever: graphql-ws itself retries
+ * lost sockets (1006, 1012 …) with backoff; a 4401 close — fatal to graphql-ws — refreshes the
+ * token and resubscribes here, and 4429 waits and resubscribes. Every (re)connection emits
+ * `connected`, which is when room streams fetch what they missed.
+ */
+export class Realtime {
+  private readonly client: Client;
+  private lastToken: string | null = null;
+  private socketUrl: string | undefined;
+  /** 4401 closes since the last successful connection (backs off when a fresh token is refused too). */
+  private unauthorizedInRow = 0;
+  private tooManyInRow = 0;
+  private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whose socket it is (the user of the token it was opened with; null: a guest's). */
+  private socketUser: string | null | undefined;
+  /** A restart is closing the socket on purpose: keep the URL. */
+  private restarting = false;
+
+  constructor(private readonly options: RealtimeOptions) {
+    const { endpoint, session, events } = options;
+    this.client = createClient({
+      url: async () => (this.socketUrl = await endpoint.current()),
+      webSocketImpl: options.webSocketImpl,
+      lazy: true,
+      lazyCloseTimeout: 1_000,
+      retryAttempts: Infinity,
+      // Backoff with jitter; the first retry of a list, which goes to another URL, waits less.
+      retryWait:
+        options.retryWait ?? ((retries) => sleep(backoffMs(retries, retries === 0 && endpoint.size > 1 ? 100 : 300))),
+      // Retry everything graphql-ws lets through (1006 from a dead replica, 1012, socket errors…).
+      shouldRetry: () => true,
+      keepAlive: options.keepAliveMs,
+      connectionParams: async () => {
+        this.lastToken = await session.accessToken();
+        this.socketUser = userOf(await session.get());
+        return this.lastToken ? { authToken: this.lastToken } : {};
+      },
+      on: {
+        connecting: (isRetry) => events.emit('connecting', { reconnect: isRetry }),
+        connected: (_socket, _payload, wasRetry) => {
+          this.unauthorizedInRow = 0;
+          this.tooManyInRow = 0;
+          events.emit('connected', { reconnect: wasRetry, url: this.socketUrl });
+        },
+        closed: (event) => {
+          clearTimeout(this.pongTimer);
+          const { code, reason } = isCloseLike(event) ? event : { code: 1006, reason: '' };
+          if (code === CloseCodes.unauthorized) this.unauthorizedInRow++;
+          if (code === CloseCodes.tooMany) this.tooManyInRow++;
+          // Anything but a normal close, a token problem or a restart: try the next URL (of a list).
+          if (code !== 1000 && code !== CloseCodes.unauthorized && !this.restarting && this.socketUrl) {
+            endpoint.failed(this.socketUrl);
+          }
+          this.restarting = false;
+          this.socketUser = undefined;
+          events.emit('closed', { code, reason, url: this.socketUrl });
+        },
+        ping: (received) => {
+          if (received || !(options.pongTimeoutMs > 0)) return;
+          clearTimeout(this.pongTimer);
+          this.pongTimer = setTimeout(() => this.client.terminate(), options.pongTimeoutMs);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(this.pongTimer);
+        },
+      },
+    });
+  }
+
+  /** Subscribes; returns the function that ends the subscription. */
+  subscribe<T>(request: GraphQLRequest, sink: SubscriptionSink<T>): () => void {
+    let ended = false;
+    let stop: () => void = () => undefined;
+    const fail = (error: ChatError) => {
+      if (ended) return;
+      ended = true;
+      stop();
+      sink.error(error);
+    };
+    const start = () => {
+      if (ended) return;
+      stop = this.client.subscribe<T>(
+        { query: request.query, variables: request.variables, operationName: request.operationName },
+        {
+          next: (result: FormattedExecutionResult<T>) => {
+            if (ended) return;
+            if (result.errors?.length) {
+              const error = ChatError.fromGraphQLErrors(result.errors as GraphQLErrorLike[]);
+              // No `data` at all is a request error (the subscription could not start; `complete`
+              // follows at once): it ends the subscription. `data: null` is one event that failed.
+              if (sink.eventError && 'data' in result) sink.eventError(error);
+              else fail(error);
+              return;
+            }
+            if (!result.data) return;
+            try {
+              sink.next(result.data);
+            } catch (error) {
+              // The consumer's failure must not reach graphql-ws (it would drop the socket for all).
+              console.error('[@chat/sdk] a subscription handler threw', error);
+            }
+          },
+          error: (error: unknown) => {
+            if (ended) return;
+            void this.recoverable(error).then(
+              (again) => (again ? start() : fail(toChatError(error))),
+              () => fail(toChatError(error)),
+            );
+          },
+          complete: () => {
+            if (ended) return;
+            ended = true;
+            sink.complete();
+          },
+        },
+      );
+    };
+    start();
+    return () => {
+      if (ended) return;
+      ended = true;
+      stop();
+    };
+  }
+
+  /**
+   * The session changed: when it is another user's (or a sign-out), the socket is reopened with the
+   * new identity and every subscription resent (room streams then fetch their gaps).
+   */
+  sessionChanged(session: Session | null): void {
+    if (this.socketUser === undefined || userOf(session) === this.socketUser) return;
+    this.restarting = true;
+    this.client.terminate();
+  }
+
+  /** Whether a subscription ended by `error` should be sent again (after refreshing or waiting). */
+  private async recoverable(error: unknown): Promise<boolean> {
+    if (!isCloseLike(error)) return false;
+    if (error.code === CloseCodes.unauthorized) {
+      // A fresh token that is refused as well (clock skew, revoked session…): back off.
+      if (this.unauthorizedInRow > 1) await sleep(backoffMs(this.unauthorizedInRow - 2, 1_000, 30_000));
+      try {
+        await this.options.session.refresh('socket-closed-4401', this.lastToken ?? undefined);
+      } catch {
+        // Could not reach the server: the next connection attempt refreshes (or fails and retries).
+      }
+      return true;
+    }
+    if (error.code === CloseCodes.tooMany) {
+      await sleep(backoffMs(this.tooManyInRow, 2_000, 60_000));
+      return true;
+    }
+    return false;
+  }
+
+  async dispose(): Promise<void> {
+    clearTimeout(this.pongTimer);
+    await this.client.dispose();
+  }
+}
+
+/** Who a session is, for telling whether a new one is someone else. */
+function userOf(session: Session | null): string | null {
+  return session ? (session.user?.id ?? 'signed-in') : null;
+}
+
+function toChatError(error: unknown): ChatError {
+  if (error instanceof ChatError) return error;
+  if (Array.isArray(error)) return ChatError.fromGraphQLErrors(error as GraphQLErrorLike[]);
+  if (isCloseLike(error)) {
+    return new ChatError('NETWORK', `The socket closed with ${error.code}${error.reason ? `: ${error.reason}` : ''}`, {
+      closeCode: error.code,
+    });
+  }
+  return new ChatError('NETWORK', (error as Error)?.message ?? String(error), { cause: error });
+}

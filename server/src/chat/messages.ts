@@ -1,0 +1,410 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { badInput, conflict, forbidden, notFound } from '../errors.js';
+import { Prisma, type Message, type PrismaClient, type Room } from '../generated/prisma/client.js';
+import {
+  type Connection,
+  type CursorSecret,
+  decodeCursor,
+  decodeKeyCursor,
+  encodeCursor,
+  encodeKeyCursor,
+  toConnection,
+} from './cursor.js';
+import { assertCan, requireUser } from './policy.js';
+import { accessRoom, type Db, isUniqueViolation, selecting, type Selection, type UniqueIndex } from './rooms.js';
+import {
+  parseBody,
+  parseClientMessageId,
+  parseId,
+  parsePageSize,
+  parseSearchText,
+  parseSeq,
+  parseSinceCount,
+} from './validation.js';
+
+/**
+ * Messages: sending (the room's next seq, in one statement), editing, soft deletion, read
+ * positions, history (keyset on seq), gap recovery and full-text search. Functions take the Prisma
+ * client and plain arguments (raw UUIDs) and return Prisma rows.
+ */
+
+export type MessageQuery = Selection<Prisma.MessageSelect, Prisma.MessageInclude>;
+
+const CLIENT_MESSAGE_ID: UniqueIndex = {
+  index: 'messages_author_id_client_message_id_key',
+  columns: ['author_id', 'client_message_id'],
+};
+
+// ——— Sending ——————————————————————————————————————————————————————————————————————————————————
+
+interface NewMessage {
+  roomId: string;
+  authorId: string;
+  body: string;
+  clientMessageId: string | null;
+}
+
+/**
+ * Stores a message under the room's next seq, in one statement (so one transaction): the UPDATE
+ * takes the room row's lock and bumps last_seq, the INSERT uses it, and the sender's read position
+ * moves to it. Concurrent senders, on any number of replicas, queue on the room row, so seqs are
+ * 1, 2, 3… with no repeat; a failed INSERT (e.g. a clientMessageId that raced in) rolls the bump
+ * back with it, so there is no gap. Returns null when the author is not a member (or no room).
+ */
+async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Message | null> {
+  const { roomId, authorId, body, clientMessageId } = message;
+  const rows = await prisma.$queryRaw<Message[]>`
+    WITH next AS (
+      UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
+      WHERE id = ${roomId}::uuid
+        AND EXISTS (SELECT 1 FROM memberships WHERE room_id = ${roomId}::uuid AND user_id = ${authorId}::uuid)
+      RETURNING last_seq, last_activity_at
+    ), stored AS (
+      INSERT INTO messages (id, room_id, seq, author_id, body, client_message_id, created_at)
+      SELECT ${randomUUID()}::uuid, ${roomId}::uuid, next.last_seq, ${authorId}::uuid, ${body}::text,
+             ${clientMessageId}::text, next.last_activity_at
+      FROM next
+      RETURNING id, room_id, seq, author_id, body, client_message_id, created_at, edited_at, deleted_at
+    ), seen AS (
+      UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, stored.seq)
+      FROM stored WHERE memberships.room_id = stored.room_id AND memberships.user_id = stored.author_id
+    )
+    SELECT id, room_id AS "roomId", seq, author_id AS "authorId", body, client_message_id AS "clientMessageId",
+           created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt"
+    FROM stored`;
+  return rows[0] ?? null;
+}
+
+/** The message the author already sent with this clientMessageId, if any. */
+function findByClientMessageId(prisma: Db, authorId: string, clientMessageId: string): Promise<Message | null> {
+  return prisma.message.findUnique({ where: { authorId_clientMessageId: { authorId, clientMessageId } } });
+}
+
+/** A retry: the original message, as long as it was sent to the same room. */
+function replay(original: Message, roomId: string): { message: Message; created: false } {
+  if (original.roomId !== roomId) {
+    throw conflict('clientMessageId was already used for a message in another room', 'clientMessageId');
+  }
+  return { message: original, created: false };
+}
+
+/** Stores the message, or finds the original when the clientMessageId is already taken. */
+async function storeOrReplay(prisma: Db, message: NewMessage) {
+  try {
+    const stored = await storeWithNextSeq(prisma, message);
+    return stored && { message: stored, created: true as const };
+  } catch (error) {
+    // A retry raced the first attempt: the unique (author, clientMessageId) index refused the
+    // second row and its seq bump was rolled back with it.
+    if (!message.clientMessageId || !isUniqueViolation(error, CLIENT_MESSAGE_ID)) throw error;
+    const original = await findByClientMessageId(prisma, message.authorId, message.clientMessageId);
+    if (!original) throw error;
+    return replay(original, message.roomId);
+  }
+}
+
+/**
+ * Sends a message to a room the viewer is a member of. The same clientMessageId from the same
+ * author returns the original message and stores nothing (`created: false`: publish nothing);
+ * reusing it for another room is CONFLICT.
+ */
+export async function sendMessage(
+  prisma: PrismaClient,
+  viewerId: string | null,
+  input: { roomId: string; body: string; clientMessageId?: string | null },
+): Promise<{ message: Message; created: boolean }> {
+  const authorId = requireUser(viewerId);
+  const roomId = parseId('roomId', input.roomId);
+  const body = parseBody(input.body);
+  const clientMessageId = parseClientMessageId(input.clientMessageId);
+  if (clientMessageId) {
+    const original = await findByClientMessageId(prisma, authorId, clientMessageId);
+    if (original) return replay(original, roomId);
+  }
+  const message: NewMessage = { roomId, authorId, body, clientMessageId };
+  return (await storeOrReplay(prisma, message)) ?? (await refuseOrRetry(prisma, message));
+}
+
+/** Nothing was stored: NOT_FOUND or FORBIDDEN says why, unless the viewer joined in between. */
+async function refuseOrRetry(prisma: Db, message: NewMessage) {
+  await accessRoom(prisma, message.authorId, message.roomId, 'room.send');
+  const sent = await storeOrReplay(prisma, message);
+  if (!sent) throw forbidden('Only members can send messages to this room');
+  return sent;
+}
+
+// ——— Editing and deleting ——————————————————————————————————————————————————————————————————————
+
+const deletedMessage = () => badInput('messageId', 'is a deleted message');
+
+async function findMessage(prisma: Db, messageId: string): Promise<Message> {
+  const message = await prisma.message.findUnique({ where: { id: parseId('messageId', messageId) } });
+  if (!message) throw notFound('Message');
+  return message;
+}
+
+const isNotFound = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025';
+
+/**
+ * The author edits a message: sets the body and editedAt. The same body again changes nothing
+ * (`changed: false`). A deleted message cannot be edited (BAD_USER_INPUT on messageId).
+ */
+export async function editMessage(
+  prisma: PrismaClient,
+  viewerId: string | null,
+  messageId: string,
+  body: string,
+): Promise<{ message: Message; changed: boolean }> {
+  const userId = requireUser(viewerId);
+  const text = parseBody(body);
+  const message = await findMessage(prisma, messageId);
+  assertCan({ userId }, 'message.edit', message);
+  if (message.deletedAt) throw deletedMessage();
+  if (message.body === text) return { message, changed: false };
+  try {
+    const edited = await prisma.message.update({
+      where: { id: message.id, deletedAt: null },
+      data: { body: text, editedAt: new Date() },
+    });
+    return { message: edited, changed: true };
+  } catch (error) {
+    if (isNotFound(error)) throw deletedMessage(); // deleted in between
+    throw error;
+  }
+}
+
+/**
+ * The author deletes a message, softly: the body becomes "" and deletedAt is set; the row, its seq
+ * and its clientMessageId stay (a retried send still finds it). Deleting a deleted message returns
+ * it unchanged (`changed: false`).
+ */
+export async function deleteMessage(
+  prisma: PrismaClient,
+  viewerId: string | null,
+  messageId: string,
+): Promise<{ message: Message; changed: boolean }> {
+  const userId = requireUser(viewerId);
+  const message = await findMessage(prisma, messageId);
+  assertCan({ userId }, 'message.delete', message);
+  if (message.deletedAt) return { message, changed: false };
+  try {
+    const deleted = await prisma.message.update({
+      where: { id: message.id, deletedAt: null },
+      data: { body: '', deletedAt: new Date() },
+    });
+    return { message: deleted, changed: true };
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    return { message: await findMessage(prisma, message.id), changed: false };
+  }
+}
+
+// ——— Read positions ————————————————————————————————————————————————————————————————————————————
+
+/**
+ * Moves the viewer's read position forward to `seq` (clamped to the room's lastSeq), never back.
+ * `changed` says whether it moved (publish a read receipt only then).
+ */
+export async function markRead(
+  prisma: PrismaClient,
+  viewerId: string | null,
+  roomId: string,
+  seq: number,
+): Promise<{ room: Room; lastReadSeq: number; changed: boolean }> {
+  const userId = requireUser(viewerId);
+  const upTo = parseSeq('seq', seq);
+  const { room, membership } = await accessRoom(prisma, userId, roomId, 'room.markRead');
+  const target = Math.min(upTo, room.lastSeq);
+  const { count } = await prisma.membership.updateMany({
+    where: { roomId: room.id, userId, lastReadSeq: { lt: target } },
+    data: { lastReadSeq: target },
+  });
+  if (count === 1) return { room, lastReadSeq: target, changed: true };
+  const current = await prisma.membership.findUnique({ where: { roomId_userId: { roomId: room.id, userId } } });
+  return { room, lastReadSeq: current?.lastReadSeq ?? membership?.lastReadSeq ?? 0, changed: false };
+}
+
+// ——— History ———————————————————————————————————————————————————————————————————————————————————
+
+export interface MessagePageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/**
+ * A page of a room's history, keyset on seq (a deep page costs what the first does). `first`/`after`
+ * read forward, `last`/`before` backward; edges are oldest → newest either way. With neither
+ * `first` nor `last`: the 50 after `after` when only `after` is given, else the newest 50 (before
+ * `before`, if given). Deleted messages are in the history with body "".
+ */
+export async function listMessages(
+  prisma: Db,
+  secret: CursorSecret,
+  viewerId: string | null,
+  roomId: string,
+  args: MessagePageArgs = {},
+  query?: MessageQuery,
+): Promise<Connection<Message>> {
+  const id = parseId('roomId', roomId);
+  const { direction, size } = parsePageSize(args, args.after != null && args.before == null ? 'forward' : 'backward');
+  const afterSeq = args.after != null ? decodeCursor(secret, args.after, id, 'after') : null;
+  const beforeSeq = args.before != null ? decodeCursor(secret, args.before, id, 'before') : null;
+  const { room } = await accessRoom(prisma, viewerId, id, 'room.read');
+  const forward = direction === 'forward';
+  const found = (await prisma.message.findMany({
+    ...selecting(query, { seq: true }),
+    where: { roomId: id, seq: { gt: afterSeq ?? undefined, lt: beforeSeq ?? undefined } },
+    orderBy: { seq: forward ? 'asc' : 'desc' },
+    take: size + 1,
+  })) as Message[];
+  const more = found.length > size;
+  const rows = found.slice(0, size);
+  if (!forward) rows.reverse();
+  // Seqs have no gaps, so "is there anything beyond the cursor" needs no query.
+  const page = forward
+    ? { hasNextPage: more, hasPreviousPage: afterSeq !== null && afterSeq > 0 }
+    : { hasNextPage: beforeSeq !== null && beforeSeq <= room.lastSeq, hasPreviousPage: more };
+  return toConnection(rows, (m) => encodeCursor(secret, id, m.seq), page);
+}
+
+/** Gap recovery: up to `first` (1–1000, default 100) messages after `afterSeq`, ascending. */
+export async function messagesSince(
+  prisma: Db,
+  viewerId: string | null,
+  roomId: string,
+  afterSeq: number,
+  first?: number | null,
+  query?: MessageQuery,
+): Promise<Message[]> {
+  const after = parseSeq('afterSeq', afterSeq);
+  const take = parseSinceCount(first);
+  const { room } = await accessRoom(prisma, viewerId, roomId, 'room.read');
+  return (await prisma.message.findMany({
+    ...query,
+    where: { roomId: room.id, seq: { gt: after } },
+    orderBy: { seq: 'asc' },
+    take,
+  })) as Message[];
+}
+
+// ——— Search ————————————————————————————————————————————————————————————————————————————————————
+
+interface SearchHit {
+  id: string;
+  rank: number;
+  createdAt: Date;
+}
+
+/** A short fingerprint of the search words, kept in the cursor: a cursor of one search is refused by another. */
+const fingerprint = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 8);
+
+function parseSearchCursor(secret: CursorSecret, cursor: string, text: string) {
+  const [words, rank, at, id] = decodeKeyCursor(secret, cursor, 'search', 'after', [
+    'string',
+    'number',
+    'string',
+    'string',
+  ]) as [string, number, string, string];
+  if (words !== fingerprint(text)) throw badInput('after', 'is a cursor of another search');
+  if (Number.isNaN(new Date(at).getTime())) throw badInput('after', 'is not a valid cursor');
+  return { rank, at, id: parseId('after', id) };
+}
+
+/** How many of the newest matches a search ranks. */
+export const SEARCH_WINDOW = 1_000;
+/** Across rooms, the newest messages looked through in date order before the full-text index. */
+const RECENT_MESSAGES = 20_000;
+
+/**
+ * The newest SEARCH_WINDOW matches across the rooms the viewer may read, in two steps that each
+ * stay cheap: the newest RECENT_MESSAGES messages in date order (a common word fills the window
+ * here), then, only if the window is not full, the older ones through the full-text index
+ * (OFFSET 0 keeps the planner from reading them in date order, which for a rare word would mean
+ * walking the whole table).
+ */
+function newestMatchesAcrossRooms(words: string, viewerId: string | null): Prisma.Sql {
+  const matching = (when: Prisma.Sql) => Prisma.sql`
+    SELECT m.id, m.created_at, m.search_vector
+    FROM messages m JOIN rooms r ON r.id = m.room_id
+    CROSS JOIN websearch_to_tsquery('simple', ${words}::text) AS q(query)
+    WHERE ${when} AND m.search_vector @@ q.query AND m.deleted_at IS NULL ${readableBy(viewerId)}`;
+  const boundary = Prisma.sql`COALESCE(
+    (SELECT created_at FROM messages ORDER BY created_at DESC OFFSET ${RECENT_MESSAGES} LIMIT 1), '-infinity')`;
+  return Prisma.sql`
+    WITH recent AS (
+      ${matching(Prisma.sql`m.created_at > ${boundary}`)}
+      ORDER BY m.created_at DESC LIMIT ${SEARCH_WINDOW}
+    )
+    SELECT * FROM recent
+    UNION ALL
+    SELECT * FROM (
+      SELECT * FROM (${matching(Prisma.sql`m.created_at <= ${boundary}`)} OFFSET 0) older
+      ORDER BY older.created_at DESC LIMIT ${SEARCH_WINDOW} - (SELECT count(*) FROM recent)
+    ) rest`;
+}
+
+/** The rooms a search may look in: PUBLIC ones, and for a signed-in user the rooms they belong to. */
+function readableBy(viewerId: string | null): Prisma.Sql {
+  return viewerId
+    ? Prisma.sql`AND (r.kind = 'PUBLIC' OR EXISTS (
+        SELECT 1 FROM memberships ms WHERE ms.room_id = m.room_id AND ms.user_id = ${viewerId}::uuid))`
+    : Prisma.sql`AND r.kind = 'PUBLIC'`;
+}
+
+/**
+ * Full-text search (websearch syntax, 'simple' configuration) over the messages the viewer may
+ * read, optionally in one room; deleted messages excluded. Of the newest 1,000 matches, best match
+ * first (ts_rank), then newest, then id; keyset-paged on (rank, createdAt, id). With `roomId`, a
+ * room the viewer may not read is FORBIDDEN, like reading it.
+ */
+export async function searchMessages(
+  prisma: Db,
+  secret: CursorSecret,
+  viewerId: string | null,
+  text: string,
+  args: { roomId?: string | null; first?: number | null; after?: string | null } = {},
+  query?: MessageQuery,
+): Promise<Connection<Message>> {
+  const words = parseSearchText(text);
+  const { size } = parsePageSize({ first: args.first });
+  const after = args.after != null ? parseSearchCursor(secret, args.after, words) : null;
+  const roomId = args.roomId != null ? (await accessRoom(prisma, viewerId, args.roomId, 'room.read')).room.id : null;
+  // Only the newest SEARCH_WINDOW matches are ranked: a common word matches a large part of a
+  // room, and ranking all of it (then sorting) costs hundreds of ms. In one room the newest are
+  // found by walking (room_id, seq) backwards.
+  const newest = roomId
+    ? Prisma.sql`SELECT m.id, m.created_at, m.search_vector
+        FROM messages m CROSS JOIN websearch_to_tsquery('simple', ${words}::text) AS q(query)
+        WHERE m.room_id = ${roomId}::uuid AND m.search_vector @@ q.query AND m.deleted_at IS NULL
+        ORDER BY m.seq DESC LIMIT ${SEARCH_WINDOW}`
+    : newestMatchesAcrossRooms(words, viewerId);
+  const hits = await prisma.$queryRaw<SearchHit[]>`
+    SELECT id, rank, "createdAt" FROM (
+      SELECT c.id, c.created_at AS "createdAt", ts_rank(c.search_vector, q.query)::float8 AS rank
+      FROM (${newest}) c CROSS JOIN websearch_to_tsquery('simple', ${words}::text) AS q(query)
+    ) hit
+    ${
+      after
+        ? Prisma.sql`WHERE (rank, "createdAt", id) < (${after.rank}::float8, ${after.at}::timestamptz, ${after.id}::uuid)`
+        : Prisma.empty
+    }
+    ORDER BY rank DESC, "createdAt" DESC, id DESC
+    LIMIT ${size + 1}`;
+  const more = hits.length > size;
+  const page = hits.slice(0, size);
+  const loaded = (await prisma.message.findMany({
+    ...selecting(query, { id: true }),
+    where: { id: { in: page.map((hit) => hit.id) } },
+  })) as Message[];
+  const byId = new Map(loaded.map((m) => [m.id, m]));
+  const cursorOf = new Map(
+    page.map((hit) => [
+      hit.id,
+      encodeKeyCursor(secret, 'search', [fingerprint(words), hit.rank, hit.createdAt.toISOString(), hit.id]),
+    ]),
+  );
+  const rows = page.map((hit) => byId.get(hit.id)).filter((m): m is Message => m !== undefined);
+  return toConnection(rows, (m) => cursorOf.get(m.id)!, { hasNextPage: more, hasPreviousPage: after !== null });
+}

@@ -1,0 +1,171 @@
+import { USERNAME } from '../auth/validation.js';
+import { badInput } from '../errors.js';
+
+/**
+ * Input rules of the chat. Each parser takes what the client sent and returns the value to store
+ * or look up, or throws BAD_USER_INPUT naming the field. Lengths count characters (code points),
+ * so an emoji is one character.
+ */
+
+export const ROOM_NAME_MAX = 64;
+export const TOPIC_MAX = 500;
+export const BODY_MAX = 4000;
+export const CLIENT_MESSAGE_ID_MAX = 100;
+export const PAGE_DEFAULT = 50;
+export const PAGE_MAX = 100;
+export const SINCE_DEFAULT = 100;
+export const SINCE_MAX = 1000;
+export const SEARCH_MAX = 256;
+const INT_MAX = 2_147_483_647;
+
+const length = (value: string) => [...value].length;
+
+/**
+ * Room names: letters and digits of any script, spaces and _ . - ' & + # ! ? ( ), at least one
+ * letter or digit. No ':' (so no name can ever equal a DIRECT room's "direct:<id>:<id>" key), no
+ * '@', ',', '/', emoji or control characters.
+ */
+const ROOM_NAME_CHARS = /^[\p{L}\p{M}\p{N} _.\-'&+#!?()]+$/u;
+const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/** Control characters a message body may not hold (tab, newline and carriage return are fine). */
+const BODY_FORBIDDEN = /(?![\t\n\r])\p{Cc}/u;
+const CONTROL = /\p{Cc}/u;
+/** Printable ASCII without spaces: UUIDs, ULIDs, counters, whatever a client uses. */
+const CLIENT_MESSAGE_ID = /^[\x21-\x7e]+$/;
+/** The username shape of API.md (auth/validation.ts holds the same rule for registration). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/**
+ * A room name as stored (NFC, trimmed, runs of whitespace collapsed to one space) and its
+ * case-insensitive unique key, lower(name).
+ */
+export function parseRoomName(value: unknown, field = 'name'): { name: string; nameKey: string } {
+  if (!isString(value)) throw badInput(field, 'must be a string');
+  const name = value.normalize('NFC').trim().replace(/\s+/g, ' ');
+  if (name.length === 0) throw badInput(field, 'must not be empty');
+  if (length(name) > ROOM_NAME_MAX) throw badInput(field, `must be at most ${ROOM_NAME_MAX} characters`);
+  if (!ROOM_NAME_CHARS.test(name) || !HAS_LETTER_OR_DIGIT.test(name)) {
+    throw badInput(field, "may only contain letters, digits, spaces and _ . - ' & + # ! ? ( )");
+  }
+  return { name, nameKey: roomNameKey(name) };
+}
+
+export function roomNameKey(name: string): string {
+  return name.toLowerCase();
+}
+
+export function parseRoomKind(value: unknown): 'PUBLIC' | 'PRIVATE' {
+  if (value === 'PUBLIC' || value === 'PRIVATE') return value;
+  throw badInput('kind', 'must be PUBLIC or PRIVATE');
+}
+
+/** A topic: trimmed, at most 500 characters, one line; empty means none. */
+export function parseTopic(value: unknown): string | null {
+  if (value == null) return null;
+  if (!isString(value)) throw badInput('topic', 'must be a string');
+  const topic = value.trim();
+  if (topic.length === 0) return null;
+  if (length(topic) > TOPIC_MAX) throw badInput('topic', `must be at most ${TOPIC_MAX} characters`);
+  if (CONTROL.test(topic)) throw badInput('topic', 'must not contain control characters or line breaks');
+  return topic;
+}
+
+/** A message body: trimmed, 1–4000 characters; tabs and line breaks allowed, other control characters not. */
+export function parseBody(value: unknown): string {
+  if (!isString(value)) throw badInput('body', 'must be a string');
+  const body = value.trim();
+  if (body.length === 0) throw badInput('body', 'must not be empty');
+  if (length(body) > BODY_MAX) throw badInput('body', `must be at most ${BODY_MAX} characters`);
+  if (BODY_FORBIDDEN.test(body)) throw badInput('body', 'must not contain control characters');
+  return body;
+}
+
+/** The sender's idempotency key: absent, or 1–100 printable ASCII characters (no spaces). */
+export function parseClientMessageId(value: unknown): string | null {
+  if (value == null) return null;
+  if (
+    !isString(value) ||
+    value.length === 0 ||
+    value.length > CLIENT_MESSAGE_ID_MAX ||
+    !CLIENT_MESSAGE_ID.test(value)
+  ) {
+    throw badInput('clientMessageId', `must be 1–${CLIENT_MESSAGE_ID_MAX} printable ASCII characters without spaces`);
+  }
+  return value;
+}
+
+/** A username to look up, taken as given (no trimming); the key is lower(username). */
+export function parseUsername(value: unknown, field = 'username'): { username: string; usernameKey: string } {
+  if (!isString(value) || !USERNAME.test(value)) {
+    throw badInput(field, 'must be 3–32 characters of letters, digits, "_", "." or "-"');
+  }
+  return { username: value, usernameKey: value.toLowerCase() };
+}
+
+/** A raw UUID (the GraphQL layer has already decoded the global id), lower-cased. */
+export function parseId(field: string, value: unknown): string {
+  if (!isString(value) || !UUID.test(value)) throw badInput(field, 'is not a valid id');
+  return value.toLowerCase();
+}
+
+/** A message sequence number or read position: a whole number ≥ 0. */
+export function parseSeq(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > INT_MAX) {
+    throw badInput(field, 'must be a whole number of 0 or more');
+  }
+  return value;
+}
+
+function parseCount(field: string, value: unknown, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw badInput(field, `must be between 1 and ${max}`);
+  }
+  return value;
+}
+
+export type Direction = 'forward' | 'backward';
+
+/**
+ * `first` / `last` of a connection: 1–100, not both. With neither, the page is `fallback` of the
+ * default size (each list says which way it reads by default).
+ */
+export function parsePageSize(
+  args: { first?: number | null; last?: number | null },
+  fallback: Direction = 'forward',
+  max = PAGE_MAX,
+  defaultSize = PAGE_DEFAULT,
+): { direction: Direction; size: number } {
+  const { first, last } = args;
+  if (first != null && last != null) throw badInput('last', 'cannot be used together with first');
+  if (first != null) return { direction: 'forward', size: parseCount('first', first, max) };
+  if (last != null) return { direction: 'backward', size: parseCount('last', last, max) };
+  return { direction: fallback, size: Math.min(defaultSize, max) };
+}
+
+/** `first` of messagesSince: 1–1000, default 100. */
+export function parseSinceCount(value: number | null | undefined): number {
+  return value == null ? SINCE_DEFAULT : parseCount('first', value, SINCE_MAX);
+}
+
+/** Words to search messages for: trimmed, 1–256 characters. */
+export function parseSearchText(value: unknown, field = 'query'): string {
+  if (!isString(value)) throw badInput(field, 'must be a string');
+  const text = value.trim();
+  if (text.length === 0) throw badInput(field, 'must not be empty');
+  if (length(text) > SEARCH_MAX) throw badInput(field, `must be at most ${SEARCH_MAX} characters`);
+  if (CONTROL.test(text)) throw badInput(field, 'must not contain control characters');
+  return text;
+}
+
+/** A room-name filter: trimmed and lower-cased; empty means no filter. */
+export function parseRoomSearch(value: unknown): string | null {
+  if (value == null) return null;
+  if (!isString(value)) throw badInput('search', 'must be a string');
+  const text = value.normalize('NFC').trim().replace(/\s+/g, ' ');
+  if (text.length === 0) return null;
+  if (length(text) > ROOM_NAME_MAX) throw badInput('search', `must be at most ${ROOM_NAME_MAX} characters`);
+  if (CONTROL.test(text)) throw badInput('search', 'must not contain control characters');
+  return roomNameKey(text);
+}

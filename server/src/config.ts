@@ -1,0 +1,183 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the server, read once from the environment and validated. Nothing else in the
+ * code reads process.env. A bad value is reported as one line naming the variable.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'on', 'yes'].includes(v));
+const int = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)?$/, 'must be a duration like 900, 900s, 15m, 12h or 30d (seconds when no unit)')
+  .transform((v) => {
+    const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v)!;
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's']!;
+    return Number(m[1]) * unit;
+  });
+/** A budget: "20/10s" is 20 per 10 seconds. */
+const budget = z
+  .string()
+  .regex(/^\d+\/\d+(ms|s|m|h|d)?$/, 'must be a budget like 20/10s (20 per 10 seconds)')
+  .transform((v) => {
+    const [points, window] = v.split('/') as [string, string];
+    return { points: Math.max(1, Number(points)), windowMs: duration.parse(window) };
+  });
+const url = (protocols: string[], example: string) =>
+  z.string().refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return protocols.includes(u.protocol) && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL like ${example}` },
+  );
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(0, 65535).default(4000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgresql://user:pass@host:5432/db').optional(),
+    DATABASE_POOL_SIZE: int(1, 1000).default(10),
+    DATA_DIR: z.string().min(1).default('./data'),
+    REDIS_URL: url(['redis:', 'rediss:'], 'redis://host:6379').optional(),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_ISSUER: z.string().min(1).default('chat'),
+    JWT_AUDIENCE: z.string().min(1).default('chat-api'),
+    ACCESS_TOKEN_TTL: duration.default(15 * 60_000),
+    REFRESH_TOKEN_TTL: duration.default(30 * 86_400_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    GRAPHIQL: bool.optional(),
+    INTROSPECTION: bool.optional(),
+    RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+    TRUST_PROXY: bool.default(false),
+    SHUTDOWN_TIMEOUT: duration.default(8_000),
+    WS_KEEPALIVE: duration.default(12_000),
+    MAX_SUBSCRIPTIONS_PER_SOCKET: int(1, 10_000).default(100),
+    MAX_SOCKETS_PER_USER: int(1, 10_000).default(20),
+    PRESENCE_HEARTBEAT: duration.default(5_000),
+    PRESENCE_TTL: duration.default(20_000),
+    LOGIN_MAX_FAILURES_PER_USER: int(1, 100_000).default(10),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 100_000).default(50),
+    LOGIN_FAILURE_WINDOW: duration.default(15 * 60_000),
+    RATE_LIMIT_SEND_MESSAGE: budget.default({ points: 20, windowMs: 10_000 }),
+    RATE_LIMIT_CREATE_ROOM: budget.default({ points: 10, windowMs: 600_000 }),
+    RATE_LIMIT_SET_TYPING: budget.default({ points: 30, windowMs: 10_000 }),
+    RATE_LIMIT_INVITE: budget.default({ points: 30, windowMs: 600_000 }),
+    RATE_LIMIT_REGISTER: budget.default({ points: 10, windowMs: 3_600_000 }),
+    RATE_LIMIT_CONNECT: budget.default({ points: 60, windowMs: 60_000 }),
+    RATE_LIMIT_ADDRESS_FACTOR: int(1, 1000).default(5),
+    MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+    MAX_WS_MESSAGE_BYTES: int(1024, 100 * 1024 * 1024).default(256 * 1024),
+    GRAPHQL_MAX_DEPTH: int(1, 1000).default(12),
+    GRAPHQL_MAX_COST: int(1, 10_000_000).default(20_000),
+    GRAPHQL_MAX_ALIASES: int(0, 10_000).default(30),
+    GRAPHQL_MAX_TOKENS: int(10, 1_000_000).default(2_000),
+    GRAPHQL_MAX_DIRECTIVES: int(0, 10_000).default(20),
+    ARGON2_MEMORY_KIB: int(19_456, 4_194_304).default(19_456),
+    ARGON2_ITERATIONS: int(2, 100).default(2),
+    ARGON2_PARALLELISM: int(1, 16).default(1),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+  });
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof schema>) {
+  const production = env.NODE_ENV === 'production';
+  return {
+    env: env.NODE_ENV,
+    production,
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    dataDir: env.DATA_DIR,
+    redisUrl: env.REDIS_URL,
+    jwt: {
+      secret: env.JWT_SECRET,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      accessTokenTtlMs: env.ACCESS_TOKEN_TTL,
+      refreshTokenTtlMs: env.REFRESH_TOKEN_TTL,
+    },
+    argon2: {
+      memoryCost: env.ARGON2_MEMORY_KIB,
+      timeCost: env.ARGON2_ITERATIONS,
+      parallelism: env.ARGON2_PARALLELISM,
+    },
+    loginLimits: {
+      maxFailuresPerUser: env.LOGIN_MAX_FAILURES_PER_USER,
+      maxFailuresPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowMs: env.LOGIN_FAILURE_WINDOW,
+    },
+    limits: {
+      sendMessage: env.RATE_LIMIT_SEND_MESSAGE,
+      createRoom: env.RATE_LIMIT_CREATE_ROOM,
+      setTyping: env.RATE_LIMIT_SET_TYPING,
+      invite: env.RATE_LIMIT_INVITE,
+      register: env.RATE_LIMIT_REGISTER,
+      connect: env.RATE_LIMIT_CONNECT,
+      addressFactor: env.RATE_LIMIT_ADDRESS_FACTOR,
+    },
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    maxWsMessageBytes: env.MAX_WS_MESSAGE_BYTES,
+    graphqlLimits: {
+      maxDepth: env.GRAPHQL_MAX_DEPTH,
+      maxCost: env.GRAPHQL_MAX_COST,
+      maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+    },
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (production ? 'json' : 'pretty') },
+    corsOrigins: env.CORS_ORIGINS,
+    graphiql: env.GRAPHIQL ?? !production,
+    introspection: env.INTROSPECTION ?? !production,
+    rateLimits: env.RATE_LIMITS === 'on',
+    trustProxy: env.TRUST_PROXY,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT,
+    ws: {
+      keepAliveMs: env.WS_KEEPALIVE,
+      maxSubscriptionsPerSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
+    },
+    presence: { heartbeatMs: env.PRESENCE_HEARTBEAT, ttlMs: env.PRESENCE_TTL },
+  };
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the settings from `env` (process.env by default). Throws ConfigError with one line. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most .env tooling.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    const got = present[name];
+    const shown = got === undefined || /SECRET|PASSWORD|URL/.test(name) ? '' : ` (got ${JSON.stringify(got)})`;
+    throw new ConfigError(`invalid setting ${name}: ${issue.message}${shown}`);
+  }
+  return toConfig(result.data);
+}

@@ -1,0 +1,132 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { Config } from '../config.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from './logger.js';
+import { migrate, type MigrationConnection } from './migrator.js';
+
+export { PrismaClient };
+
+/** The database the server runs on: PostgreSQL when DATABASE_URL is set, PGlite in DATA_DIR otherwise. */
+export interface Database {
+  kind: 'postgres' | 'embedded';
+  prisma: PrismaClient;
+  /** Applies pending migrations (under the advisory lock); returns the names applied. */
+  migrate(): Promise<string[]>;
+  /** Resolves when the database answers a trivial query within `timeoutMs`; rejects otherwise. */
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+  /** Connections of the pool: open, idle, and requests waiting for one. */
+  poolStats(): { total: number; idle: number; waiting: number };
+  /** SQL statements sent so far through `prisma`, when opened with `countQueries` (tests); else 0. */
+  queryCount(): number;
+}
+
+export interface DatabaseOptions {
+  log?: Logger;
+  /** Count the statements Prisma sends (to check a request's query count in tests). */
+  countQueries?: boolean;
+}
+
+type DbConfig = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>;
+
+export async function openDatabase(config: DbConfig, options: DatabaseOptions = {}): Promise<Database> {
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl, config.databasePoolSize, options)
+    : openEmbedded(config.dataDir, options);
+}
+
+type Adapter = NonNullable<ConstructorParameters<typeof PrismaClient>[0]['adapter']>;
+
+/** The Prisma client on `adapter`, counting its statements when asked to. */
+function createClient(adapter: Adapter, countQueries = false): { prisma: PrismaClient; queryCount: () => number } {
+  if (!countQueries) return { prisma: new PrismaClient({ adapter }), queryCount: () => 0 };
+  const prisma = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  let count = 0;
+  prisma.$on('query' as never, () => count++);
+  return { prisma, queryCount: () => count };
+}
+
+/** `close` may be called more than once (a failed start, then a stop): the first call does it. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function openPostgres(url: string, poolSize: number, { log, countQueries }: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // A dropped connection must not crash the process; the pool replaces it on the next query.
+  pool.on('error', (error) => log?.warn({ err: error.message }, 'database connection lost'));
+  const { prisma, queryCount } = createClient(new PrismaPg(pool), countQueries);
+  return {
+    kind: 'postgres',
+    prisma,
+    queryCount,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    async migrate() {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+      await client.connect();
+      try {
+        const conn: MigrationConnection = {
+          query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+          exec: async (sql) => void (await client.query(sql)),
+        };
+        return await migrate(conn, log);
+      } finally {
+        await client.end();
+      }
+    },
+    async ping(timeoutMs = 2_000) {
+      await withTimeout(pool.query('SELECT 1'), timeoutMs, 'database');
+    },
+    close: once(async () => {
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
+    }),
+  };
+}
+
+async function openEmbedded(dataDir: string, { log, countQueries }: DatabaseOptions): Promise<Database> {
+  const dir = resolve(dataDir, 'pg');
+  await mkdir(dir, { recursive: true });
+  const pglite = await PGlite.create(dir);
+  const { prisma, queryCount } = createClient(new PrismaPGlite(pglite), countQueries);
+  const conn: MigrationConnection = {
+    query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
+    exec: async (sql) => void (await pglite.exec(sql)),
+  };
+  return {
+    kind: 'embedded',
+    prisma,
+    queryCount,
+    // One connection, in process.
+    poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),
+    migrate: () => migrate(conn, log),
+    async ping(timeoutMs = 2_000) {
+      await withTimeout(pglite.query('SELECT 1'), timeoutMs, 'database');
+    },
+    close: once(async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    }),
+  };
+}

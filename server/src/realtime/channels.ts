@@ -1,0 +1,5 @@
+/** Pub/sub channel names: one per room and one per user; no pattern subscriptions. */
+export const roomChannel = (roomId: string) => `chat:room:${roomId}`;
+export const userChannel = (userId: string) => `chat:user:${userId}`;
+/** Tells every replica that presence changed somewhere, so it recounts. */
+export const PRESENCE_CHANNEL = 'chat:presence';

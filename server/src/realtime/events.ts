@@ -1,0 +1,43 @@
+import type { PubSubEngine } from 'graphql-subscriptions';
+import type { Logger } from '../infra/logger.js';
+import { roomChannel, userChannel } from './channels.js';
+
+/**
+ * What happens in a room, as published on its channel. Events carry ids, not rows: each replica
+ * loads what its subscribers ask for once per event (see schema/events.ts). They must survive
+ * JSON (Redis), so no Dates.
+ */
+export type RoomEvent = { roomId: string; at: number } & (
+  | { type: 'MessageCreated' | 'MessageEdited' | 'MessageDeleted'; messageId: string; seq: number }
+  | { type: 'MemberJoined' | 'MemberLeft'; userId: string }
+  | { type: 'TypingChanged'; userId: string; typing: boolean }
+  | { type: 'ReadReceipt'; userId: string; lastReadSeq: number }
+);
+
+type Distribute<T> = T extends unknown ? Omit<T, 'at'> : never;
+export type NewRoomEvent = Distribute<RoomEvent>;
+
+/**
+ * Publishes events after the store succeeded. A publish that fails is logged, not thrown: the
+ * change is stored, and clients recover missed events with messagesSince.
+ */
+export class RoomEvents {
+  constructor(
+    private readonly pubsub: PubSubEngine,
+    private readonly log: Logger,
+  ) {}
+
+  async publish(event: NewRoomEvent): Promise<void> {
+    const full = { ...event, at: Date.now() } as RoomEvent;
+    const channels = [roomChannel(event.roomId)];
+    // The member's own channel hears of their joins and leaves: myEvents follows them with it.
+    if (event.type === 'MemberJoined' || event.type === 'MemberLeft') channels.push(userChannel(event.userId));
+    await Promise.all(
+      channels.map((channel) =>
+        this.pubsub.publish(channel, full).catch((error: Error) => {
+          this.log.warn({ err: error.message, channel, type: event.type }, 'publish failed');
+        }),
+      ),
+    );
+  }
+}

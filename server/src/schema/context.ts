@@ -1,0 +1,27 @@
+import type { Logger } from '../infra/logger.js';
+import type { Services } from '../services.js';
+
+/** Who is asking: a signed-in user, or nobody (a guest). */
+export interface Viewer {
+  userId: string;
+  /** The session (refresh-token family) the access token was issued to. */
+  sessionId: string;
+  /** Expiry of the access token that identified the viewer (ms since epoch). */
+  tokenExpiresAt: number;
+}
+
+/** The signed-in user's id, or null for a guest. */
+export const viewerIdOf = (ctx: Pick<Context, 'viewer'>): string | null => ctx.viewer?.userId ?? null;
+
+/** The context of every GraphQL execution, on HTTP and on WebSocket alike. */
+export interface Context {
+  requestId: string;
+  viewer: Viewer | null;
+  /** The client's address (behind a trusted proxy, the one it reported). */
+  clientAddress: string;
+  userAgent: string | null;
+  /** HTTP only: the request's cookies, and Set-Cookie values to add to the response. */
+  http: { cookie: string | null; setCookies: string[] } | null;
+  log: Logger;
+  services: Services;
+}

@@ -1,0 +1,208 @@
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import type { GraphQLResolveInfo } from 'graphql';
+import { accessRoom } from '../chat/rooms.js';
+import { unauthenticated } from '../errors.js';
+import { roomChannel, userChannel } from '../realtime/channels.js';
+import type { RoomEvent } from '../realtime/events.js';
+import type { OnlineCount } from '../realtime/presence.js';
+import { channelStream } from '../realtime/stream.js';
+import { builder } from './builder.js';
+import { viewerIdOf, type Context } from './context.js';
+import { idOf } from './ids.js';
+import { MessageRef } from './message.js';
+import { limit, RoomRef } from './room.js';
+import { UserRef } from './user.js';
+
+/**
+ * Live events. A published event names what changed; the rows a subscriber asks for are loaded
+ * once per event and selection on each replica and shared by all its subscribers (the event object
+ * is the same for all of them), not once per subscriber.
+ */
+const loaded = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+function loadOnce<T>(event: object, key: string, load: () => Promise<T>): Promise<T> {
+  let byKey = loaded.get(event);
+  if (!byKey) loaded.set(event, (byKey = new Map()));
+  let promise = byKey.get(key) as Promise<T> | undefined;
+  if (!promise) byKey.set(key, (promise = load()));
+  return promise;
+}
+
+function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx: Context, info: GraphQLResolveInfo) {
+  const query = queryFromInfo({ context: ctx, info }) as object;
+  const prisma = ctx.services.db.prisma;
+  return loadOnce<unknown>(event, `${model}:${id}:${JSON.stringify(query)}`, () =>
+    model === 'message'
+      ? prisma.message.findUniqueOrThrow({ ...query, where: { id } })
+      : model === 'room'
+        ? prisma.room.findUniqueOrThrow({ ...query, where: { id } })
+        : prisma.user.findUniqueOrThrow({ ...query, where: { id } }),
+  );
+}
+
+type Of<T extends RoomEvent['type']> = Extract<RoomEvent, { type: T }>;
+type MessageEvent = Of<'MessageCreated' | 'MessageEdited' | 'MessageDeleted'>;
+
+const messageEvent = (name: MessageEvent['type']) =>
+  builder.objectRef<MessageEvent>(name).implement({
+    fields: (t) => ({
+      message: t.field({
+        type: MessageRef,
+        resolve: (e, _a, ctx, info) => load('message', e.messageId, e, ctx, info) as never,
+      }),
+    }),
+  });
+
+type MemberEvent = Of<'MemberJoined' | 'MemberLeft' | 'TypingChanged' | 'ReadReceipt'>;
+
+/** An event about one member of a room: who, and where. */
+function memberEvent(name: MemberEvent['type']) {
+  return builder.objectRef<MemberEvent>(name).implement({
+    fields: (t) => ({
+      room: t.field({ type: RoomRef, resolve: (e, _a, ctx, info) => load('room', e.roomId, e, ctx, info) as never }),
+      user: t.field({ type: UserRef, resolve: (e, _a, ctx, info) => load('user', e.userId, e, ctx, info) as never }),
+    }),
+  });
+}
+
+const MessageCreated = messageEvent('MessageCreated');
+const MessageEdited = messageEvent('MessageEdited');
+const MessageDeleted = messageEvent('MessageDeleted');
+const MemberJoined = memberEvent('MemberJoined');
+const MemberLeft = memberEvent('MemberLeft');
+const TypingChanged = memberEvent('TypingChanged');
+const ReadReceipt = memberEvent('ReadReceipt');
+builder.objectField(TypingChanged, 'typing', (t) => t.boolean({ resolve: (e) => (e as Of<'TypingChanged'>).typing }));
+builder.objectField(ReadReceipt, 'lastReadSeq', (t) => t.int({ resolve: (e) => (e as Of<'ReadReceipt'>).lastReadSeq }));
+
+const types = { MessageCreated, MessageEdited, MessageDeleted, MemberJoined, MemberLeft, TypingChanged, ReadReceipt };
+
+export const RoomEventRef = builder.unionType('RoomEvent', {
+  types: Object.values(types),
+  resolveType: (event) => (event as RoomEvent).type,
+});
+
+export const OnlineCountRef = builder.objectRef<OnlineCount>('OnlineCount').implement({
+  description: 'users: distinct signed-in users online on any replica; guests: guest connections.',
+  fields: (t) => ({ users: t.exposeInt('users'), guests: t.exposeInt('guests') }),
+});
+
+/** Counts an event on its way to a subscriber, and how long after its publication. */
+function delivered<E extends RoomEvent>(ctx: Context, field: string, event: E): E {
+  ctx.services.metrics.delivered(field, event.at);
+  return event;
+}
+
+/**
+ * The events of one room, for a viewer allowed to read it. A member of a PRIVATE or DIRECT room who
+ * leaves gets their MemberLeft, then the stream ends.
+ */
+async function roomStream(ctx: Context, globalRoomId: string, onlyType?: RoomEvent['type']) {
+  const viewerId = viewerIdOf(ctx);
+  const { room } = await accessRoom(
+    ctx.services.db.prisma,
+    viewerId,
+    idOf('Room', globalRoomId, 'roomId'),
+    'room.read',
+  );
+  const ownLeave = viewerId !== null && room.kind !== 'PUBLIC';
+  const channels = [roomChannel(room.id), ...(ownLeave ? [userChannel(viewerId)] : [])];
+  return channelStream<RoomEvent>(ctx.services.bus.pubsub, channels, (event, channel, stream) => {
+    if (event.roomId !== room.id) return undefined;
+    const own = (event.type === 'MemberJoined' || event.type === 'MemberLeft') && event.userId === viewerId;
+    if (own && ownLeave) {
+      // Heard on both channels: take it from the user's, which is there only for this.
+      if (channel !== userChannel(viewerId)) return undefined;
+      if (event.type === 'MemberLeft') stream.close();
+    } else if (channel !== roomChannel(room.id)) {
+      return undefined;
+    }
+    return onlyType && event.type !== onlyType ? undefined : event;
+  });
+}
+
+/** Every event of every room the viewer belongs to, following joins and leaves as they happen. */
+async function myStream(ctx: Context) {
+  if (!ctx.viewer) throw unauthenticated();
+  const userId = ctx.viewer.userId;
+  const own = userChannel(userId);
+  const memberships = await ctx.services.db.prisma.membership.findMany({ where: { userId }, select: { roomId: true } });
+  return channelStream<RoomEvent>(
+    ctx.services.bus.pubsub,
+    [own, ...memberships.map((m) => roomChannel(m.roomId))],
+    (event, channel, stream) => {
+      const mine = (event.type === 'MemberJoined' || event.type === 'MemberLeft') && event.userId === userId;
+      if (!mine) return channel === own ? undefined : event;
+      if (channel !== own) return undefined; // the copy on the room channel
+      if (event.type === 'MemberJoined') void stream.add(roomChannel(event.roomId));
+      else stream.remove(roomChannel(event.roomId));
+      return event;
+    },
+  );
+}
+
+builder.subscriptionFields((t) => ({
+  roomEvents: t.field({
+    type: RoomEventRef,
+    description: 'Everything that happens in a room. Members; guests for PUBLIC rooms only.',
+    args: { roomId: t.arg.id() },
+    subscribe: (_root, args, ctx) => roomStream(ctx, String(args.roomId)),
+    resolve: (event, _args, ctx) => delivered(ctx, 'roomEvents', event as unknown as RoomEvent) as never,
+  }),
+  messageAdded: t.field({
+    type: MessageRef,
+    description: 'New messages of a room (the MessageCreated events of roomEvents).',
+    args: { roomId: t.arg.id() },
+    subscribe: (_root, args, ctx) => roomStream(ctx, String(args.roomId), 'MessageCreated'),
+    resolve: (event, _args, ctx, info) => {
+      const e = delivered(ctx, 'messageAdded', event as unknown as MessageEvent);
+      return load('message', e.messageId, e, ctx, info) as never;
+    },
+  }),
+  myEvents: t.field({
+    type: RoomEventRef,
+    description: 'Every event of every room the viewer belongs to; follows joins and leaves.',
+    subscribe: (_root, _args, ctx) => myStream(ctx),
+    resolve: (event, _args, ctx) => delivered(ctx, 'myEvents', event as unknown as RoomEvent) as never,
+  }),
+  onlineCount: t.field({
+    type: OnlineCountRef,
+    description: 'The online count now, then at every change, across all replicas.',
+    subscribe: (_root, _args, ctx) => ctx.services.presence.stream(),
+    resolve: (count) => count as never,
+  }),
+}));
+
+builder.queryField('onlineCount', (t) =>
+  t.field({ type: OnlineCountRef, resolve: (_root, _args, ctx) => ctx.services.presence.count() }),
+);
+
+builder.objectField(UserRef, 'online', (t) =>
+  t.boolean({
+    description: 'At least one live connection, on any replica.',
+    resolve: (user, _args, ctx) => ctx.services.presence.isOnline(user.id),
+  }),
+);
+
+const SetTypingInput = builder.inputType('SetTypingInput', {
+  fields: (t) => ({ roomId: t.id(), typing: t.boolean() }),
+});
+
+builder.mutationField('setTyping', (t) =>
+  t.boolean({
+    description: 'Says the viewer is (or stopped) typing in a room; typing ends by itself 5 s after the last call.',
+    args: { input: t.arg({ type: SetTypingInput }) },
+    resolve: async (_root, { input }, ctx) => {
+      await limit(ctx, 'setTyping');
+      const viewerId = viewerIdOf(ctx);
+      const { room } = await accessRoom(
+        ctx.services.db.prisma,
+        viewerId,
+        idOf('Room', input.roomId, 'roomId'),
+        'room.send',
+      );
+      await ctx.services.typing.set(room.id, viewerId!, input.typing);
+      return true;
+    },
+  }),
+);

@@ -1,0 +1,12 @@
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.js';
+import './user.js';
+import './auth.js';
+import './room.js';
+import './message.js';
+import './events.js';
+
+export const schema = builder.toSchema();
+
+/** The SDL checked in as schema.graphql. */
+export const printedSchema = () => printSchema(lexicographicSortSchema(schema)) + '\n';

@@ -1,0 +1,207 @@
+import * as messages from '../chat/messages.js';
+import type { Message } from '../generated/prisma/client.js';
+import { builder } from './builder.js';
+import { viewerIdOf, type Context } from './context.js';
+import { idOf } from './ids.js';
+import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
+
+export const MessageRef = builder.prismaNode('Message', {
+  id: { field: 'id' },
+  // node(id) finds only messages of rooms the viewer may read.
+  findUnique: (id, ctx) => ({ id, room: readableRooms(ctx) }),
+  fields: (t) => ({
+    seq: t.exposeInt('seq', { description: '1, 2, 3… per room, no gaps, in the order messages were stored.' }),
+    room: t.relation('room'),
+    author: t.relation('author'),
+    body: t.exposeString('body', { description: '"" once deleted.' }),
+    clientMessageId: t.string({
+      nullable: true,
+      description: 'The idempotency key the author sent it with; shown to the author only.',
+      select: { clientMessageId: true, authorId: true },
+      resolve: (message, _args, ctx) => (message.authorId === ctx.viewer?.userId ? message.clientMessageId : null),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    editedAt: t.expose('editedAt', { type: 'DateTime', nullable: true }),
+    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+export const MessageConnection = builder.connectionObject({
+  type: MessageRef,
+  name: 'MessageConnection',
+  description: 'Edges are ordered oldest → newest, whichever way the page was read.',
+});
+
+builder.prismaObjectField('Room', 'messages', (t) =>
+  t.field({
+    type: MessageConnection,
+    description: 'History, 1–100 a page: `first`/`after` forward, `last`/`before` backward; the newest 50 by default.',
+    args: {
+      first: t.arg.int({ required: false }),
+      after: t.arg.string({ required: false }),
+      last: t.arg.int({ required: false }),
+      before: t.arg.string({ required: false }),
+    },
+    select: { id: true },
+    resolve: (room, args, ctx, info) =>
+      messages.listMessages(
+        ctx.services.db.prisma,
+        ctx.services.cursorSecret,
+        viewerIdOf(ctx),
+        room.id,
+        args,
+        nodeQuery(ctx, info, 'Message'),
+      ),
+  }),
+);
+
+builder.queryFields((t) => ({
+  messages: t.field({
+    type: MessageConnection,
+    description: 'A room\u2019s history; the same as Room.messages.',
+    args: {
+      roomId: t.arg.id(),
+      first: t.arg.int({ required: false }),
+      after: t.arg.string({ required: false }),
+      last: t.arg.int({ required: false }),
+      before: t.arg.string({ required: false }),
+    },
+    resolve: (_root, { roomId, ...args }, ctx, info) =>
+      messages.listMessages(
+        ctx.services.db.prisma,
+        ctx.services.cursorSecret,
+        viewerIdOf(ctx),
+        idOf('Room', roomId, 'roomId'),
+        args,
+        nodeQuery(ctx, info, 'Message'),
+      ),
+  }),
+  messagesSince: t.prismaField({
+    type: ['Message'],
+    description: 'Gap recovery: the messages after seq `afterSeq`, ascending (up to `first`, 1–1000, default 100).',
+    args: { roomId: t.arg.id(), afterSeq: t.arg.int(), first: t.arg.int({ required: false }) },
+    resolve: (query, _root, args, ctx) =>
+      messages.messagesSince(
+        ctx.services.db.prisma,
+        viewerIdOf(ctx),
+        idOf('Room', args.roomId, 'roomId'),
+        args.afterSeq,
+        args.first,
+        query,
+      ),
+  }),
+  searchMessages: t.field({
+    type: MessageConnection,
+    description: 'Full-text search (web-search syntax) over the messages the viewer may read, best match first.',
+    args: {
+      query: t.arg.string(),
+      roomId: t.arg.id({ required: false }),
+      first: t.arg.int({ required: false }),
+      after: t.arg.string({ required: false }),
+    },
+    resolve: (_root, args, ctx, info) =>
+      messages.searchMessages(
+        ctx.services.db.prisma,
+        ctx.services.cursorSecret,
+        viewerIdOf(ctx),
+        args.query,
+        {
+          roomId: args.roomId != null ? idOf('Room', args.roomId, 'roomId') : null,
+          first: args.first,
+          after: args.after,
+        },
+        nodeQuery(ctx, info, 'Message'),
+      ),
+  }),
+}));
+
+const SendMessageInput = builder.inputType('SendMessageInput', {
+  fields: (t) => ({
+    roomId: t.id(),
+    body: t.string({ description: '1–4000 characters after trimming.' }),
+    clientMessageId: t.string({
+      required: false,
+      description: 'Idempotency key (1–100 characters): sending again with it returns the first message.',
+    }),
+  }),
+});
+const EditMessageInput = builder.inputType('EditMessageInput', {
+  fields: (t) => ({ messageId: t.id(), body: t.string() }),
+});
+const DeleteMessageInput = builder.inputType('DeleteMessageInput', { fields: (t) => ({ messageId: t.id() }) });
+const MarkReadInput = builder.inputType('MarkReadInput', {
+  fields: (t) => ({ roomId: t.id(), seq: t.int({ description: 'Read up to and including this seq.' }) }),
+});
+
+builder.mutationFields((t) => ({
+  sendMessage: t.field({
+    type: MessageRef,
+    description:
+      'Stores the message (then announces it). Sending again with the same clientMessageId returns the first.',
+    args: { input: t.arg({ type: SendMessageInput }) },
+    resolve: async (_root, { input }, ctx, info) => {
+      await limit(ctx, 'sendMessage');
+      const roomId = idOf('Room', input.roomId, 'roomId');
+      const { message, created } = await messages.sendMessage(ctx.services.db.prisma, viewerIdOf(ctx), {
+        ...input,
+        roomId,
+      });
+      if (created) {
+        ctx.services.metrics.messagesStored.inc();
+        await publishMessage(ctx, 'MessageCreated', message);
+      }
+      return reloaded(ctx, info, 'message', message.id);
+    },
+  }),
+  editMessage: t.field({
+    type: MessageRef,
+    args: { input: t.arg({ type: EditMessageInput }) },
+    resolve: async (_root, { input }, ctx, info) => {
+      const messageId = idOf('Message', input.messageId, 'messageId');
+      const { message, changed } = await messages.editMessage(
+        ctx.services.db.prisma,
+        viewerIdOf(ctx),
+        messageId,
+        input.body,
+      );
+      if (changed) await publishMessage(ctx, 'MessageEdited', message);
+      return reloaded(ctx, info, 'message', message.id);
+    },
+  }),
+  deleteMessage: t.field({
+    type: MessageRef,
+    args: { input: t.arg({ type: DeleteMessageInput }) },
+    resolve: async (_root, { input }, ctx, info) => {
+      const messageId = idOf('Message', input.messageId, 'messageId');
+      const { message, changed } = await messages.deleteMessage(ctx.services.db.prisma, viewerIdOf(ctx), messageId);
+      if (changed) await publishMessage(ctx, 'MessageDeleted', message);
+      return reloaded(ctx, info, 'message', message.id);
+    },
+  }),
+  markRead: t.field({
+    type: RoomRef,
+    args: { input: t.arg({ type: MarkReadInput }) },
+    resolve: async (_root, { input }, ctx, info) => {
+      const roomId = idOf('Room', input.roomId, 'roomId');
+      const { room, lastReadSeq, changed } = await messages.markRead(
+        ctx.services.db.prisma,
+        viewerIdOf(ctx),
+        roomId,
+        input.seq,
+      );
+      if (changed) {
+        await ctx.services.events.publish({
+          type: 'ReadReceipt',
+          roomId: room.id,
+          userId: ctx.viewer!.userId,
+          lastReadSeq,
+        });
+      }
+      return reloaded(ctx, info, 'room', room.id);
+    },
+  }),
+}));
+
+function publishMessage(ctx: Context, type: 'MessageCreated' | 'MessageEdited' | 'MessageDeleted', message: Message) {
+  return ctx.services.events.publish({ type, roomId: message.roomId, messageId: message.id, seq: message.seq });
+}

@@ -1,0 +1,108 @@
+import { createHmac } from 'node:crypto';
+import { Accounts } from './auth/accounts.js';
+import { Passwords } from './auth/passwords.js';
+import { AccessTokens, resolveJwtSecret } from './auth/tokens.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './infra/db.js';
+import type { Logger } from './infra/logger.js';
+import { openBus, type Bus } from './infra/pubsub.js';
+import { Metrics } from './infra/metrics.js';
+import { AbuseLimits, createLimiter } from './infra/rate-limit.js';
+import { RoomEvents } from './realtime/events.js';
+import { Presence } from './realtime/presence.js';
+import { Typing } from './realtime/typing.js';
+
+/** What resolvers and domain code reach through the context: built once per server. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  db: Database;
+  bus: Bus;
+  tokens: AccessTokens;
+  accounts: Accounts;
+  /** Signs page cursors; derived from the token secret, so every replica shares it. */
+  cursorSecret: Buffer;
+  metrics: Metrics;
+  limits: AbuseLimits;
+  events: RoomEvents;
+  presence: Presence;
+  typing: Typing;
+  close(): Promise<void>;
+}
+
+/** Opens the database (migrating it), the pub/sub, and builds the domain services on them. */
+export async function createServices(
+  config: Config,
+  log: Logger,
+  options: { countQueries?: boolean } = {},
+): Promise<Services> {
+  const db = await openDatabase(config, { log: log.child({ source: 'db' }), countQueries: options.countQueries });
+  try {
+    const applied = await db.migrate();
+    if (applied.length) log.info({ applied }, 'database migrated');
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const metrics = new Metrics();
+  metrics.observePool(() => db.poolStats());
+  const bus = openBus(config.redisUrl, log.child({ source: 'pubsub' }), () => metrics.pubsubReconnects.inc());
+  const secret = await resolveJwtSecret(config, log);
+  const tokens = new AccessTokens(secret, config.jwt);
+  const { loginLimits } = config;
+  const accounts = new Accounts({
+    prisma: db.prisma,
+    passwords: new Passwords(config.argon2),
+    tokens,
+    refreshTokenTtlMs: config.jwt.refreshTokenTtlMs,
+    loginFailures: {
+      perUser: createLimiter(
+        bus,
+        config.rateLimits,
+        {
+          name: 'login-user',
+          points: loginLimits.maxFailuresPerUser,
+          windowMs: loginLimits.windowMs,
+          message: 'Too many failed sign-ins for this account; try again later',
+        },
+        metrics,
+      ),
+      perAddress: createLimiter(
+        bus,
+        config.rateLimits,
+        {
+          name: 'login-address',
+          points: loginLimits.maxFailuresPerAddress,
+          windowMs: loginLimits.windowMs,
+          message: 'Too many failed sign-ins from this address; try again later',
+        },
+        metrics,
+      ),
+    },
+    log: log.child({ source: 'accounts' }),
+  });
+  const events = new RoomEvents(bus.pubsub, log.child({ source: 'events' }));
+  const presence = new Presence(bus.redis, bus.pubsub, config.presence, log.child({ source: 'presence' }));
+  presence.start();
+  const typing = new Typing(events, bus.redis);
+  return {
+    config,
+    log,
+    db,
+    bus,
+    tokens,
+    accounts,
+    cursorSecret: createHmac('sha256', secret).update('page cursors').digest(),
+    metrics,
+    limits: new AbuseLimits(bus, config.rateLimits, config.limits, metrics),
+    events,
+    presence,
+    typing,
+    async close() {
+      typing.stop();
+      await presence.stop();
+      await bus.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * What the test run has: PostgreSQL when DATABASE_URL is set, Redis when REDIS_URL is set (CI sets
+ * both). Without them, tests run on the embedded database and in-process pub/sub, and the ones that
+ * need the real services are skipped, saying so; under CI=true a missing service fails instead.
+ */
+export const adminDatabaseUrl = process.env.DATABASE_URL || undefined;
+export const redisUrl = process.env.REDIS_URL || undefined;
+export const ci = process.env.CI === 'true';
+
+function need(name: string, present: boolean): boolean {
+  if (present) return true;
+  if (ci) throw new Error(`${name} is required under CI=true but is not set`);
+  console.warn(`[tests] ${name} is not set: skipping the tests that need it`);
+  return false;
+}
+
+/** True when PostgreSQL is available; throws under CI when it is not. Use with describe.runIf. */
+export const hasPostgres = need('DATABASE_URL (PostgreSQL)', !!adminDatabaseUrl);
+/** True when Redis is available; throws under CI when it is not. */
+export const hasRedis = need('REDIS_URL (Redis)', !!redisUrl);
