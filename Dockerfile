@@ -48,6 +48,8 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY server/package.json server/package.json
 COPY prisma prisma
 COPY server/src server/src
+# The SDK's trusted documents (TRUSTED_DOCUMENTS_FILES).
+COPY client/sdk/src/generated/trusted-documents.json client/sdk/src/generated/trusted-documents.json
 COPY --from=build /app/server/src/generated server/src/generated
 RUN mkdir -p /app/data && chown node:node /app/data
 

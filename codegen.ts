@@ -3,11 +3,19 @@
  * operations in client/sdk/src/operations/. `npm run codegen` writes them; `npm run codegen:check`
  * fails when the files on disk are not what it would write. Never edit the output by hand.
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import type { CodegenPlugin } from '@graphql-codegen/plugin-helpers';
-import { Kind, type OperationDefinitionNode } from 'graphql';
+import type { CodegenPlugin, Types } from '@graphql-codegen/plugin-helpers';
+import {
+  Kind,
+  print,
+  visit,
+  type DefinitionNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+} from 'graphql';
 
 export const SDK_GENERATED_DIR = 'client/sdk/src/generated/';
 
@@ -48,6 +56,63 @@ const operationMap: CodegenPlugin = {
   },
 };
 
+/**
+ * The SDK's trusted documents: each operation printed with the fragments it uses (sorted by name),
+ * and the sha256 of that text, its id. The server runs exactly these texts for these ids.
+ */
+function trustedDocuments(documents: Types.DocumentFile[]): { name: string; id: string; query: string }[] {
+  const definitions = documents.flatMap((file) => file.document?.definitions ?? []);
+  const fragments = new Map(
+    definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
+  );
+  const spreadIn = (node: DefinitionNode): string[] => {
+    const names: string[] = [];
+    visit(node, { FragmentSpread: (spread) => void names.push(spread.name.value) });
+    return names;
+  };
+  return definitions
+    .filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
+    .map((operation) => {
+      const used = new Set<string>();
+      const pending = spreadIn(operation);
+      for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+        if (used.has(name)) continue;
+        const fragment = fragments.get(name);
+        if (!fragment) throw new Error(`Fragment ${name} is not defined`);
+        used.add(name);
+        pending.push(...spreadIn(fragment));
+      }
+      const query = print({
+        kind: Kind.DOCUMENT,
+        definitions: [operation, ...[...used].sort().map((name) => fragments.get(name)!)],
+      });
+      return { name: operation.name!.value, id: createHash('sha256').update(query).digest('hex'), query };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** `documentIds`: each operation's trusted document id, by operation name (the SDK sends it). */
+const documentIds: CodegenPlugin = {
+  plugin: (_schema, documents) =>
+    `export const documentIds: Record<string, string> = {\n${trustedDocuments(documents)
+      .map(({ name, id }) => `  ${name}: '${id}',`)
+      .join('\n')}\n};\n`,
+};
+
+/** The manifest of trusted documents (id → text) the server loads. */
+const trustedDocumentsManifest: CodegenPlugin = {
+  plugin: (_schema, documents) =>
+    `${JSON.stringify(Object.fromEntries(trustedDocuments(documents).map(({ id, query }) => [id, query])), null, 2)}\n`,
+};
+
+const LOCAL_PLUGINS: Record<string, CodegenPlugin> = {
+  'sdk-operation-map': operationMap,
+  'sdk-document-ids': documentIds,
+  'sdk-trusted-documents': trustedDocumentsManifest,
+};
+
 const require = createRequire(import.meta.url);
 
 const config: CodegenConfig = {
@@ -55,8 +120,7 @@ const config: CodegenConfig = {
   schema: './schema.graphql',
   documents: ['client/sdk/src/operations/*.graphql'],
   emitLegacyCommonJSImports: false,
-  pluginLoader: async (name: string) =>
-    name === 'sdk-operation-map' ? operationMap : import(pathToFileURL(require.resolve(name)).href),
+  pluginLoader: async (name: string) => LOCAL_PLUGINS[name] ?? import(pathToFileURL(require.resolve(name)).href),
   generates: {
     [`${SDK_GENERATED_DIR}graphql.ts`]: {
       plugins: [
@@ -64,6 +128,7 @@ const config: CodegenConfig = {
         'typescript-operations',
         'typed-document-node',
         'sdk-operation-map',
+        'sdk-document-ids',
       ],
       config: {
         scalars: { DateTime: 'string' },
@@ -76,6 +141,7 @@ const config: CodegenConfig = {
         optimizeDocumentNode: true,
       },
     },
+    [`${SDK_GENERATED_DIR}trusted-documents.json`]: { plugins: ['sdk-trusted-documents'] },
   },
 };
 

@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { useCsrfPrevention } from './http/use-csrf-prevention.js';
 import { useHealth } from './http/use-health.js';
+import { loadTrustedDocuments, useTrustedDocuments, type RequestDocument } from './http/trusted-documents.js';
 import { useMetricsEndpoint, useOperations } from './http/use-operations.js';
 import { clientAddressOf, viewerFromAuthorization, viewerFromConnectionParams } from './auth/context.js';
 import { createLogger, type Logger } from './infra/logger.js';
@@ -79,6 +80,7 @@ export async function buildApp(
   log: Logger = createLogger(config),
   options: BuildOptions = {},
 ): Promise<App> {
+  const trusted = loadTrustedDocuments(config.trustedDocuments);
   const services = await createServices(config, log, options);
   const { db, bus, tokens } = services;
   let draining = false;
@@ -95,6 +97,8 @@ export async function buildApp(
   const yoga = createYoga<ServerContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
+    // GraphQL over HTTP's name for a trusted document's id (trusted-documents.ts).
+    extraParamNames: ['documentId'],
     landingPage: false,
     healthCheckEndpoint: '/yoga-health',
     logging: log.child({ source: 'yoga' }),
@@ -116,6 +120,7 @@ export async function buildApp(
         blockFieldSuggestion: { enabled: config.production },
       }),
       useCsrfPrevention(),
+      useTrustedDocuments(trusted),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useHealth(
         [
@@ -257,9 +262,15 @@ export async function buildApp(
           socket: ctx.extra.socket,
           params: payload,
         });
+        let query: string;
+        try {
+          query = trusted.queryOf(payload as RequestDocument);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(query);
         } catch (error) {
           if (error instanceof Error && 'locations' in error) return [asBadInput(error as GraphQLError)];
           throw error;

@@ -64,6 +64,16 @@ const schema = z
           .map((s) => s.trim())
           .filter(Boolean),
       ),
+    TRUSTED_DOCUMENTS_ONLY: bool.default(false),
+    TRUSTED_DOCUMENTS_FILES: z
+      .string()
+      .default('client/sdk/src/generated/trusted-documents.json,client/web/src/gql/persisted-documents.json')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
     GRAPHIQL: bool.optional(),
     INTROSPECTION: bool.optional(),
     RATE_LIMITS: z.enum(['on', 'off']).default('on'),
@@ -151,6 +161,7 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (production ? 'json' : 'pretty') },
     corsOrigins: env.CORS_ORIGINS,
+    trustedDocuments: { only: env.TRUSTED_DOCUMENTS_ONLY, files: env.TRUSTED_DOCUMENTS_FILES },
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.INTROSPECTION ?? !production,
     rateLimits: env.RATE_LIMITS === 'on',

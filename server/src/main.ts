@@ -21,6 +21,10 @@ if (!config.rateLimits)
   log.warn('RATE_LIMITS=off: every abuse limit is switched off; never run like this in production');
 
 const app = await buildApp(config, log).catch((error: Error) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
   log.fatal({ err: error.message }, 'start-up failed');
   process.exit(1);
 });

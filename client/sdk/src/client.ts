@@ -4,6 +4,7 @@ import { Emitter } from './emitter.js';
 import { endpointPicker, webSocketEndpoint, type Endpoint, type EndpointPicker } from './endpoints.js';
 import { ChatError, isChatError } from './errors.js';
 import {
+  documentIds,
   mutations,
   queries,
   subscriptions,
@@ -50,6 +51,12 @@ export interface ChatClientOptions {
   /** WebSocket ping interval (ms); a socket whose ping goes unanswered for `pongTimeoutMs` is replaced. Default 10 s / 5 s. */
   keepAliveMs?: number;
   pongTimeoutMs?: number;
+  /**
+   * Send the SDK's own operations as trusted documents: by id over HTTP (the text follows only if the
+   * server does not know the id), by id and text over the WebSocket. A server that accepts trusted
+   * documents only (TRUSTED_DOCUMENTS_ONLY) needs this. Default true; false sends the text alone.
+   */
+  trustedDocuments?: boolean;
 }
 
 /** Per-call options of queries and mutations. */
@@ -185,12 +192,16 @@ export type ChatClient = Omit<QueryFunctions & MutationFunctions, keyof AuthFunc
 
 interface PreparedOperation {
   request: Omit<GraphQLRequest, 'variables'>;
+  /** The trusted document id of the SDK's own operations (none for documents given by the caller). */
+  documentId?: string;
   kind: 'query' | 'mutation' | 'subscription';
   /** Whether the function takes no variables, or only `input`. */
   shape: 'none' | 'input' | 'variables';
 }
 
 const prepared = new WeakMap<object, PreparedOperation>();
+/** The SDK's generated documents: only these are sent by id (a caller's document may reuse a name). */
+const ownDocuments = new Set<object>([queries, mutations, subscriptions].flatMap((table) => Object.values(table)));
 
 function prepare(document: DocumentNode | string): PreparedOperation {
   if (typeof document === 'string') {
@@ -204,8 +215,10 @@ function prepare(document: DocumentNode | string): PreparedOperation {
     );
     if (!definition) throw new Error('The document has no operation');
     const variables = definition.variableDefinitions ?? [];
+    const name = definition.name?.value;
     operation = {
-      request: { query: print(document), operationName: definition.name?.value },
+      request: { query: print(document), operationName: name },
+      ...(name && ownDocuments.has(document) ? { documentId: documentIds[name] } : {}),
       kind: definition.operation as PreparedOperation['kind'],
       shape:
         variables.length === 0
@@ -226,6 +239,12 @@ function splitArgs(shape: PreparedOperation['shape'], args: unknown[]): [Record<
   if (shape === 'input') return [{ input: first ?? {} }, rest];
   return [first as Record<string, unknown> | undefined, rest];
 }
+
+/** How a request names its trusted document (Apollo's persisted-query extension, which servers know). */
+const persistedQuery = (sha256Hash: string) => ({ persistedQuery: { version: 1, sha256Hash } });
+
+const isUnknownDocument = (error: unknown) =>
+  isChatError(error, 'NOT_FOUND') && error.message === 'PersistedQueryNotFound';
 
 /** The value of the one root field of `data`. */
 const rootValue = (data: Record<string, unknown>) => data[Object.keys(data)[0]!];
@@ -260,6 +279,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const streams = new Set<MessageStream<Message>>();
   const live = new Set<LiveSubscription<unknown>>();
   let closed = false;
+  /** Trusted document ids the server answered PersistedQueryNotFound for. */
+  const unknownIds = new Set<string>();
 
   const execute = async (
     document: DocumentNode | string,
@@ -269,6 +290,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     if (closed) throw new ChatError('CLOSED', 'The client is closed');
     const operation = prepare(document);
     const request: GraphQLRequest = { ...operation.request, ...(variables ? { variables } : {}) };
+    const documentId = options.trustedDocuments === false ? undefined : operation.documentId;
+    if (documentId) {
+      request.extensions = persistedQuery(documentId);
+      if (!unknownIds.has(documentId)) delete request.query;
+    }
     const idempotent = requestOptions.idempotent ?? operation.kind === 'query';
     const headers = { ...options.headers, ...requestOptions.headers };
     let unreachable = 0;
@@ -282,6 +308,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         if (isUnreachable(error)) {
           http.failed(url);
           if (idempotent && ++unreachable < http.size) continue;
+        } else if (documentId && request.query === undefined && isUnknownDocument(error)) {
+          // The server has not got this SDK's manifest: send the text, now and from now on.
+          unknownIds.add(documentId);
+          request.query = operation.request.query;
+          continue;
         } else if (token && !refreshed && isChatError(error, 'UNAUTHENTICATED')) {
           // The token was refused (expired meanwhile, or the server's clock differs): refresh once.
           refreshed = true;
@@ -321,6 +352,17 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   // Signing in as someone else, or out, reopens the socket under the new identity.
   events.on('session', (next) => realtimeClient?.sessionChanged(next));
 
+  /** A subscription's request: its text, and its trusted document id when it has one. */
+  const socketRequest = (document: DocumentNode | string, variables?: Record<string, unknown>): GraphQLRequest => {
+    const operation = prepare(document);
+    const documentId = options.trustedDocuments === false ? undefined : operation.documentId;
+    return {
+      ...operation.request,
+      ...(variables ? { variables } : {}),
+      ...(documentId ? { extensions: persistedQuery(documentId) } : {}),
+    };
+  };
+
   const subscribeTo = <T>(
     document: DocumentNode | string,
     variables: Record<string, unknown> | undefined,
@@ -328,13 +370,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     select: (data: Record<string, unknown>) => T,
   ): LiveSubscription<T> => {
     if (closed) throw new ChatError('CLOSED', 'The client is closed');
-    const operation = prepare(document);
     const subscription: LiveSubscription<T> = liveSubscription<T>(
       (sink) =>
-        realtime().subscribe<Record<string, unknown>>(
-          { ...operation.request, ...(variables ? { variables } : {}) },
-          { next: (data) => sink.next(select(data)), error: sink.error, complete: sink.complete },
-        ),
+        realtime().subscribe<Record<string, unknown>>(socketRequest(document, variables), {
+          next: (data) => sink.next(select(data)),
+          error: sink.error,
+          complete: sink.complete,
+        }),
       handlers,
       () => live.delete(subscription as LiveSubscription<unknown>),
     );
@@ -408,16 +450,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     messagesSince: (roomId, afterSeq, first) => call.messagesSince({ roomId, afterSeq, first }),
     subscribe: (roomId, sink) =>
-      realtime().subscribe<{ messageAdded: Message }>(
-        { ...prepare(subscriptions.messageAdded).request, variables: { roomId } },
-        {
-          next: (data) => sink.next(data.messageAdded),
-          error: sink.error,
-          complete: sink.complete,
-          // An event the server could not resolve: its message is fetched with the gap.
-          eventError: sink.eventError,
-        },
-      ),
+      realtime().subscribe<{ messageAdded: Message }>(socketRequest(subscriptions.messageAdded, { roomId }), {
+        next: (data) => sink.next(data.messageAdded),
+        error: sink.error,
+        complete: sink.complete,
+        // An event the server could not resolve: its message is fetched with the gap.
+        eventError: sink.eventError,
+      }),
     onConnected: (listener) => events.on('connected', () => listener()),
   };
 

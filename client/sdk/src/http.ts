@@ -1,9 +1,11 @@
 import { ChatError, type GraphQLErrorLike } from './errors.js';
 
 export interface GraphQLRequest {
-  query: string;
+  /** The text; left out when `extensions` names a trusted document the server knows. */
+  query?: string;
   variables?: Record<string, unknown>;
   operationName?: string;
+  extensions?: Record<string, unknown>;
 }
 
 export interface GraphQLResponse {

@@ -140,7 +140,12 @@ export class Realtime {
     const start = () => {
       if (ended) return;
       stop = this.client.subscribe<T>(
-        { query: request.query, variables: request.variables, operationName: request.operationName },
+        {
+          query: request.query ?? '',
+          variables: request.variables,
+          operationName: request.operationName,
+          ...(request.extensions ? { extensions: request.extensions } : {}),
+        },
         {
           next: (result: FormattedExecutionResult<T>) => {
             if (ended) return;
