@@ -52,6 +52,17 @@ export function openBus(redisUrl: string | undefined, log?: Logger, onReconnect?
   }
   const publisher = createRedis(redisUrl, log, 'publisher', false, onReconnect);
   const subscriber = createRedis(redisUrl, log, 'subscriber', true, onReconnect);
+  // RedisPubSub sends UNSUBSCRIBE and PUNSUBSCRIBE without handling their failure: one still pending
+  // when the connection closes (the server stopping) would be an unhandled rejection. Their failure
+  // changes nothing (a closed connection has no subscriptions left).
+  for (const method of ['unsubscribe', 'punsubscribe'] as const) {
+    const send = subscriber[method].bind(subscriber) as (...channels: string[]) => Promise<unknown>;
+    subscriber[method] = ((...channels: string[]) => {
+      const sent = send(...channels);
+      sent.catch(() => undefined);
+      return sent;
+    }) as never;
+  }
   const redis = createRedis(redisUrl, log, 'state', false, onReconnect);
   const pubsub = new RedisPubSub({ publisher, subscriber });
   return {
