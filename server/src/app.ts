@@ -6,7 +6,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { useCsrfPrevention } from './http/use-csrf-prevention.js';
 import { useHealth } from './http/use-health.js';
@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './infra/logger.js';
 import type { Context, Viewer } from './schema/context.js';
 import { asBadInput, maskError, useInputErrorCodes } from './schema/errors.js';
 import { schema } from './schema/index.js';
+import { useSharedExecution } from './realtime/shared-execution.js';
 import { createServices, type Services } from './services.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -109,6 +110,7 @@ export async function buildApp(
       useInputErrorCodes(),
       useMetricsEndpoint(services.metrics),
       useOperations(services.metrics),
+      useSharedExecution(services.metrics, maskError),
       // Depth, cost, aliases, tokens and directives: refused while parsing and validating,
       // before anything runs (on WebSocket too: it shares this envelope).
       EnvelopArmorPlugin({
@@ -298,6 +300,12 @@ export async function buildApp(
             clientAddress: ctx.extra.clientAddress ?? 'unknown',
             userAgent: ctx.extra.request.headers['user-agent'] ?? null,
             http: null,
+            live: {
+              id,
+              write: (frame) => {
+                if (ctx.extra.socket.readyState === WebSocket.OPEN) ctx.extra.socket.send(frame);
+              },
+            },
           }),
         );
         return {

@@ -30,6 +30,12 @@ export class Metrics {
     labelNames: ['field'],
     registers: [this.registry],
   });
+  readonly eventExecutions = new Counter({
+    name: 'chat_event_executions_total',
+    help: 'Live events turned into results: one per event and group of identical subscriptions on a replica (compare with chat_events_delivered_total).',
+    labelNames: ['field'],
+    registers: [this.registry],
+  });
   readonly deliveryLag = new Histogram({
     name: 'chat_delivery_lag_seconds',
     help: 'Time from storing a change to writing its event to a subscriber.',

@@ -13,6 +13,11 @@ export interface ChannelStream<T> extends AsyncIterableIterator<T> {
   remove(channel: string): void;
   /** Ends the stream after the values already pushed. */
   close(): void;
+  /**
+   * Hands every value to `sink` as it arrives instead of queueing it for `next()` (the values that
+   * came before are handed over at once). Resolves when the stream ends.
+   */
+  listen(sink: (value: T) => void): Promise<void>;
 }
 
 /** What to do with an event heard on `channel`: deliver a value, or skip it (undefined). */
@@ -27,6 +32,9 @@ export async function channelStream<E, T = E>(
   let ended = false;
   let push: ((value: T) => unknown) | undefined;
   let stop: (() => void) | undefined;
+  let sink: ((value: T) => void) | undefined;
+  let ends: (() => void) | undefined;
+  const ended$ = new Promise<void>((resolve) => (ends = resolve));
   const early: T[] = [];
 
   const release = (channel: string) => {
@@ -39,6 +47,7 @@ export async function channelStream<E, T = E>(
     ended = true;
     for (const channel of [...subscriptions.keys()]) release(channel);
     stop?.();
+    ends!();
   };
   // close() called from within `select` ends the stream after the value it returns.
   let selecting = false;
@@ -49,7 +58,8 @@ export async function channelStream<E, T = E>(
     const value = select(event, channel, stream);
     selecting = false;
     if (value !== undefined) {
-      if (push) void push(value);
+      if (sink) sink(value);
+      else if (push) void push(value);
       else early.push(value);
     }
     if (closeAfter) end();
@@ -87,6 +97,11 @@ export async function channelStream<E, T = E>(
     close() {
       if (selecting) closeAfter = true;
       else end();
+    },
+    listen(listener) {
+      sink = listener;
+      for (const value of early.splice(0)) listener(value);
+      return ended$;
     },
   };
   try {

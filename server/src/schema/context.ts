@@ -13,6 +13,13 @@ export interface Viewer {
 /** The signed-in user's id, or null for a guest. */
 export const viewerIdOf = (ctx: Pick<Context, 'viewer'>): string | null => ctx.viewer?.userId ?? null;
 
+/**
+ * Field options of a field whose value depends on who asks (beyond whether they may see it at all):
+ * live events are executed once for all subscribers unless their document selects one of these
+ * (realtime/shared-execution.ts).
+ */
+export const viewerDependent = { extensions: { viewerDependent: true } } as const;
+
 /** The context of every GraphQL execution, on HTTP and on WebSocket alike. */
 export interface Context {
   requestId: string;
@@ -24,4 +31,13 @@ export interface Context {
   http: { cookie: string | null; setCookies: string[] } | null;
   log: Logger;
   services: Services;
+  /** A subscription over WebSocket: writes frames of this operation straight to its socket. */
+  live?: LiveOperation;
+}
+
+export interface LiveOperation {
+  /** The graphql-ws operation id. */
+  id: string;
+  /** Writes one frame (a graphql-ws message, JSON) to the socket, if it is still open. */
+  write(frame: string): void;
 }

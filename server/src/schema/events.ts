@@ -87,12 +87,6 @@ export const OnlineCountRef = builder.objectRef<OnlineCount>('OnlineCount').impl
   fields: (t) => ({ users: t.exposeInt('users'), guests: t.exposeInt('guests') }),
 });
 
-/** Counts an event on its way to a subscriber, and how long after its publication. */
-function delivered<E extends RoomEvent>(ctx: Context, field: string, event: E): E {
-  ctx.services.metrics.delivered(field, event.at);
-  return event;
-}
-
 /**
  * The events of one room, for a viewer allowed to read it. A member of a PRIVATE or DIRECT room who
  * leaves gets their MemberLeft, then the stream ends.
@@ -147,7 +141,7 @@ builder.subscriptionFields((t) => ({
     description: 'Everything that happens in a room. Members; guests for PUBLIC rooms only.',
     args: { roomId: t.arg.id() },
     subscribe: (_root, args, ctx) => roomStream(ctx, String(args.roomId)),
-    resolve: (event, _args, ctx) => delivered(ctx, 'roomEvents', event as unknown as RoomEvent) as never,
+    resolve: (event) => event as never,
   }),
   messageAdded: t.field({
     type: MessageRef,
@@ -155,7 +149,7 @@ builder.subscriptionFields((t) => ({
     args: { roomId: t.arg.id() },
     subscribe: (_root, args, ctx) => roomStream(ctx, String(args.roomId), 'MessageCreated'),
     resolve: (event, _args, ctx, info) => {
-      const e = delivered(ctx, 'messageAdded', event as unknown as MessageEvent);
+      const e = event as unknown as MessageEvent;
       return load('message', e.messageId, e, ctx, info) as never;
     },
   }),
@@ -163,7 +157,7 @@ builder.subscriptionFields((t) => ({
     type: RoomEventRef,
     description: 'Every event of every room the viewer belongs to; follows joins and leaves.',
     subscribe: (_root, _args, ctx) => myStream(ctx),
-    resolve: (event, _args, ctx) => delivered(ctx, 'myEvents', event as unknown as RoomEvent) as never,
+    resolve: (event) => event as never,
   }),
   onlineCount: t.field({
     type: OnlineCountRef,

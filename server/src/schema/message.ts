@@ -1,7 +1,7 @@
 import * as messages from '../chat/messages.js';
 import type { Message } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
-import { viewerIdOf, type Context } from './context.js';
+import { viewerDependent, viewerIdOf, type Context } from './context.js';
 import { idOf } from './ids.js';
 import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
 
@@ -15,6 +15,7 @@ export const MessageRef = builder.prismaNode('Message', {
     author: t.relation('author'),
     body: t.exposeString('body', { description: '"" once deleted.' }),
     clientMessageId: t.string({
+      ...viewerDependent,
       nullable: true,
       description: 'The idempotency key the author sent it with; shown to the author only.',
       select: { clientMessageId: true, authorId: true },
@@ -36,6 +37,7 @@ builder.prismaObjectField('Room', 'messages', (t) =>
   t.field({
     type: MessageConnection,
     description: 'History, 1–100 a page: `first`/`after` forward, `last`/`before` backward; the newest 50 by default.',
+    ...viewerDependent,
     args: {
       first: t.arg.int({ required: false }),
       after: t.arg.string({ required: false }),

@@ -6,7 +6,7 @@ import { unauthenticated } from '../errors.js';
 import type { LimitedAction } from '../infra/rate-limit.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
-import { viewerIdOf, type Context } from './context.js';
+import { viewerDependent, viewerIdOf, type Context } from './context.js';
 import { idOf } from './ids.js';
 import { UserConnection } from './user.js';
 
@@ -42,21 +42,25 @@ export const RoomRef = builder.prismaNode('Room', {
     memberCount: t.exposeInt('memberCount'),
     lastSeq: t.exposeInt('lastSeq', { description: 'seq of the newest message; 0 when there is none.' }),
     viewerIsMember: t.boolean({
+      ...viewerDependent,
       select: viewerMembership,
       resolve: (room) => room.memberships.length > 0,
     }),
     unreadCount: t.int({
+      ...viewerDependent,
       description: 'Messages after the viewer\u2019s read position; 0 for guests and non-members.',
       select: (args, ctx) => ({ lastSeq: true, ...viewerMembership(args, ctx) }),
       resolve: (room) => unreadCount(room, room.memberships[0]),
     }),
     viewerLastReadSeq: t.int({
+      ...viewerDependent,
       nullable: true,
       description: 'The viewer\u2019s read position; null for guests and non-members.',
       select: viewerMembership,
       resolve: (room) => room.memberships[0]?.lastReadSeq ?? null,
     }),
     members: t.field({
+      ...viewerDependent,
       type: UserConnection,
       args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
       resolve: (room, args, ctx, info) =>

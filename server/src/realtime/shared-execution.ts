@@ -1,0 +1,245 @@
+import {
+  createSourceEventStream,
+  execute,
+  getNamedType,
+  getOperationAST,
+  isCompositeType,
+  Kind,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Metrics } from '../infra/metrics.js';
+import type { Context, LiveOperation } from '../schema/context.js';
+import type { ChannelStream } from './stream.js';
+
+/**
+ * Live events, executed once per event and not once per subscriber.
+ *
+ * Each subscriber keeps its own event stream (authorization when it starts, its own leave ends it),
+ * but an event is turned into a result once for all the subscribers on this replica that asked for
+ * it with the same document and variables, and, when the document selects a field whose value
+ * depends on who asks (marked `viewerDependent` in the schema), the same viewer. Without this, a
+ * message to a room of 50 subscribers ran 50 identical executions.
+ *
+ * Over WebSocket the result is also serialized once, and each subscriber's frame is written to its
+ * socket as the event arrives, in order, without going through an async iterator per subscriber
+ * (graphql-ws then only sees the subscription end). Elsewhere results go through the iterator.
+ */
+export function useSharedExecution(metrics: Metrics, maskError: (error: unknown) => Error): Plugin<Context> {
+  const options = { metrics, maskError };
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(((args: ExecutionArgs) => sharedSubscribe(args, options)) as never);
+    },
+  };
+}
+
+interface Options {
+  metrics: Metrics;
+  maskError: (error: unknown) => Error;
+}
+
+/** A result, and its JSON with errors masked (made when first asked for). */
+interface Shared {
+  result: ExecutionResult;
+  json?: string;
+}
+
+/** Results being made, by event (the object the pub/sub gave every subscriber), then by group. */
+const resultsByEvent = new WeakMap<object, Map<string, Promise<Shared>>>();
+/** A number per document object (the parser cache gives one object per distinct text). */
+const documentKeys = new WeakMap<DocumentNode, number>();
+let nextDocumentKey = 0;
+/** Whether a document selects a viewer-dependent field, by document and operation name. */
+const viewerDependence = new WeakMap<DocumentNode, Map<string, boolean>>();
+
+async function sharedSubscribe(
+  args: ExecutionArgs,
+  { metrics, maskError }: Options,
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  const source = await createSourceEventStream(args);
+  if (!isAsyncIterable(source)) return source as ExecutionResult;
+  const field = fieldOf(args.document, args.operationName);
+  const ctx = args.contextValue as Context;
+  const group = [
+    documentKey(args.document),
+    args.operationName ?? '',
+    JSON.stringify(args.variableValues ?? {}),
+    dependsOnViewer(args.schema, args.document, args.operationName ?? '') ? (ctx.viewer?.userId ?? 'guest') : '',
+  ].join('\u0000');
+  const run = async (event: unknown): Promise<Shared> => {
+    metrics.eventExecutions.inc({ field });
+    return { result: await execute({ ...args, rootValue: event }) };
+  };
+  const delivered = (event: unknown) => {
+    const at = (event as { at?: unknown } | null)?.at;
+    if (typeof at === 'number') metrics.delivered(field, at);
+  };
+  if (ctx.live && 'listen' in source) {
+    const json = (shared: Shared) => (shared.json ??= JSON.stringify(masked(shared.result, maskError)));
+    return writeToSocket(
+      source as ChannelStream<unknown>,
+      ctx.live,
+      async (event) => {
+        const payload = json(await resultFor(event, group, run));
+        delivered(event);
+        return payload;
+      },
+      (error) => ctx.log.error({ err: (error as Error)?.message ?? String(error), field }, 'live event not delivered'),
+    );
+  }
+  return mapStream(source, async (event) => {
+    const { result } = await resultFor(event, group, run);
+    delivered(event);
+    return result;
+  });
+}
+
+function masked(result: ExecutionResult, maskError: (error: unknown) => Error): ExecutionResult {
+  return result.errors ? { ...result, errors: result.errors.map((error) => maskError(error) as never) } : result;
+}
+
+/**
+ * Writes each value's payload (from `payloadOf`, in arrival order) to the socket as a graphql-ws
+ * `next` message. The iterator handed back yields nothing: it ends when the stream has ended and
+ * its last frame is written (graphql-ws then sends `complete`), and returning it ends the stream.
+ */
+function writeToSocket(
+  source: ChannelStream<unknown>,
+  live: LiveOperation,
+  payloadOf: (value: unknown) => Promise<string>,
+  onError: (error: unknown) => void,
+): AsyncIterableIterator<never> {
+  const head = `{"id":${JSON.stringify(live.id)},"type":"next","payload":`;
+  let written: Promise<void> = Promise.resolve();
+  const ended = source
+    .listen((value) => {
+      const payload = payloadOf(value);
+      // Each link handles its own failure, so one lost event cannot stop the ones after it.
+      written = written
+        .then(() => payload)
+        .then((json) => live.write(`${head}${json}}`))
+        .catch(onError);
+    })
+    .then(() => written);
+  const close = async () => {
+    await source.return?.(undefined);
+    return { done: true, value: undefined } as IteratorReturnResult<undefined>;
+  };
+  return {
+    next: () => ended.then(() => ({ done: true, value: undefined }) as IteratorReturnResult<undefined>),
+    return: close,
+    async throw(error) {
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+function resultFor(event: unknown, group: string, run: (event: unknown) => Promise<Shared>): Promise<Shared> {
+  if (typeof event !== 'object' || event === null) return run(event);
+  let byGroup = resultsByEvent.get(event);
+  if (!byGroup) resultsByEvent.set(event, (byGroup = new Map()));
+  let result = byGroup.get(group);
+  if (!result) byGroup.set(group, (result = run(event)));
+  return result;
+}
+
+function documentKey(document: DocumentNode): number {
+  let key = documentKeys.get(document);
+  if (key === undefined) documentKeys.set(document, (key = nextDocumentKey++));
+  return key;
+}
+
+function fieldOf(document: DocumentNode, operationName: string | null | undefined): string {
+  const selection = getOperationAST(document, operationName)?.selectionSet.selections[0];
+  return selection?.kind === Kind.FIELD ? selection.name.value : 'unknown';
+}
+
+/** True when the operation selects, anywhere, a field marked `viewerDependent`. */
+function dependsOnViewer(schema: GraphQLSchema, document: DocumentNode, operationName: string): boolean {
+  let byOperation = viewerDependence.get(document);
+  if (!byOperation) viewerDependence.set(document, (byOperation = new Map()));
+  let depends = byOperation.get(operationName);
+  if (depends === undefined) {
+    depends = selectsViewerDependent(schema, document, operationName || undefined);
+    byOperation.set(operationName, depends);
+  }
+  return depends;
+}
+
+function selectsViewerDependent(schema: GraphQLSchema, document: DocumentNode, operationName?: string): boolean {
+  const operation = getOperationAST(document, operationName);
+  const root = schema.getSubscriptionType();
+  if (!operation || !root) return true;
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  const seen = new Set<string>();
+  // Walks the selections with the type they apply to; an unknown type or field counts as dependent.
+  const walk = (typeName: string, set: SelectionSetNode): boolean =>
+    set.selections.some((selection) => {
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment) return true;
+        if (seen.has(fragment.name.value)) return false;
+        seen.add(fragment.name.value);
+        return walk(fragment.typeCondition.name.value, fragment.selectionSet);
+      }
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        return walk(selection.typeCondition?.name.value ?? typeName, selection.selectionSet);
+      }
+      if (selection.name.value.startsWith('__')) return false;
+      const type = schema.getType(typeName);
+      const types = type && 'getTypes' in type ? type.getTypes() : type ? [type] : [];
+      if (types.length === 0) return true;
+      return types.some((member) => {
+        const definition = 'getFields' in member ? member.getFields()[selection.name.value] : undefined;
+        if (!definition) return false; // not a field of this member of a union
+        if (definition.extensions?.viewerDependent) return true;
+        if (!selection.selectionSet) return false;
+        const named = getNamedType(definition.type);
+        return isCompositeType(named) && walk(named.name, selection.selectionSet);
+      });
+    });
+  return walk(root.name, operation.selectionSet);
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** `source` with each value mapped; returning or throwing reaches the source (it releases its channels). */
+function mapStream<T, R>(source: AsyncIterableIterator<T>, map: (value: T) => Promise<R>): AsyncIterableIterator<R> {
+  const close = async () => {
+    await source.return?.();
+    return { done: true, value: undefined } as IteratorReturnResult<undefined>;
+  };
+  return {
+    async next() {
+      const item = await source.next();
+      if (item.done) return { done: true, value: undefined };
+      try {
+        return { done: false, value: await map(item.value) };
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    },
+    return: close,
+    async throw(error) {
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

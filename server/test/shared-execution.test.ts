@@ -1,0 +1,88 @@
+// Live events are executed once per event for every group of identical subscriptions on a replica,
+// and once per viewer when the document selects a field that depends on who asks.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatClient } from './support/chat.js';
+import { freshDatabaseEnv } from './support/databases.js';
+import { hasRedis, redisUrl } from './support/env.js';
+import { connect, eventually, subscribe, type Subscription } from './support/live.js';
+import { startServer, type TestServer } from './support/server.js';
+import { registerUser, uniqueName } from './support/users.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+const SHARED = 'subscription Shared($r: ID!) { messageAdded(roomId: $r) { id seq body author { username } } }';
+const OWN = 'subscription Own($r: ID!) { messageAdded(roomId: $r) { seq clientMessageId } }';
+
+describe('shared execution of live events', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ ...(await freshDatabaseEnv(cleanups)), ...(hasRedis ? { REDIS_URL: redisUrl } : {}) });
+    cleanups.push(server.stop);
+  });
+
+  async function metric(name: string): Promise<number> {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{field="messageAdded"} `));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  }
+
+  it('runs once per event for identical documents, once per viewer for viewer-dependent ones', async () => {
+    const owner = await registerUser(server.url);
+    const room = (await chatClient(server.url, owner.accessToken).createRoom(uniqueName('shared'))).data!.createRoom
+      .id as string;
+    const others = await Promise.all([1, 2, 3, 4].map(() => registerUser(server.url)));
+    const open = (token?: string) => {
+      const socket = connect(server.wsUrl, token);
+      cleanups.push(() => socket.dispose());
+      return socket;
+    };
+    // Five signed-in users and two guests with the same document; the owner and one other user with
+    // a document that selects clientMessageId (shown to its author only).
+    const shared = [owner, ...others, undefined, undefined].map((user) =>
+      subscribe(open(user?.accessToken), SHARED, { r: room }),
+    );
+    const ownersOwn = subscribe(open(owner.accessToken), OWN, { r: room });
+    const othersOwn = subscribe(open(others[0]!.accessToken), OWN, { r: room });
+    const all: Subscription[] = [...shared, ownersOwn, othersOwn];
+
+    // Every subscription is live once it has heard a message.
+    const owners = chatClient(server.url, owner.accessToken);
+    await eventually(async () => {
+      await owners.send(room, 'ping');
+      await new Promise((r) => setTimeout(r, 50));
+      return all.every((s) => s.events().length > 0);
+    });
+    const heard = all.map((s) => s.events().length);
+    const executions = await metric('chat_event_executions_total');
+    const delivered = await metric('chat_events_delivered_total');
+
+    const seqs: number[] = [];
+    for (const n of [1, 2, 3]) seqs.push((await owners.send(room, `m${n}`, `client-${n}`)).data!.sendMessage.seq);
+    await Promise.all(all.map((s, i) => s.waitFor((events) => events.length >= heard[i]! + 3)));
+
+    // 1 execution for the seven identical subscriptions and 1 per viewer for the other two, per event.
+    expect((await metric('chat_event_executions_total')) - executions).toBe(3 * 3);
+    expect((await metric('chat_events_delivered_total')) - delivered).toBe(3 * all.length);
+
+    for (const [i, s] of shared.entries()) {
+      const last = s.events().slice(heard[i]);
+      expect(last.map((e) => e.messageAdded.seq)).toEqual(seqs);
+      expect(last.map((e) => e.messageAdded.body)).toEqual(['m1', 'm2', 'm3']);
+    }
+    expect(
+      ownersOwn
+        .events()
+        .slice(heard[shared.length])
+        .map((e) => e.messageAdded.clientMessageId),
+    ).toEqual(['client-1', 'client-2', 'client-3']);
+    expect(
+      othersOwn
+        .events()
+        .slice(heard[shared.length + 1])
+        .map((e) => e.messageAdded.clientMessageId),
+    ).toEqual([null, null, null]);
+  });
+});
