@@ -1,10 +1,12 @@
 # syntax=docker/dockerfile:1
 #
 # The chat server image: `docker build -t chat-server .`, then
-# `docker run -p 4000:4000 -e JWT_SECRET=... chat-server` (embedded database in /app/data) or, as
-# docker-compose.yml does, with DATABASE_URL and REDIS_URL pointing at PostgreSQL and Redis.
+# `docker run -p 4000:4000 -e JWT_SECRET=... chat-server` (embedded database in /app/data; the web
+# app at /) or, as docker-compose.yml does, with DATABASE_URL and REDIS_URL pointing at PostgreSQL
+# and Redis. The `web` target is the web app's build alone, which docker-compose hands to nginx.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
+ARG BUSYBOX_IMAGE=busybox:1.37
 
 # ---- build: every dependency, then the generated Prisma client and Pothos types ----------------
 FROM ${NODE_IMAGE} AS build
@@ -14,6 +16,7 @@ ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=fals
 # (scripts/prisma-generate.mjs) reads prisma/ and prisma.config.ts, so they come before it runs.
 COPY package.json package-lock.json prisma.config.ts ./
 COPY server/package.json server/package.json
+COPY client/web/package.json client/web/package.json
 COPY prisma prisma
 COPY scripts scripts
 # Dependencies' install scripts stay off, as with the npm 11 the project is developed with (the
@@ -23,6 +26,17 @@ COPY scripts scripts
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --ignore-scripts --no-audit --no-fund \
  && node scripts/prisma-generate.mjs
+
+# ---- web-build: the web app's production build (client/web/dist) --------------------------------
+FROM build AS web-build
+COPY client/web client/web
+RUN node scripts/build-web.mjs
+
+# ---- web: that build alone; run once, it copies itself into /srv/web (nginx's volume) ----------
+FROM ${BUSYBOX_IMAGE} AS web
+COPY --from=web-build /app/client/web/dist /web
+# Copied over what is there: hashed assets of the previous build stay for pages still using them.
+CMD ["sh", "-c", "cp -R /web/. /srv/web/"]
 
 # ---- prod-deps: the runtime dependencies only (tsx included; no test or lint tools) -------------
 FROM ${NODE_IMAGE} AS prod-deps
@@ -50,7 +64,10 @@ COPY prisma prisma
 COPY server/src server/src
 # The SDK's trusted documents (TRUSTED_DOCUMENTS_FILES).
 COPY client/sdk/src/generated/trusted-documents.json client/sdk/src/generated/trusted-documents.json
+# … and the web app's (client/web/src/gql/persisted-documents.json), then the app itself.
+COPY client/web/src/gql/persisted-documents.json client/web/src/gql/persisted-documents.json
 COPY --from=build /app/server/src/generated server/src/generated
+COPY --from=web-build /app/client/web/dist client/web/dist
 RUN mkdir -p /app/data && chown node:node /app/data
 
 USER node

@@ -1,12 +1,14 @@
 /**
  * graphql-codegen: typed documents for the SDK (client/sdk), generated from schema.graphql and the
- * operations in client/sdk/src/operations/. `npm run codegen` writes them; `npm run codegen:check`
+ * operations in client/sdk/src/operations/, and for the web app (client/web), from the `graphql()`
+ * documents in its sources. `npm run codegen` writes them; `npm run codegen:check`
  * fails when the files on disk are not what it would write. Never edit the output by hand.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 import type { CodegenPlugin, Types } from '@graphql-codegen/plugin-helpers';
 import {
   Kind,
@@ -18,6 +20,7 @@ import {
 } from 'graphql';
 
 export const SDK_GENERATED_DIR = 'client/sdk/src/generated/';
+export const WEB_GENERATED_DIR = 'client/web/src/gql/';
 
 const KIND_SUFFIX = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;
 const MAPS = { query: 'queries', mutation: 'mutations', subscription: 'subscriptions' } as const;
@@ -142,6 +145,17 @@ const config: CodegenConfig = {
       },
     },
     [`${SDK_GENERATED_DIR}trusted-documents.json`]: { plugins: ['sdk-trusted-documents'] },
+    // The web app: typed `graphql()` documents from its own sources (not the SDK's operations), each
+    // with its sha256 in `__meta__.hash`, and persisted-documents.json (hash → text) for the server.
+    // __typename is selected everywhere, since the server runs the manifest's text as it is and the
+    // normalized cache needs it.
+    [WEB_GENERATED_DIR]: {
+      preset: 'client',
+      documents: ['client/web/src/**/*.{ts,tsx}', '!client/sdk/src/operations/*.graphql'],
+      documentTransforms: [addTypenameSelectionDocumentTransform],
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
+      config: { scalars: { DateTime: 'string' }, enumsAsTypes: true, useTypeImports: true },
+    },
   },
 };
 

@@ -1,10 +1,11 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/generated/**', '**/dist/**', 'data/**'] },
+  { ignores: ['**/node_modules/**', '**/generated/**', '**/dist/**', 'data/**', 'client/web/src/gql/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,12 +20,26 @@ export default tseslint.config(
   },
   {
     // Scripts and tests set up environments for child processes; config.ts is the one reader.
-    files: ['server/src/config.ts', 'server/test/**', 'bench/**', 'scripts/**', '*.config.ts', '*.config.js'],
+    files: [
+      'server/src/config.ts',
+      'server/test/**',
+      'client/web/test/**',
+      'bench/**',
+      'scripts/**',
+      '*.config.ts',
+      '*.config.js',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
     files: ['server/test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The web app runs in browsers, with React's rules of hooks.
+    files: ['client/web/src/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    languageOptions: { globals: globals.browser },
   },
   prettier,
 );

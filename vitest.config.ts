@@ -8,7 +8,7 @@ const graphql = createRequire(import.meta.url).resolve('graphql');
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphql }] },
   test: {
-    include: ['server/test/**/*.test.ts', 'client/sdk/test/**/*.test.ts'],
+    include: ['server/test/**/*.test.ts', 'client/sdk/test/**/*.test.ts', 'client/web/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Each file starts its own servers on their own databases; files run in parallel.

@@ -12,6 +12,7 @@ import { useCsrfPrevention } from './http/use-csrf-prevention.js';
 import { useHealth } from './http/use-health.js';
 import { loadTrustedDocuments, useTrustedDocuments, type RequestDocument } from './http/trusted-documents.js';
 import { useMetricsEndpoint, useOperations } from './http/use-operations.js';
+import { useWebApp } from './http/web-app.js';
 import { clientAddressOf, viewerFromAuthorization, viewerFromConnectionParams } from './auth/context.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import type { Context, Viewer } from './schema/context.js';
@@ -107,6 +108,8 @@ export async function buildApp(
     maskedErrors: { maskError },
     cors: config.corsOrigins.length ? { origin: config.corsOrigins, credentials: true } : false,
     plugins: [
+      // The web app's files at `/` (never the API's paths).
+      useWebApp(config.webApp, log),
       useInputErrorCodes(),
       useMetricsEndpoint(services.metrics),
       useOperations(services.metrics),

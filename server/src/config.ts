@@ -74,6 +74,8 @@ const schema = z
           .map((s) => s.trim())
           .filter(Boolean),
       ),
+    WEB_APP: bool.default(true),
+    WEB_APP_DIR: z.string().min(1).default('client/web/dist'),
     GRAPHIQL: bool.optional(),
     INTROSPECTION: bool.optional(),
     RATE_LIMITS: z.enum(['on', 'off']).default('on'),
@@ -162,6 +164,7 @@ function toConfig(env: z.infer<typeof schema>) {
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (production ? 'json' : 'pretty') },
     corsOrigins: env.CORS_ORIGINS,
     trustedDocuments: { only: env.TRUSTED_DOCUMENTS_ONLY, files: env.TRUSTED_DOCUMENTS_FILES },
+    webApp: { enabled: env.WEB_APP, dir: env.WEB_APP_DIR },
     graphiql: env.GRAPHIQL ?? !production,
     introspection: env.INTROSPECTION ?? !production,
     rateLimits: env.RATE_LIMITS === 'on',

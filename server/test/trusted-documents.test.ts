@@ -60,6 +60,8 @@ describe('trusted documents, optional (the default)', () => {
   });
 
   it('runs a document named by id over POST (Apollo extension or documentId) and GET', async () => {
+    const prefixed = await post(server, { extensions: persisted(`sha256:${ME}`) }, token);
+    expect(prefixed.data.me.username).toBe(username);
     const byExtension = await post(server, { extensions: persisted(ME) }, token);
     expect(byExtension.errors).toBeUndefined();
     expect(byExtension.data.me.username).toBe(username);

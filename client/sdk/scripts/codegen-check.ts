@@ -1,10 +1,11 @@
 // `npm run codegen:check`: generates in memory with the root codegen.ts and fails (exit 1) when a
-// file under client/sdk/src/generated/ differs from it, is missing, or should not be there.
+// generated file (client/sdk/src/generated/, client/web/src/gql/) differs from it, is missing, or
+// should not be there.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '@graphql-codegen/cli';
-import config, { SDK_GENERATED_DIR } from '../../../codegen.js';
+import config, { SDK_GENERATED_DIR, WEB_GENERATED_DIR } from '../../../codegen.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const outputs = (await generate({ ...config, cwd: root, silent: true }, false)) as {
@@ -24,9 +25,11 @@ for (const [file, content] of expected) {
   }
   if (actual !== content) problems.push(`${file} is not what codegen writes`);
 }
-for (const name of readdirSync(join(root, SDK_GENERATED_DIR))) {
-  const file = join(SDK_GENERATED_DIR, name);
-  if (!expected.has(file)) problems.push(`${file} is not written by codegen`);
+for (const dir of [SDK_GENERATED_DIR, WEB_GENERATED_DIR]) {
+  for (const name of readdirSync(join(root, dir))) {
+    const file = join(dir, name);
+    if (!expected.has(file)) problems.push(`${file} is not written by codegen`);
+  }
 }
 
 if (problems.length) {

@@ -60,7 +60,7 @@ export function loadTrustedDocuments({ files, only }: TrustedDocumentsOptions): 
       if (typeof text !== 'string') {
         throw new ConfigError(`invalid setting TRUSTED_DOCUMENTS_FILES: ${file} has a non-text document ${id}`);
       }
-      documents.set(id, text);
+      documents.set(bare(id), text);
     }
   }
   if (only && documents.size === 0) {
@@ -96,11 +96,13 @@ export function loadTrustedDocuments({ files, only }: TrustedDocumentsOptions): 
 }
 
 function documentIdOf(params: RequestDocument): string | undefined {
-  if (typeof params.documentId === 'string' && params.documentId !== '')
-    return params.documentId.replace(/^sha256:/, '');
   const persisted = params.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
-  return typeof persisted?.sha256Hash === 'string' && persisted.sha256Hash !== '' ? persisted.sha256Hash : undefined;
+  const id = typeof params.documentId === 'string' ? params.documentId : persisted?.sha256Hash;
+  return typeof id === 'string' && id !== '' ? bare(id) : undefined;
 }
+
+/** An id is a sha256 hash, bare or as `sha256:<hash>` (graphql-codegen's client preset): one form here. */
+const bare = (id: string) => id.replace(/^sha256:/, '');
 
 function failure(message: string, code: string, field: string) {
   return createGraphQLError(message, { extensions: { code, field } });

@@ -1,0 +1,181 @@
+/**
+ * The normalized cache: messages, rooms and users are stored once by id, so an edit, a delete, a
+ * read position or an online flag that arrives by any path (a query, a mutation's answer, a live
+ * event) shows everywhere at once. The updaters below do what normalization alone cannot: put new
+ * messages into their room's history, keep the rooms' unread counts and order, refetch the room
+ * list when the viewer joins or leaves one. Optimistic results show a send, an edit, a delete or a
+ * read at once; the server's answer replaces them.
+ */
+import { cacheExchange, type Cache } from '@urql/exchange-graphcache';
+import { graphql } from './gql';
+import type {
+  DeleteMessageMutationVariables,
+  EditMessageMutationVariables,
+  MarkReadMutationVariables,
+  MessagesSinceQuery,
+  MessagesSinceQueryVariables,
+  MyEventsSubscription,
+  SendMessageMutation,
+  SendMessageMutationVariables,
+} from './gql/graphql';
+import { addToNewestPage, PENDING_PREFIX, type Message } from './messages';
+import { session } from './session';
+
+const RoomActivity = graphql(`
+  fragment RoomActivity on Room {
+    id
+    lastSeq
+    lastActivityAt
+    unreadCount
+  }
+`);
+
+const RoomReadState = graphql(`
+  fragment RoomReadState on Room {
+    id
+    viewerLastReadSeq
+    unreadCount
+  }
+`);
+
+const roomKey = (id: string) => ({ __typename: 'Room', id });
+const numberOf = (value: unknown) => (typeof value === 'number' ? value : 0);
+
+/** A new message moves its room up the list and counts as unread until read (as the server counts). */
+function noteActivity(cache: Cache, message: Message) {
+  const room = roomKey(message.room.id);
+  if (cache.resolve(room, 'lastSeq') == null) return;
+  const lastSeq = Math.max(numberOf(cache.resolve(room, 'lastSeq')), message.seq);
+  const lastRead = numberOf(cache.resolve(room, 'viewerLastReadSeq'));
+  const lastActivityAt = String(cache.resolve(room, 'lastActivityAt') ?? '');
+  cache.writeFragment(RoomActivity, {
+    __typename: 'Room',
+    id: message.room.id,
+    lastSeq,
+    lastActivityAt: message.createdAt > lastActivityAt ? message.createdAt : lastActivityAt,
+    unreadCount: Math.max(0, lastSeq - lastRead),
+  });
+}
+
+function readUpTo(cache: Cache, roomId: string, seq: number) {
+  const room = roomKey(roomId);
+  if (cache.resolve(room, 'lastSeq') == null) return;
+  const lastRead = Math.max(numberOf(cache.resolve(room, 'viewerLastReadSeq')), seq);
+  cache.writeFragment(RoomReadState, {
+    __typename: 'Room',
+    id: roomId,
+    viewerLastReadSeq: lastRead,
+    unreadCount: Math.max(0, numberOf(cache.resolve(room, 'lastSeq')) - lastRead),
+  });
+}
+
+/** The viewer's rooms changed: the sidebar's list is fetched again. */
+function refetchMyRooms(cache: Cache) {
+  for (const field of cache.inspectFields('Query')) {
+    if (field.fieldName === 'myRooms') cache.invalidate('Query', field.fieldName, field.arguments ?? undefined);
+  }
+}
+
+function onEvent(cache: Cache, event: MyEventsSubscription['myEvents']) {
+  const viewerId = session.viewer()?.id;
+  switch (event.__typename) {
+    case 'MessageCreated':
+      addToNewestPage(cache, event.message.room.id, [event.message]);
+      noteActivity(cache, event.message);
+      break;
+    case 'MemberJoined':
+    case 'MemberLeft':
+      if (event.user.id === viewerId) refetchMyRooms(cache);
+      break;
+    case 'ReadReceipt':
+      // The viewer read in another tab or device.
+      if (event.user.id === viewerId) readUpTo(cache, event.room.id, event.lastReadSeq);
+      break;
+  }
+}
+
+const now = () => new Date().toISOString();
+
+export const chatCache = () =>
+  cacheExchange({
+    keys: {
+      // Objects without an id of their own live inside their parent.
+      MessageConnection: () => null,
+      MessageEdge: () => null,
+      RoomConnection: () => null,
+      RoomEdge: () => null,
+      UserConnection: () => null,
+      UserEdge: () => null,
+      PageInfo: () => null,
+      OnlineCount: () => null,
+      MessageCreated: () => null,
+      MessageEdited: () => null,
+      MessageDeleted: () => null,
+      MemberJoined: () => null,
+      MemberLeft: () => null,
+      TypingChanged: () => null,
+      ReadReceipt: () => null,
+    },
+    updates: {
+      Subscription: {
+        myEvents: (result: MyEventsSubscription, _args, cache) => onEvent(cache, result.myEvents),
+      },
+      Query: {
+        messagesSince: (result: MessagesSinceQuery, args: MessagesSinceQueryVariables, cache) => {
+          addToNewestPage(cache, String(args.roomId), result.messagesSince);
+          for (const message of result.messagesSince) noteActivity(cache, message);
+        },
+      },
+      Mutation: {
+        sendMessage: (result: SendMessageMutation, _args, cache) => {
+          addToNewestPage(cache, result.sendMessage.room.id, [result.sendMessage]);
+        },
+        createRoom: (_result, _args, cache) => refetchMyRooms(cache),
+        joinRoom: (_result, _args, cache) => refetchMyRooms(cache),
+        openDirectRoom: (_result, _args, cache) => refetchMyRooms(cache),
+      },
+    },
+    optimistic: {
+      sendMessage: ({ input }: SendMessageMutationVariables) => {
+        const viewer = session.viewer();
+        return {
+          __typename: 'Message',
+          id: `${PENDING_PREFIX}${input.clientMessageId}`,
+          seq: 0,
+          body: input.body.trim(),
+          clientMessageId: input.clientMessageId ?? null,
+          createdAt: now(),
+          editedAt: null,
+          deletedAt: null,
+          author: {
+            __typename: 'User',
+            id: viewer?.id ?? '',
+            username: viewer?.username ?? '',
+            displayName: viewer?.displayName ?? null,
+          },
+          room: { __typename: 'Room', id: input.roomId },
+        };
+      },
+      editMessage: ({ input }: EditMessageMutationVariables) => ({
+        __typename: 'Message',
+        id: input.messageId,
+        body: input.body.trim(),
+        editedAt: now(),
+      }),
+      deleteMessage: ({ input }: DeleteMessageMutationVariables) => ({
+        __typename: 'Message',
+        id: input.messageId,
+        body: '',
+        deletedAt: now(),
+      }),
+      markRead: ({ input }: MarkReadMutationVariables, cache) => {
+        const room = roomKey(String(input.roomId));
+        const lastRead = Math.max(numberOf(cache.resolve(room, 'viewerLastReadSeq')), input.seq);
+        return {
+          ...room,
+          viewerLastReadSeq: lastRead,
+          unreadCount: Math.max(0, numberOf(cache.resolve(room, 'lastSeq')) - lastRead),
+        };
+      },
+    },
+  });

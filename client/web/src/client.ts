@@ -1,0 +1,183 @@
+/**
+ * The urql client of a signed-in session: the normalized cache, the access token on every request
+ * (refreshed before it expires and when refused), queries and mutations over HTTP, subscriptions
+ * over one graphql-ws socket that reconnects for ever. `connection` says whether the socket is up;
+ * its `epoch` counts connections, so views can fetch what they missed after a reconnect.
+ */
+import { authExchange } from '@urql/exchange-auth';
+import { createClient as createSocket, type Client as Socket, type Sink, type SubscribePayload } from 'graphql-ws';
+import { Client, fetchExchange, subscriptionExchange } from 'urql';
+import { chatCache } from './cache';
+import { refresh, session } from './session';
+import { GRAPHQL_URL, persisted, WS_URL } from './transport';
+
+/** The server closes a socket with this when its access token is refused or has expired. */
+const CLOSE_UNAUTHORIZED = 4401;
+/** … and with this when the user has too many sockets open or connects too often. */
+const CLOSE_TOO_MANY = 4429;
+
+export interface Connection {
+  status: 'connecting' | 'connected' | 'reconnecting';
+  /** How many times the socket has connected. */
+  epoch: number;
+}
+
+export interface ChatClient {
+  client: Client;
+  connection: {
+    get(): Connection;
+    subscribe(listener: () => void): () => void;
+  };
+  dispose(): void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Doubling waits from 0.5 s up to 30 s, with jitter so that clients do not come back all at once. */
+const backoff = (attempt: number) => Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+
+/**
+ * graphql-ws ends its subscriptions on the close codes it deems fatal, 4401 and 4429 among them.
+ * Here they are not: after a 4401 the access token is renewed, after a 4429 the client waits, and
+ * the subscription starts again on a new socket. Any other error ends it.
+ */
+function subscribeForEver(
+  socket: Socket,
+  payload: SubscribePayload,
+  sink: Sink,
+  renewAccessToken: () => Promise<unknown>,
+): () => void {
+  let stop = () => {};
+  let stopped = false;
+  let attempts = 0;
+  const start = () => {
+    const startedAt = Date.now();
+    stop = socket.subscribe(payload, {
+      next: (value) => sink.next(value),
+      complete: () => sink.complete(),
+      error: (error) => {
+        const code = (error as { code?: unknown }).code;
+        if (code !== CLOSE_UNAUTHORIZED && code !== CLOSE_TOO_MANY) return sink.error(error);
+        // A subscription that ran a while (until its token expired) starts again at once; one
+        // refused over and over waits longer each time.
+        if (Date.now() - startedAt > 5_000) attempts = 0;
+        void (async () => {
+          await sleep(attempts === 0 ? 0 : backoff(attempts));
+          attempts++;
+          if (code === CLOSE_UNAUTHORIZED) await renewAccessToken();
+          // Signed out meanwhile: the app is tearing this client down.
+          if (!stopped && session.viewer()) start();
+        })();
+      },
+    });
+  };
+  start();
+  return () => {
+    stopped = true;
+    stop();
+  };
+}
+
+export function createChatClient(): ChatClient {
+  let connection: Connection = { status: 'connecting', epoch: 0 };
+  let disposed = false;
+  const listeners = new Set<() => void>();
+  const setConnection = (next: Connection) => {
+    connection = next;
+    for (const listener of listeners) listener();
+  };
+
+  /** The access token the socket connected with. */
+  let socketToken: string | null = null;
+  /** After a 4401: a new token, unless one newer than the refused one is already here. */
+  const renewAccessToken = async () => {
+    if (session.accessToken() === socketToken) await refresh();
+  };
+  const socket = createSocket({
+    url: WS_URL,
+    // Read at every connection: the token of the moment, refreshed first if it is about to expire.
+    connectionParams: async () => {
+      if (session.expiring()) await refresh();
+      socketToken = session.accessToken();
+      return socketToken ? { authToken: socketToken } : {};
+    },
+    retryAttempts: Infinity,
+    shouldRetry: () => true,
+    retryWait: (retries) => sleep(backoff(retries)),
+    lazyCloseTimeout: 3_000,
+    on: {
+      connected: () => setConnection({ status: 'connected', epoch: connection.epoch + 1 }),
+      closed: () => {
+        if (!disposed && connection.status === 'connected') setConnection({ ...connection, status: 'reconnecting' });
+      },
+    },
+  });
+
+  const client = new Client({
+    url: GRAPHQL_URL,
+    exchanges: [
+      chatCache(),
+      authExchange(async (utils) => ({
+        addAuthToOperation(operation) {
+          const token = session.accessToken();
+          return token ? utils.appendHeaders(operation, { Authorization: `Bearer ${token}` }) : operation;
+        },
+        willAuthError: () => session.expiring(),
+        didAuthError: (error) => error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED'),
+        async refreshAuth() {
+          await refresh();
+        },
+      })),
+      ...persisted,
+      fetchExchange,
+      subscriptionExchange({
+        forwardSubscription: (request) => ({
+          subscribe: (sink) => ({
+            unsubscribe: subscribeForEver(
+              socket,
+              { ...request, query: request.query ?? '' },
+              sink as Sink,
+              renewAccessToken,
+            ),
+          }),
+        }),
+      }),
+    ],
+  });
+
+  return {
+    client,
+    connection: {
+      get: () => connection,
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
+    dispose() {
+      disposed = true;
+      void socket.dispose();
+    },
+  };
+}
+
+let current: { viewerId: string; chat: ChatClient } | null = null;
+
+/**
+ * The chat client of the signed-in user, made at sign-in and disposed at sign-out, so that one
+ * user's cache never shows to the next. Kept outside React: it must outlive re-renders and
+ * StrictMode's trial unmounts.
+ */
+export function chatClientOf(viewerId: string): ChatClient {
+  if (current?.viewerId !== viewerId) {
+    current?.chat.dispose();
+    current = { viewerId, chat: createChatClient() };
+  }
+  return current.chat;
+}
+
+session.subscribe(() => {
+  if (current && session.viewer()?.id !== current.viewerId) {
+    current.chat.dispose();
+    current = null;
+  }
+});

@@ -1,0 +1,95 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useSubscription } from 'urql';
+import type { ChatClient, Connection } from '../client';
+import {
+  MyEventsSubscriptionDocument,
+  NO_LIVE_STATE,
+  OnlineCountSubscriptionDocument,
+  reduceLive,
+  type LiveState,
+} from '../live';
+import { parseRoute, usePath } from '../router';
+import type { Viewer } from '../session';
+import { Directory } from './Directory';
+import { NewRoom } from './NewRoom';
+import { RoomView } from './RoomView';
+import { Search } from './Search';
+import { Sidebar } from './Sidebar';
+
+/**
+ * The signed-in app: the top bar (online count, connection state), the sidebar of the viewer's
+ * rooms and the current view. It holds the two subscriptions everything live comes through:
+ * myEvents (every event of every room of the viewer) and onlineCount.
+ */
+export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatClient['connection'] }) {
+  const route = parseRoute(usePath());
+  const { status, epoch } = useSyncExternalStore(connection.subscribe, connection.get);
+  // Typing seen on an earlier socket may have ended unheard: only this connection's counts.
+  const [{ data: live = NO_LIVE_STATE }] = useSubscription(
+    { query: MyEventsSubscriptionDocument },
+    (state: LiveState = NO_LIVE_STATE, data) => reduceLive(state, data.myEvents, viewer.id, connection.get().epoch),
+  );
+  const [{ data: online }] = useSubscription({ query: OnlineCountSubscriptionDocument });
+  const onlineUsers = online?.onlineCount.users;
+
+  return (
+    <div className="app" data-view={route.name === 'home' ? 'list' : 'content'}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <h1 className="brand">Chat</h1>
+        {onlineUsers !== undefined && (
+          <p className="online-count" aria-live="off">
+            <span className="dot online" aria-hidden="true" /> {onlineUsers} online
+          </p>
+        )}
+        <ReconnectingBanner status={status} />
+      </header>
+      <Sidebar viewer={viewer} route={route} onlineUsers={onlineUsers} epoch={epoch} />
+      <main id="main" tabIndex={-1}>
+        {route.name === 'room' && (
+          <RoomView
+            key={route.roomId}
+            roomId={route.roomId}
+            viewer={viewer}
+            live={live}
+            epoch={epoch}
+            onlineUsers={onlineUsers}
+          />
+        )}
+        {route.name === 'directory' && <Directory />}
+        {route.name === 'new' && <NewRoom />}
+        {route.name === 'search' && <Search />}
+        {route.name === 'home' && (
+          <div className="empty-state">
+            <h2>Welcome, {viewer.displayName || viewer.username}</h2>
+            <p>Pick a room, find one in the directory, or start a new one.</p>
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}
+
+/**
+ * "Reconnecting…" once the socket has been down for a second: renewing an expired token on a new
+ * socket takes less, and is no news. The live region is always there, so the change is announced.
+ */
+function ReconnectingBanner({ status }: { status: Connection['status'] }) {
+  const [longDown, setLongDown] = useState(false);
+  useEffect(() => {
+    if (status !== 'reconnecting') return;
+    const timer = setTimeout(() => setLongDown(true), 1_000);
+    return () => {
+      clearTimeout(timer);
+      setLongDown(false);
+    };
+  }, [status]);
+  const shown = longDown && status === 'reconnecting';
+  return (
+    <p className={shown ? 'banner' : 'visually-hidden'} role="status">
+      {shown ? 'Reconnecting…' : ''}
+    </p>
+  );
+}

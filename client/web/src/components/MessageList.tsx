@@ -1,0 +1,229 @@
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useClient, useMutation, useQuery } from 'urql';
+import {
+  catchUp,
+  contiguousUpTo,
+  isPending,
+  MarkReadMutation,
+  newestSeqOf,
+  pageVariables,
+  RecentChangesQuery,
+  RoomMessagesQuery,
+  type Message,
+} from '../messages';
+import { outbox, useFailedSends, type FailedSend } from '../outbox';
+import { displayName } from '../rooms';
+import type { Viewer } from '../session';
+import { useSend } from './Composer';
+import { errorText } from './errors';
+import { MessageItem } from './MessageItem';
+
+/** How close to the newest message (in pixels) still counts as being at it. */
+const AT_NEWEST_PX = 40;
+
+function subscribeVisibility(listener: () => void) {
+  document.addEventListener('visibilitychange', listener);
+  return () => document.removeEventListener('visibilitychange', listener);
+}
+const useVisible = () => useSyncExternalStore(subscribeVisibility, () => document.visibilityState === 'visible');
+
+/** Under each message, the other members who have read up to it (and not past it). */
+function seenByOf(messages: readonly Message[], reads: Record<string, { name: string; seq: number }> | undefined) {
+  const seenBy: Record<string, string[]> = {};
+  for (const { name, seq } of Object.values(reads ?? {})) {
+    const message = messages.findLast((m) => !isPending(m) && m.seq <= seq);
+    if (message) (seenBy[message.id] ??= []).push(name);
+  }
+  return seenBy;
+}
+
+/**
+ * A room's messages, oldest at the top. It shows the newest page, pages back when scrolled to the
+ * top, recovers missed messages (on opening, after every reconnect, whenever the newest page has a
+ * hole), marks the room read while the newest message is in view, and announces others' new
+ * messages to screen readers.
+ */
+export function MessageList({
+  roomId,
+  viewer,
+  epoch,
+  lastReadSeq,
+  reads,
+}: {
+  roomId: string;
+  viewer: Viewer;
+  epoch: number;
+  lastReadSeq: number;
+  reads: Record<string, { name: string; seq: number }> | undefined;
+}) {
+  const client = useClient();
+  // The start cursors of the older pages shown, newest first.
+  const [olderCursors, setOlderCursors] = useState<string[]>([]);
+  const [{ data: newestData, error }] = useQuery({
+    query: RoomMessagesQuery,
+    variables: pageVariables(roomId, null),
+    requestPolicy: 'cache-first',
+  });
+  const [{ data: oldestData, fetching: loadingOlder }] = useQuery({
+    query: RoomMessagesQuery,
+    variables: pageVariables(roomId, olderCursors.at(-1) ?? null),
+    requestPolicy: 'cache-first',
+  });
+  const newest = newestData?.room?.messages;
+  const oldest = oldestData?.room?.messages;
+  const messages = newest?.edges.map((edge) => edge.node) ?? [];
+
+  const nextCursor = oldest?.pageInfo.hasPreviousPage ? oldest.pageInfo.startCursor : null;
+  const loadOlder = useCallback(() => {
+    if (nextCursor && !loadingOlder) setOlderCursors((cursors) => [...cursors, nextCursor]);
+  }, [nextCursor, loadingOlder]);
+
+  // Missed messages: fetched once the page is there, after each (re)connection — and again a
+  // little later, for those stored while the new subscription was being set up — and on a hole.
+  const loaded = newest !== undefined;
+  const upTo = newest ? contiguousUpTo(newest) : 0;
+  const holeAt = newest && upTo < newestSeqOf(newest) ? upTo : null;
+  useEffect(() => {
+    if (!loaded) return;
+    void catchUp(client, roomId);
+    const again = setTimeout(() => void catchUp(client, roomId), 2_000);
+    return () => clearTimeout(again);
+  }, [client, roomId, loaded, epoch, holeAt]);
+  // Edits and deletes are not in messagesSince: after a reconnect, the newest are read again.
+  useEffect(() => {
+    if (epoch > 1) void client.query(RecentChangesQuery, { roomId }, { requestPolicy: 'network-only' }).toPromise();
+  }, [client, roomId, epoch]);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const historyStart = useRef<HTMLDivElement>(null);
+  const [atNewest, setAtNewest] = useState(true);
+  // Near the top, the next older page is loaded (the list grows upwards; the view stays put).
+  useEffect(() => {
+    const root = scroller.current;
+    const target = historyStart.current;
+    if (!root || !target) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) loadOlder();
+      },
+      { root, rootMargin: '300px 0px 0px 0px' },
+    );
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [loadOlder]);
+
+  const visible = useVisible();
+  const newestSeq = newest ? newestSeqOf(newest) : 0;
+  const [, markRead] = useMutation(MarkReadMutation);
+  useEffect(() => {
+    if (!atNewest || !visible || newestSeq <= lastReadSeq) return;
+    const timer = setTimeout(() => void markRead({ input: { roomId, seq: newestSeq } }), 300);
+    return () => clearTimeout(timer);
+  }, [atNewest, visible, newestSeq, lastReadSeq, roomId, markRead]);
+
+  const last = messages.at(-1);
+  const [announcement, setAnnouncement] = useState('');
+  const lastAnnounced = useRef<string | null>(null);
+  useEffect(() => {
+    if (!last || isPending(last)) return;
+    const first = lastAnnounced.current === null;
+    lastAnnounced.current = last.id;
+    if (!first && last.author.id !== viewer.id) setAnnouncement(`${displayName(last.author)}: ${last.body}`);
+  }, [last, viewer.id]);
+
+  const failed = useFailedSends(roomId).filter(
+    (send) => !messages.some((message) => message.clientMessageId === send.clientMessageId),
+  );
+  const seenBy = seenByOf(messages, reads);
+
+  if (error && !newest) {
+    return (
+      <p className="error" role="alert">
+        {errorText(error)}
+      </p>
+    );
+  }
+  return (
+    <div className="messages-frame">
+      <div
+        className="messages"
+        ref={scroller}
+        role="region"
+        aria-label="Messages"
+        tabIndex={0}
+        onScroll={(event) => setAtNewest(event.currentTarget.scrollTop > -AT_NEWEST_PX)}
+      >
+        <div>
+          <div ref={historyStart} className="history-start">
+            {nextCursor || loadingOlder ? (
+              <button type="button" className="link" onClick={loadOlder} disabled={loadingOlder}>
+                {loadingOlder ? 'Loading older messages…' : 'Load older messages'}
+              </button>
+            ) : (
+              loaded && <p className="hint">This is the start of the conversation.</p>
+            )}
+          </div>
+          <ol className="message-list">
+            {olderCursors.toReversed().map((cursor) => (
+              <OlderPage key={cursor} roomId={roomId} before={cursor} viewerId={viewer.id} />
+            ))}
+            {messages.map((message) => (
+              <MessageItem
+                key={message.id}
+                message={message}
+                own={message.author.id === viewer.id}
+                seenBy={seenBy[message.id]}
+              />
+            ))}
+            {failed.map((send) => (
+              <FailedItem key={send.clientMessageId} send={send} />
+            ))}
+          </ol>
+        </div>
+      </div>
+      {!atNewest && (
+        <button
+          type="button"
+          className="jump"
+          onClick={() => scroller.current?.scrollTo({ top: 0, behavior: 'smooth' })}
+        >
+          Jump to newest
+        </button>
+      )}
+      <p className="visually-hidden" aria-live="polite">
+        {announcement}
+      </p>
+    </div>
+  );
+}
+
+/** An older page, loaded once and never changed but by edits and deletes. */
+function OlderPage({ roomId, before, viewerId }: { roomId: string; before: string; viewerId: string }) {
+  const [{ data }] = useQuery({
+    query: RoomMessagesQuery,
+    variables: pageVariables(roomId, before),
+    requestPolicy: 'cache-first',
+  });
+  return data?.room?.messages.edges.map(({ node }) => (
+    <MessageItem key={node.id} message={node} own={node.author.id === viewerId} />
+  ));
+}
+
+/** A send that failed: sent again under the same key, or dropped. */
+function FailedItem({ send }: { send: FailedSend }) {
+  const resend = useSend(send.roomId);
+  return (
+    <li className="message own failed">
+      <p className="body">{send.body}</p>
+      <p className="error" role="alert">
+        Not sent: {send.error}{' '}
+        <button type="button" className="small" onClick={() => resend(send.body, send.clientMessageId)}>
+          Retry
+        </button>{' '}
+        <button type="button" className="small secondary" onClick={() => outbox.remove(send.clientMessageId)}>
+          Discard
+        </button>
+      </p>
+    </li>
+  );
+}

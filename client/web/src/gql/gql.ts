@@ -1,0 +1,208 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  fragment RoomActivity on Room {\n    id\n    lastSeq\n    lastActivityAt\n    unreadCount\n  }\n": typeof types.RoomActivityFragmentDoc,
+    "\n  fragment RoomReadState on Room {\n    id\n    viewerLastReadSeq\n    unreadCount\n  }\n": typeof types.RoomReadStateFragmentDoc,
+    "\n  query PublicRooms($search: String) {\n    publicRooms(first: 50, search: $search) {\n      edges {\n        node {\n          ...RoomSummary\n        }\n      }\n    }\n  }\n": typeof types.PublicRoomsDocument,
+    "\n  mutation CreateRoom($input: CreateRoomInput!) {\n    createRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n": typeof types.CreateRoomDocument,
+    "\n  mutation OpenDirectRoom($input: OpenDirectRoomInput!) {\n    openDirectRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n": typeof types.OpenDirectRoomDocument,
+    "\n  query Room($roomId: ID!) {\n    room(id: $roomId) {\n      ...RoomSummary\n    }\n  }\n": typeof types.RoomDocument,
+    "\n  mutation InviteToRoom($input: InviteToRoomInput!) {\n    inviteToRoom(input: $input) {\n      id\n      memberCount\n    }\n  }\n": typeof types.InviteToRoomDocument,
+    "\n  query SearchMessages($query: String!) {\n    searchMessages(query: $query, first: 30) {\n      edges {\n        node {\n          id\n          body\n          createdAt\n          author {\n            id\n            username\n            displayName\n          }\n          room {\n            id\n            name\n            kind\n          }\n        }\n      }\n    }\n  }\n": typeof types.SearchMessagesDocument,
+    "\n  subscription MyEvents {\n    myEvents {\n      __typename\n      ... on MessageCreated {\n        message {\n          ...MessageData\n        }\n      }\n      ... on MessageEdited {\n        message {\n          id\n          body\n          editedAt\n        }\n      }\n      ... on MessageDeleted {\n        message {\n          id\n          body\n          deletedAt\n        }\n      }\n      ... on MemberJoined {\n        room {\n          ...RoomSummary\n        }\n        user {\n          id\n        }\n      }\n      ... on MemberLeft {\n        room {\n          id\n          memberCount\n        }\n        user {\n          id\n        }\n      }\n      ... on TypingChanged {\n        room {\n          id\n        }\n        user {\n          id\n          username\n          displayName\n        }\n        typing\n      }\n      ... on ReadReceipt {\n        room {\n          id\n        }\n        user {\n          id\n          username\n          displayName\n        }\n        lastReadSeq\n      }\n    }\n  }\n": typeof types.MyEventsDocument,
+    "\n  subscription OnlineCount {\n    onlineCount {\n      users\n      guests\n    }\n  }\n": typeof types.OnlineCountDocument,
+    "\n  fragment MessageData on Message {\n    id\n    seq\n    body\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    author {\n      id\n      username\n      displayName\n    }\n    room {\n      id\n    }\n  }\n": typeof types.MessageDataFragmentDoc,
+    "\n  query RoomMessages($roomId: ID!, $before: String) {\n    room(id: $roomId) {\n      id\n      messages(last: 50, before: $before) {\n        edges {\n          node {\n            ...MessageData\n          }\n        }\n        pageInfo {\n          hasPreviousPage\n          startCursor\n        }\n      }\n    }\n  }\n": typeof types.RoomMessagesDocument,
+    "\n  query MessagesSince($roomId: ID!, $afterSeq: Int!, $first: Int!) {\n    messagesSince(roomId: $roomId, afterSeq: $afterSeq, first: $first) {\n      ...MessageData\n    }\n  }\n": typeof types.MessagesSinceDocument,
+    "\n  query RecentChanges($roomId: ID!) {\n    messages(roomId: $roomId, last: 50) {\n      edges {\n        node {\n          id\n          body\n          editedAt\n          deletedAt\n        }\n      }\n    }\n  }\n": typeof types.RecentChangesDocument,
+    "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageData\n    }\n  }\n": typeof types.SendMessageDocument,
+    "\n  mutation EditMessage($input: EditMessageInput!) {\n    editMessage(input: $input) {\n      id\n      body\n      editedAt\n    }\n  }\n": typeof types.EditMessageDocument,
+    "\n  mutation DeleteMessage($input: DeleteMessageInput!) {\n    deleteMessage(input: $input) {\n      id\n      body\n      deletedAt\n    }\n  }\n": typeof types.DeleteMessageDocument,
+    "\n  mutation MarkRead($input: MarkReadInput!) {\n    markRead(input: $input) {\n      id\n      viewerLastReadSeq\n      unreadCount\n    }\n  }\n": typeof types.MarkReadDocument,
+    "\n  mutation SetTyping($input: SetTypingInput!) {\n    setTyping(input: $input)\n  }\n": typeof types.SetTypingDocument,
+    "\n  fragment RoomSummary on Room {\n    id\n    name\n    kind\n    topic\n    memberCount\n    lastSeq\n    lastActivityAt\n    unreadCount\n    viewerLastReadSeq\n    viewerIsMember\n  }\n": typeof types.RoomSummaryFragmentDoc,
+    "\n  query MyRooms {\n    myRooms(first: 100) {\n      edges {\n        node {\n          ...RoomSummary\n        }\n      }\n    }\n  }\n": typeof types.MyRoomsDocument,
+    "\n  query DirectMembers($roomId: ID!) {\n    room(id: $roomId) {\n      id\n      members(first: 2) {\n        edges {\n          node {\n            id\n            username\n            displayName\n            online\n          }\n        }\n      }\n    }\n  }\n": typeof types.DirectMembersDocument,
+    "\n  mutation JoinRoom($input: JoinRoomInput!) {\n    joinRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n": typeof types.JoinRoomDocument,
+    "\n  fragment SessionFields on AuthPayload {\n    accessToken\n    user {\n      id\n      username\n      displayName\n    }\n  }\n": typeof types.SessionFieldsFragmentDoc,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...SessionFields\n    }\n  }\n": typeof types.RegisterDocument,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...SessionFields\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation Refresh {\n    refreshToken(input: {}) {\n      ...SessionFields\n    }\n  }\n": typeof types.RefreshDocument,
+    "\n  mutation Logout($allSessions: Boolean!) {\n    logout(input: { allSessions: $allSessions })\n  }\n": typeof types.LogoutDocument,
+};
+const documents: Documents = {
+    "\n  fragment RoomActivity on Room {\n    id\n    lastSeq\n    lastActivityAt\n    unreadCount\n  }\n": types.RoomActivityFragmentDoc,
+    "\n  fragment RoomReadState on Room {\n    id\n    viewerLastReadSeq\n    unreadCount\n  }\n": types.RoomReadStateFragmentDoc,
+    "\n  query PublicRooms($search: String) {\n    publicRooms(first: 50, search: $search) {\n      edges {\n        node {\n          ...RoomSummary\n        }\n      }\n    }\n  }\n": types.PublicRoomsDocument,
+    "\n  mutation CreateRoom($input: CreateRoomInput!) {\n    createRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n": types.CreateRoomDocument,
+    "\n  mutation OpenDirectRoom($input: OpenDirectRoomInput!) {\n    openDirectRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n": types.OpenDirectRoomDocument,
+    "\n  query Room($roomId: ID!) {\n    room(id: $roomId) {\n      ...RoomSummary\n    }\n  }\n": types.RoomDocument,
+    "\n  mutation InviteToRoom($input: InviteToRoomInput!) {\n    inviteToRoom(input: $input) {\n      id\n      memberCount\n    }\n  }\n": types.InviteToRoomDocument,
+    "\n  query SearchMessages($query: String!) {\n    searchMessages(query: $query, first: 30) {\n      edges {\n        node {\n          id\n          body\n          createdAt\n          author {\n            id\n            username\n            displayName\n          }\n          room {\n            id\n            name\n            kind\n          }\n        }\n      }\n    }\n  }\n": types.SearchMessagesDocument,
+    "\n  subscription MyEvents {\n    myEvents {\n      __typename\n      ... on MessageCreated {\n        message {\n          ...MessageData\n        }\n      }\n      ... on MessageEdited {\n        message {\n          id\n          body\n          editedAt\n        }\n      }\n      ... on MessageDeleted {\n        message {\n          id\n          body\n          deletedAt\n        }\n      }\n      ... on MemberJoined {\n        room {\n          ...RoomSummary\n        }\n        user {\n          id\n        }\n      }\n      ... on MemberLeft {\n        room {\n          id\n          memberCount\n        }\n        user {\n          id\n        }\n      }\n      ... on TypingChanged {\n        room {\n          id\n        }\n        user {\n          id\n          username\n          displayName\n        }\n        typing\n      }\n      ... on ReadReceipt {\n        room {\n          id\n        }\n        user {\n          id\n          username\n          displayName\n        }\n        lastReadSeq\n      }\n    }\n  }\n": types.MyEventsDocument,
+    "\n  subscription OnlineCount {\n    onlineCount {\n      users\n      guests\n    }\n  }\n": types.OnlineCountDocument,
+    "\n  fragment MessageData on Message {\n    id\n    seq\n    body\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    author {\n      id\n      username\n      displayName\n    }\n    room {\n      id\n    }\n  }\n": types.MessageDataFragmentDoc,
+    "\n  query RoomMessages($roomId: ID!, $before: String) {\n    room(id: $roomId) {\n      id\n      messages(last: 50, before: $before) {\n        edges {\n          node {\n            ...MessageData\n          }\n        }\n        pageInfo {\n          hasPreviousPage\n          startCursor\n        }\n      }\n    }\n  }\n": types.RoomMessagesDocument,
+    "\n  query MessagesSince($roomId: ID!, $afterSeq: Int!, $first: Int!) {\n    messagesSince(roomId: $roomId, afterSeq: $afterSeq, first: $first) {\n      ...MessageData\n    }\n  }\n": types.MessagesSinceDocument,
+    "\n  query RecentChanges($roomId: ID!) {\n    messages(roomId: $roomId, last: 50) {\n      edges {\n        node {\n          id\n          body\n          editedAt\n          deletedAt\n        }\n      }\n    }\n  }\n": types.RecentChangesDocument,
+    "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageData\n    }\n  }\n": types.SendMessageDocument,
+    "\n  mutation EditMessage($input: EditMessageInput!) {\n    editMessage(input: $input) {\n      id\n      body\n      editedAt\n    }\n  }\n": types.EditMessageDocument,
+    "\n  mutation DeleteMessage($input: DeleteMessageInput!) {\n    deleteMessage(input: $input) {\n      id\n      body\n      deletedAt\n    }\n  }\n": types.DeleteMessageDocument,
+    "\n  mutation MarkRead($input: MarkReadInput!) {\n    markRead(input: $input) {\n      id\n      viewerLastReadSeq\n      unreadCount\n    }\n  }\n": types.MarkReadDocument,
+    "\n  mutation SetTyping($input: SetTypingInput!) {\n    setTyping(input: $input)\n  }\n": types.SetTypingDocument,
+    "\n  fragment RoomSummary on Room {\n    id\n    name\n    kind\n    topic\n    memberCount\n    lastSeq\n    lastActivityAt\n    unreadCount\n    viewerLastReadSeq\n    viewerIsMember\n  }\n": types.RoomSummaryFragmentDoc,
+    "\n  query MyRooms {\n    myRooms(first: 100) {\n      edges {\n        node {\n          ...RoomSummary\n        }\n      }\n    }\n  }\n": types.MyRoomsDocument,
+    "\n  query DirectMembers($roomId: ID!) {\n    room(id: $roomId) {\n      id\n      members(first: 2) {\n        edges {\n          node {\n            id\n            username\n            displayName\n            online\n          }\n        }\n      }\n    }\n  }\n": types.DirectMembersDocument,
+    "\n  mutation JoinRoom($input: JoinRoomInput!) {\n    joinRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n": types.JoinRoomDocument,
+    "\n  fragment SessionFields on AuthPayload {\n    accessToken\n    user {\n      id\n      username\n      displayName\n    }\n  }\n": types.SessionFieldsFragmentDoc,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...SessionFields\n    }\n  }\n": types.RegisterDocument,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...SessionFields\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation Refresh {\n    refreshToken(input: {}) {\n      ...SessionFields\n    }\n  }\n": types.RefreshDocument,
+    "\n  mutation Logout($allSessions: Boolean!) {\n    logout(input: { allSessions: $allSessions })\n  }\n": types.LogoutDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment RoomActivity on Room {\n    id\n    lastSeq\n    lastActivityAt\n    unreadCount\n  }\n"): (typeof documents)["\n  fragment RoomActivity on Room {\n    id\n    lastSeq\n    lastActivityAt\n    unreadCount\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment RoomReadState on Room {\n    id\n    viewerLastReadSeq\n    unreadCount\n  }\n"): (typeof documents)["\n  fragment RoomReadState on Room {\n    id\n    viewerLastReadSeq\n    unreadCount\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PublicRooms($search: String) {\n    publicRooms(first: 50, search: $search) {\n      edges {\n        node {\n          ...RoomSummary\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query PublicRooms($search: String) {\n    publicRooms(first: 50, search: $search) {\n      edges {\n        node {\n          ...RoomSummary\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateRoom($input: CreateRoomInput!) {\n    createRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n"): (typeof documents)["\n  mutation CreateRoom($input: CreateRoomInput!) {\n    createRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation OpenDirectRoom($input: OpenDirectRoomInput!) {\n    openDirectRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n"): (typeof documents)["\n  mutation OpenDirectRoom($input: OpenDirectRoomInput!) {\n    openDirectRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Room($roomId: ID!) {\n    room(id: $roomId) {\n      ...RoomSummary\n    }\n  }\n"): (typeof documents)["\n  query Room($roomId: ID!) {\n    room(id: $roomId) {\n      ...RoomSummary\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation InviteToRoom($input: InviteToRoomInput!) {\n    inviteToRoom(input: $input) {\n      id\n      memberCount\n    }\n  }\n"): (typeof documents)["\n  mutation InviteToRoom($input: InviteToRoomInput!) {\n    inviteToRoom(input: $input) {\n      id\n      memberCount\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SearchMessages($query: String!) {\n    searchMessages(query: $query, first: 30) {\n      edges {\n        node {\n          id\n          body\n          createdAt\n          author {\n            id\n            username\n            displayName\n          }\n          room {\n            id\n            name\n            kind\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SearchMessages($query: String!) {\n    searchMessages(query: $query, first: 30) {\n      edges {\n        node {\n          id\n          body\n          createdAt\n          author {\n            id\n            username\n            displayName\n          }\n          room {\n            id\n            name\n            kind\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MyEvents {\n    myEvents {\n      __typename\n      ... on MessageCreated {\n        message {\n          ...MessageData\n        }\n      }\n      ... on MessageEdited {\n        message {\n          id\n          body\n          editedAt\n        }\n      }\n      ... on MessageDeleted {\n        message {\n          id\n          body\n          deletedAt\n        }\n      }\n      ... on MemberJoined {\n        room {\n          ...RoomSummary\n        }\n        user {\n          id\n        }\n      }\n      ... on MemberLeft {\n        room {\n          id\n          memberCount\n        }\n        user {\n          id\n        }\n      }\n      ... on TypingChanged {\n        room {\n          id\n        }\n        user {\n          id\n          username\n          displayName\n        }\n        typing\n      }\n      ... on ReadReceipt {\n        room {\n          id\n        }\n        user {\n          id\n          username\n          displayName\n        }\n        lastReadSeq\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription MyEvents {\n    myEvents {\n      __typename\n      ... on MessageCreated {\n        message {\n          ...MessageData\n        }\n      }\n      ... on MessageEdited {\n        message {\n          id\n          body\n          editedAt\n        }\n      }\n      ... on MessageDeleted {\n        message {\n          id\n          body\n          deletedAt\n        }\n      }\n      ... on MemberJoined {\n        room {\n          ...RoomSummary\n        }\n        user {\n          id\n        }\n      }\n      ... on MemberLeft {\n        room {\n          id\n          memberCount\n        }\n        user {\n          id\n        }\n      }\n      ... on TypingChanged {\n        room {\n          id\n        }\n        user {\n          id\n          username\n          displayName\n        }\n        typing\n      }\n      ... on ReadReceipt {\n        room {\n          id\n        }\n        user {\n          id\n          username\n          displayName\n        }\n        lastReadSeq\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription OnlineCount {\n    onlineCount {\n      users\n      guests\n    }\n  }\n"): (typeof documents)["\n  subscription OnlineCount {\n    onlineCount {\n      users\n      guests\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment MessageData on Message {\n    id\n    seq\n    body\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    author {\n      id\n      username\n      displayName\n    }\n    room {\n      id\n    }\n  }\n"): (typeof documents)["\n  fragment MessageData on Message {\n    id\n    seq\n    body\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    author {\n      id\n      username\n      displayName\n    }\n    room {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RoomMessages($roomId: ID!, $before: String) {\n    room(id: $roomId) {\n      id\n      messages(last: 50, before: $before) {\n        edges {\n          node {\n            ...MessageData\n          }\n        }\n        pageInfo {\n          hasPreviousPage\n          startCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RoomMessages($roomId: ID!, $before: String) {\n    room(id: $roomId) {\n      id\n      messages(last: 50, before: $before) {\n        edges {\n          node {\n            ...MessageData\n          }\n        }\n        pageInfo {\n          hasPreviousPage\n          startCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MessagesSince($roomId: ID!, $afterSeq: Int!, $first: Int!) {\n    messagesSince(roomId: $roomId, afterSeq: $afterSeq, first: $first) {\n      ...MessageData\n    }\n  }\n"): (typeof documents)["\n  query MessagesSince($roomId: ID!, $afterSeq: Int!, $first: Int!) {\n    messagesSince(roomId: $roomId, afterSeq: $afterSeq, first: $first) {\n      ...MessageData\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RecentChanges($roomId: ID!) {\n    messages(roomId: $roomId, last: 50) {\n      edges {\n        node {\n          id\n          body\n          editedAt\n          deletedAt\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RecentChanges($roomId: ID!) {\n    messages(roomId: $roomId, last: 50) {\n      edges {\n        node {\n          id\n          body\n          editedAt\n          deletedAt\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageData\n    }\n  }\n"): (typeof documents)["\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageData\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EditMessage($input: EditMessageInput!) {\n    editMessage(input: $input) {\n      id\n      body\n      editedAt\n    }\n  }\n"): (typeof documents)["\n  mutation EditMessage($input: EditMessageInput!) {\n    editMessage(input: $input) {\n      id\n      body\n      editedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteMessage($input: DeleteMessageInput!) {\n    deleteMessage(input: $input) {\n      id\n      body\n      deletedAt\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteMessage($input: DeleteMessageInput!) {\n    deleteMessage(input: $input) {\n      id\n      body\n      deletedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkRead($input: MarkReadInput!) {\n    markRead(input: $input) {\n      id\n      viewerLastReadSeq\n      unreadCount\n    }\n  }\n"): (typeof documents)["\n  mutation MarkRead($input: MarkReadInput!) {\n    markRead(input: $input) {\n      id\n      viewerLastReadSeq\n      unreadCount\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetTyping($input: SetTypingInput!) {\n    setTyping(input: $input)\n  }\n"): (typeof documents)["\n  mutation SetTyping($input: SetTypingInput!) {\n    setTyping(input: $input)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment RoomSummary on Room {\n    id\n    name\n    kind\n    topic\n    memberCount\n    lastSeq\n    lastActivityAt\n    unreadCount\n    viewerLastReadSeq\n    viewerIsMember\n  }\n"): (typeof documents)["\n  fragment RoomSummary on Room {\n    id\n    name\n    kind\n    topic\n    memberCount\n    lastSeq\n    lastActivityAt\n    unreadCount\n    viewerLastReadSeq\n    viewerIsMember\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyRooms {\n    myRooms(first: 100) {\n      edges {\n        node {\n          ...RoomSummary\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyRooms {\n    myRooms(first: 100) {\n      edges {\n        node {\n          ...RoomSummary\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DirectMembers($roomId: ID!) {\n    room(id: $roomId) {\n      id\n      members(first: 2) {\n        edges {\n          node {\n            id\n            username\n            displayName\n            online\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query DirectMembers($roomId: ID!) {\n    room(id: $roomId) {\n      id\n      members(first: 2) {\n        edges {\n          node {\n            id\n            username\n            displayName\n            online\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation JoinRoom($input: JoinRoomInput!) {\n    joinRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n"): (typeof documents)["\n  mutation JoinRoom($input: JoinRoomInput!) {\n    joinRoom(input: $input) {\n      ...RoomSummary\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SessionFields on AuthPayload {\n    accessToken\n    user {\n      id\n      username\n      displayName\n    }\n  }\n"): (typeof documents)["\n  fragment SessionFields on AuthPayload {\n    accessToken\n    user {\n      id\n      username\n      displayName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...SessionFields\n    }\n  }\n"): (typeof documents)["\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...SessionFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...SessionFields\n    }\n  }\n"): (typeof documents)["\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...SessionFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Refresh {\n    refreshToken(input: {}) {\n      ...SessionFields\n    }\n  }\n"): (typeof documents)["\n  mutation Refresh {\n    refreshToken(input: {}) {\n      ...SessionFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Logout($allSessions: Boolean!) {\n    logout(input: { allSessions: $allSessions })\n  }\n"): (typeof documents)["\n  mutation Logout($allSessions: Boolean!) {\n    logout(input: { allSessions: $allSessions })\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

@@ -1,0 +1,391 @@
+// The web app in a real browser: Debian's Chromium, driven by playwright-core, against a real
+// server (a fresh PostgreSQL database when DATABASE_URL is set, Redis when REDIS_URL is) serving
+// the production build. Two people, Alice on a desktop-sized window and Bob on a phone-sized one,
+// talk in a private room. Without Chromium the file is skipped, except under CI=true, where that
+// fails. Screenshots of both views are saved to docs/ for the README.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Request,
+  type WebSocketRoute,
+} from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabaseEnv } from '../../../server/test/support/databases.js';
+import { ci, redisUrl } from '../../../server/test/support/env.js';
+import { gql } from '../../../server/test/support/graphql.js';
+import { repoRoot, startServer, type TestServer } from '../../../server/test/support/server.js';
+import { login } from '../../../server/test/support/users.js';
+
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function chromiumPresent(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  const help = 'install it with `apt-get install -y chromium` (Debian) or set CHROMIUM_BIN';
+  if (ci) throw new Error(`Chromium is required under CI=true but ${CHROMIUM} is missing: ${help}`);
+  console.warn(`[tests] ${CHROMIUM} is missing: skipping the browser test; ${help}`);
+  return false;
+}
+
+const PASSWORD = 'correct horse battery';
+/** More than one page (50) of history, so that the newest page leaves some out. */
+const SEEDED = 60;
+const WAIT_MS = 15_000;
+
+/** The listed messages of the open room, as the page shows them. */
+const messageItems = (page: Page) => page.getByRole('region', { name: 'Messages' }).getByRole('listitem');
+/** The message whose whole text is `text` (line breaks count as spaces). */
+const message = (page: Page, text: string) =>
+  messageItems(page).filter({ has: page.locator('.body').getByText(text, { exact: true }) });
+
+/** Waits until `check` holds (the page updates on its own time), failing with its last answer. */
+async function until<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The message bodies shown, top to bottom. */
+const bodies = (page: Page) => page.locator('.message-list .message .body').allInnerTexts();
+
+describe.runIf(chromiumPresent())('the web app in Chromium', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  let server: TestServer;
+  let browser: Browser;
+  let alice: Page;
+  let bob: Page;
+  let bobContext: BrowserContext;
+  let roomId: string;
+  /** Bob's WebSockets pass through here, so the test can cut them and keep him offline. */
+  const bobSockets: WebSocketRoute[] = [];
+  let bobOffline = false;
+  /** Uncaught errors in either page: there should be none. */
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    // The production build, made (or found up to date) the way `npm start` makes it.
+    const build = spawnSync(process.execPath, ['scripts/build-web.mjs'], { cwd: repoRoot, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`building the web app failed:\n${build.stdout}${build.stderr}`);
+    expect(existsSync(join(repoRoot, 'client/web/dist/index.html'))).toBe(true);
+
+    server = await startServer({ ...(await freshDatabaseEnv(cleanups)), REDIS_URL: redisUrl });
+    cleanups.push(() => server.stop());
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    cleanups.push(() => browser.close());
+
+    const aliceContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    bobContext = await browser.newContext({ viewport: { width: 390, height: 780 }, deviceScaleFactor: 2 });
+    await bobContext.routeWebSocket(/\/graphql$/, (socket) => {
+      if (bobOffline) return void socket.close({ code: 1012, reason: 'offline (test)' });
+      socket.connectToServer();
+      bobSockets.push(socket);
+    });
+    alice = await aliceContext.newPage();
+    bob = await bobContext.newPage();
+    for (const page of [alice, bob]) {
+      page.setDefaultTimeout(WAIT_MS);
+      page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
+    }
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  async function register(page: Page, username: string, displayName: string) {
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Display name').fill(displayName);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByText('Signed in as').waitFor();
+  }
+
+  async function send(page: Page, text: string) {
+    await page.getByRole('textbox', { name: /^Message / }).fill(text);
+    await page.keyboard.press('Enter');
+  }
+
+  it('signs two people up, each in their own browser', async () => {
+    await register(alice, 'alice', 'Alice');
+    await register(bob, 'bob', 'Bob');
+    // The server's own answer: the session cookie is HttpOnly, out of the page's reach.
+    const cookies = await bobContext.cookies();
+    expect(cookies.find((c) => c.name === 'chat_refresh')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(await bob.evaluate(() => document.cookie)).toBe('');
+  });
+
+  it('lets Alice create a private room and invite Bob, who joins it by name', async () => {
+    await alice.getByRole('link', { name: 'New room' }).click();
+    await alice.getByLabel('Room name').fill('Design review');
+    await alice.getByLabel('Topic').fill('The new onboarding flow');
+    await alice.getByRole('radio', { name: /Private/ }).check();
+    await alice.getByRole('button', { name: 'Create room' }).click();
+    await alice.getByRole('heading', { name: 'Design review' }).waitFor();
+    roomId = decodeURIComponent(new URL(alice.url()).pathname.split('/').pop()!);
+    await alice.getByRole('link', { name: /Design review/ }).waitFor();
+
+    await alice.getByText('Invite someone').click();
+    await alice.getByLabel('Username to invite').fill('bob');
+    await alice.getByRole('button', { name: 'Invite', exact: true }).click();
+    await alice.getByText('Invited bob').waitFor();
+
+    // Not listed in the directory: Bob joins it by its name.
+    await bob.getByRole('link', { name: 'Directory' }).click();
+    await bob.getByLabel('Room name').fill('Design review');
+    await bob.getByRole('button', { name: 'Join', exact: true }).click();
+    await bob.getByRole('heading', { name: 'Design review' }).waitFor();
+    expect(new URL(bob.url()).pathname).toBe(`/rooms/${encodeURIComponent(roomId)}`);
+    await alice.getByText('2 members').waitFor();
+  });
+
+  it('seeds more than a page of history over the API', async () => {
+    const session = await login(server.url, 'alice', PASSWORD);
+    const token = (session.data as { login: { accessToken: string } }).login.accessToken;
+    for (let i = 1; i <= SEEDED; i++) {
+      const sent = await gql(
+        server.url,
+        'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }',
+        { input: { roomId, body: `Earlier message ${i}`, clientMessageId: `seed-${i}` } },
+        { token },
+      );
+      expect(sent.data?.sendMessage?.seq).toBe(i);
+    }
+    // Both open rooms got them live.
+    await message(alice, `Earlier message ${SEEDED}`).waitFor();
+    await message(bob, `Earlier message ${SEEDED}`).waitFor();
+  });
+
+  it('shows each side the other’s messages live, and who is typing', async () => {
+    await send(alice, 'Morning! Is the new build ready?');
+    await message(bob, 'Morning! Is the new build ready?').waitFor();
+
+    await bob.getByRole('textbox', { name: /^Message / }).fill('Yes');
+    await alice.getByText('Bob is typing…').waitFor();
+    await bob.getByRole('textbox', { name: /^Message / }).fill('Yes, it is on staging since 9:30.');
+    await bob.keyboard.press('Enter');
+    await message(alice, 'Yes, it is on staging since 9:30.').waitFor();
+    await alice.getByText('Bob is typing…').waitFor({ state: 'hidden' });
+
+    // Shift+Enter is a new line, not a send.
+    const box = alice.getByRole('textbox', { name: /^Message / });
+    await box.fill('Great.');
+    await box.press('Shift+Enter');
+    await box.pressSequentially('I will have a look this afternoon.');
+    await box.press('Enter');
+    const twoLines = message(bob, 'Great. I will have a look this afternoon.');
+    await twoLines.waitFor();
+    expect(await twoLines.locator('.body').innerText()).toBe('Great.\nI will have a look this afternoon.');
+  });
+
+  it('shows edits and deletes to the other side', async () => {
+    const mine = message(bob, 'Yes, it is on staging since 9:30.');
+    await mine.getByRole('button', { name: 'Edit your message' }).click();
+    await bob.getByLabel('Edit message').fill('Yes, it is on staging since 9:30 (build 412).');
+    await bob.getByLabel('Edit message').press('Enter');
+    await message(alice, 'Yes, it is on staging since 9:30 (build 412).').getByText('(edited)').waitFor();
+
+    await send(alice, 'Wrong room, sorry');
+    await message(bob, 'Wrong room, sorry').waitFor();
+    alice.once('dialog', (dialog) => void dialog.accept());
+    await message(alice, 'Wrong room, sorry').getByRole('button', { name: 'Delete your message' }).click();
+    await bob.getByText('Message deleted').waitFor();
+    expect(await message(bob, 'Wrong room, sorry').count()).toBe(0);
+  });
+
+  it('keeps the session and the history across a reload, and pages back on scroll', async () => {
+    const requests: URL[] = [];
+    const collect = (request: Request) => void requests.push(new URL(request.url()));
+    bob.on('request', collect);
+    await bob.reload();
+    await bob.getByRole('heading', { name: 'Design review' }).waitFor();
+    bob.off('request', collect);
+    // Queries go by their persisted document's hash alone, which the server knows.
+    const history = requests.filter((url) => url.searchParams.get('operationName') === 'RoomMessages');
+    expect(history.length).toBeGreaterThan(0);
+    for (const url of history) {
+      expect(url.searchParams.has('query')).toBe(false);
+      expect(JSON.parse(url.searchParams.get('extensions')!)).toMatchObject({
+        persistedQuery: { sha256Hash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
+      });
+    }
+    await message(bob, 'Great. I will have a look this afternoon.').waitFor();
+    // The newest page only: the oldest messages are not there yet…
+    expect(await message(bob, 'Earlier message 1').count()).toBe(0);
+    expect(await messageItems(bob).count()).toBe(50);
+
+    // …until the list is scrolled up to its start.
+    await until(
+      'the first message after scrolling up',
+      async () => {
+        await bob
+          .getByRole('region', { name: 'Messages' })
+          .evaluate((list) => list.scrollTo({ top: -list.scrollHeight }));
+        return message(bob, 'Earlier message 1').count();
+      },
+      (count) => count === 1,
+    );
+    await bob.getByText('This is the start of the conversation.').waitFor();
+    const shown = await bodies(bob);
+    expect(shown).toEqual([
+      ...Array.from({ length: SEEDED }, (_, i) => `Earlier message ${i + 1}`),
+      'Morning! Is the new build ready?',
+      'Yes, it is on staging since 9:30 (build 412).',
+      'Great.\nI will have a look this afternoon.',
+      'Message deleted',
+    ]);
+  });
+
+  it('says it is reconnecting while the socket is down, then shows what was missed, once', async () => {
+    // Bob's network goes: HTTP fails, his socket is cut and cannot come back.
+    bobOffline = true;
+    await bobContext.setOffline(true);
+    for (const socket of bobSockets.splice(0)) await socket.close({ code: 1012, reason: 'cut (test)' });
+    await bob.getByText('Reconnecting…').waitFor();
+
+    const missed = ['Sent while Bob was away 1', 'Sent while Bob was away 2', 'Sent while Bob was away 3'];
+    for (const text of missed) await send(alice, text);
+    await message(alice, missed[2]!).waitFor();
+    // An edit made meanwhile is not a new message: it is found again too.
+    await message(alice, 'Morning! Is the new build ready?').getByRole('button', { name: 'Edit your message' }).click();
+    await alice.getByLabel('Edit message').fill('Morning! Is build 412 ready?');
+    await alice.getByLabel('Edit message').press('Enter');
+    await message(alice, 'Morning! Is build 412 ready?').waitFor();
+    expect(await message(bob, missed[0]!).count()).toBe(0);
+
+    bobOffline = false;
+    await bobContext.setOffline(false);
+    await bob.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: WAIT_MS * 2 });
+    const shown = await until(
+      'the missed messages',
+      () => bodies(bob),
+      (texts) => missed.every((text) => texts.includes(text)),
+    );
+    expect(shown.slice(-missed.length)).toEqual(missed);
+    expect(new Set(shown).size).toBe(shown.length);
+    await message(bob, 'Morning! Is build 412 ready?').waitFor();
+
+    // Live again.
+    await send(alice, 'Welcome back.');
+    await message(bob, 'Welcome back.').waitFor();
+  });
+
+  it('keeps a send that failed, marked, and sends it once on Retry', async () => {
+    const isSend = (body: string | null) => !!body && JSON.parse(body).operationName === 'SendMessage';
+    // The request never reaches the server.
+    await bob.route('**/graphql', (route) =>
+      isSend(route.request().postData()) ? route.abort('internetdisconnected') : route.continue(),
+    );
+    await send(bob, 'Can you hear me?');
+    const failed = bob.locator('.message.failed').filter({ hasText: 'Can you hear me?' });
+    await failed.getByText('Not sent').waitFor();
+    expect(await message(alice, 'Can you hear me?').count()).toBe(0);
+    await bob.unroute('**/graphql');
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await message(alice, 'Can you hear me?').waitFor();
+    await failed.waitFor({ state: 'detached' });
+    expect(await message(bob, 'Can you hear me?').count()).toBe(1);
+
+    // The server stores it, but its answer is lost: the message shows (it came live), not as failed.
+    await bob.route('**/graphql', async (route) => {
+      if (!isSend(route.request().postData())) return route.continue();
+      await route.fetch();
+      await route.abort('internetdisconnected');
+    });
+    const lost = bob.waitForEvent('requestfailed', (request) => isSend(request.postData()));
+    await send(bob, 'And now?');
+    await lost;
+    await message(alice, 'And now?').waitFor();
+    await message(bob, 'And now?').waitFor();
+    await bob.unroute('**/graphql');
+    expect(await bob.locator('.message.failed').count()).toBe(0);
+    expect(await message(bob, 'And now?').count()).toBe(1);
+    expect(await message(alice, 'And now?').count()).toBe(1);
+  });
+
+  it('opens a direct conversation by username, with the other one’s online dot', async () => {
+    await alice.getByRole('link', { name: 'New room' }).click();
+    await alice.getByLabel('Username').fill('bob');
+    await alice.getByRole('button', { name: 'Open conversation' }).click();
+    await alice.getByRole('heading', { name: 'Bob (online)' }).waitFor();
+    // It shows up in Bob's list as it happens, with Alice online.
+    await bob.getByRole('link', { name: 'Rooms', exact: true }).click();
+    await bob.getByRole('link', { name: /^Alice \(online\)/ }).waitFor();
+    await bob.getByRole('link', { name: /Design review/ }).click();
+    await bob.getByRole('heading', { name: 'Design review' }).waitFor();
+  });
+
+  it('finds public rooms in the directory and messages by full-text search', async () => {
+    await alice.getByRole('link', { name: 'New room' }).click();
+    await alice.getByLabel('Room name').fill('Announcements');
+    await alice.getByRole('button', { name: 'Create room' }).click();
+    await alice.getByRole('heading', { name: 'Announcements' }).waitFor();
+
+    await bob.getByRole('link', { name: 'Rooms', exact: true }).click();
+    await bob.getByRole('link', { name: 'Directory' }).click();
+    await bob.getByLabel('Search public rooms').fill('announce');
+    const rooms = bob.getByRole('list', { name: 'Public rooms' }).getByRole('listitem');
+    await until(
+      'the search to narrow the list',
+      () => rooms.allInnerTexts(),
+      (texts) => texts.length === 1,
+    );
+    await rooms.getByRole('button', { name: 'Join Announcements' }).click();
+    await bob.getByRole('heading', { name: 'Announcements' }).waitFor();
+    await alice.getByText('2 members').waitFor();
+
+    await alice.getByRole('link', { name: 'Search' }).click();
+    await alice.getByLabel('Words to find').fill('staging build');
+    await alice.getByRole('button', { name: 'Search', exact: true }).click();
+    const hit = alice.getByRole('listitem').filter({ hasText: 'Yes, it is on staging since 9:30 (build 412).' });
+    await hit.getByRole('link', { name: 'Design review' }).click();
+    await alice.getByRole('heading', { name: 'Design review' }).waitFor();
+
+    await bob.getByRole('link', { name: 'Rooms', exact: true }).click();
+    await bob.getByRole('link', { name: /Design review/ }).click();
+    await bob.getByRole('heading', { name: 'Design review' }).waitFor();
+  });
+
+  it('counts unread messages until the room is read', async () => {
+    const badge = alice.getByRole('link', { name: /Design review/ }).locator('.badge');
+    await alice.getByRole('link', { name: 'Search' }).click();
+    await send(bob, 'Thanks! Looking at it now.');
+    await until(
+      'the unread count',
+      () => badge.innerText().catch(() => ''),
+      (text) => text.startsWith('1'),
+    );
+    // Opening the room shows it and marks it read.
+    await alice.getByRole('link', { name: /Design review/ }).click();
+    await message(alice, 'Thanks! Looking at it now.').waitFor();
+    await badge.waitFor({ state: 'detached' });
+    // Bob hears that Alice has read it.
+    await message(bob, 'Thanks! Looking at it now.').getByText('Seen by Alice').waitFor();
+  });
+
+  it('saves screenshots of the chat on a desktop and on a phone, having thrown no error', async () => {
+    await bob.getByRole('region', { name: 'Messages' }).evaluate((list) => list.scrollTo({ top: 0 }));
+    await bob.getByRole('textbox', { name: /^Message / }).fill('I ');
+    await alice.getByText('Bob is typing…').waitFor();
+    mkdirSync(join(repoRoot, 'docs'), { recursive: true });
+    await alice.screenshot({ path: join(repoRoot, 'docs/chat.png') });
+    await bob.screenshot({ path: join(repoRoot, 'docs/chat-phone.png') });
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,34 @@
+// Builds the web app (client/web → client/web/dist, which the server serves at `/`) when the build
+// is missing or older than any of its sources. `npm start` runs it first (prestart): with a fresh
+// build it only compares file times, in a few milliseconds. Without vite (installed with
+// --omit=dev) it says so and the server starts without the app.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const web = fileURLToPath(new URL('../client/web/', import.meta.url));
+const built = join(web, 'dist/index.html');
+const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((path) => join(web, path));
+
+/** The latest change under `path` (a directory's own time changes when a file is added or removed). */
+function changedAt(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => changedAt(join(path, name))));
+}
+
+const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
+if (builtAt > Math.max(...sources.map(changedAt))) process.exit(0);
+
+let vite;
+try {
+  vite = await import('vite');
+} catch {
+  console.warn('web app: vite is not installed (npm install without --omit=dev), so the app is not built');
+  process.exit(0);
+}
+console.log(builtAt ? 'web app: sources changed since the last build; building it' : 'web app: building it');
+const started = performance.now();
+await vite.build({ configFile: join(web, 'vite.config.ts'), logLevel: 'warn' });
+console.log(`web app: built in ${((performance.now() - started) / 1000).toFixed(1)} s (client/web/dist)`);
