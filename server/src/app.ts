@@ -86,11 +86,17 @@ export async function buildApp(
   const services = await createServices(config, log, options);
   const { db, bus, tokens } = services;
   let draining = false;
-  const contextFor = (fields: Omit<Context, 'log' | 'services'>): Context => ({
-    ...fields,
-    log: log.child({ requestId: fields.requestId, userId: fields.viewer?.userId }),
-    services,
-  });
+  const contextFor = (fields: Omit<Context, 'log' | 'services'>): Context => {
+    // Made when first used: most subscriptions never log, and thousands of them are kept open.
+    let child: Logger | undefined;
+    return {
+      ...fields,
+      get log() {
+        return (child ??= log.child({ requestId: fields.requestId, userId: fields.viewer?.userId }));
+      },
+      services,
+    };
+  };
   /** Open sockets of each signed-in user on this replica (MAX_SOCKETS_PER_USER). */
   const socketsOfUser = new Map<string, number>();
   /** Set-Cookie values of each HTTP request's resolvers, added to its response. */
