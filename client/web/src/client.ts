@@ -77,6 +77,16 @@ function subscribeForEver(
   };
 }
 
+/**
+ * A subscription carries its persisted document's hash beside the text (the persisted exchange
+ * sees queries and mutations only), so a server that runs trusted documents only runs it too.
+ */
+function withDocumentId(payload: SubscribePayload, document: object): SubscribePayload {
+  const hash = (document as { __meta__?: { hash?: string } }).__meta__?.hash;
+  if (!hash) return payload;
+  return { ...payload, extensions: { ...payload.extensions, persistedQuery: { version: 1, sha256Hash: hash } } };
+}
+
 export function createChatClient(): ChatClient {
   let connection: Connection = { status: 'connecting', epoch: 0 };
   let disposed = false;
@@ -130,11 +140,11 @@ export function createChatClient(): ChatClient {
       ...persisted,
       fetchExchange,
       subscriptionExchange({
-        forwardSubscription: (request) => ({
+        forwardSubscription: (request, operation) => ({
           subscribe: (sink) => ({
             unsubscribe: subscribeForEver(
               socket,
-              { ...request, query: request.query ?? '' },
+              withDocumentId({ ...request, query: request.query ?? '' }, operation.query),
               sink as Sink,
               renewAccessToken,
             ),

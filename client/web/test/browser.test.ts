@@ -17,9 +17,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabaseEnv } from '../../../server/test/support/databases.js';
 import { ci, redisUrl } from '../../../server/test/support/env.js';
-import { gql } from '../../../server/test/support/graphql.js';
 import { repoRoot, startServer, type TestServer } from '../../../server/test/support/server.js';
-import { login } from '../../../server/test/support/users.js';
+import { createChatClient } from '../../sdk/src/index.js';
 
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -83,7 +82,12 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     if (build.status !== 0) throw new Error(`building the web app failed:\n${build.stdout}${build.stderr}`);
     expect(existsSync(join(repoRoot, 'client/web/dist/index.html'))).toBe(true);
 
-    server = await startServer({ ...(await freshDatabaseEnv(cleanups)), REDIS_URL: redisUrl });
+    // Trusted documents only: every operation of the app (and of the SDK, which seeds) is one.
+    server = await startServer({
+      ...(await freshDatabaseEnv(cleanups)),
+      REDIS_URL: redisUrl,
+      TRUSTED_DOCUMENTS_ONLY: 'true',
+    });
     cleanups.push(() => server.stop());
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
     cleanups.push(() => browser.close());
@@ -156,16 +160,12 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
   });
 
   it('seeds more than a page of history over the API', async () => {
-    const session = await login(server.url, 'alice', PASSWORD);
-    const token = (session.data as { login: { accessToken: string } }).login.accessToken;
+    const sdk = createChatClient({ url: server.graphqlUrl });
+    cleanups.push(() => sdk.close());
+    await sdk.login({ username: 'alice', password: PASSWORD });
     for (let i = 1; i <= SEEDED; i++) {
-      const sent = await gql(
-        server.url,
-        'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }',
-        { input: { roomId, body: `Earlier message ${i}`, clientMessageId: `seed-${i}` } },
-        { token },
-      );
-      expect(sent.data?.sendMessage?.seq).toBe(i);
+      const sent = await sdk.room(roomId).send(`Earlier message ${i}`, { clientMessageId: `seed-${i}` });
+      expect(sent.seq).toBe(i);
     }
     // Both open rooms got them live.
     await message(alice, `Earlier message ${SEEDED}`).waitFor();
