@@ -115,11 +115,25 @@ export function MessageList({
   const visible = useVisible();
   const newestSeq = newest ? newestSeqOf(newest) : 0;
   const [, markRead] = useMutation(MarkReadMutation);
+  /** The newest seq shown while at the newest messages and not yet marked read. */
+  const unmarked = useRef<number | null>(null);
   useEffect(() => {
+    if (newestSeq <= lastReadSeq) unmarked.current = null;
     if (!atNewest || !visible || newestSeq <= lastReadSeq) return;
-    const timer = setTimeout(() => void markRead({ input: { roomId, seq: newestSeq } }), 300);
+    unmarked.current = newestSeq;
+    const timer = setTimeout(() => {
+      unmarked.current = null;
+      void markRead({ input: { roomId, seq: newestSeq } });
+    }, 300);
     return () => clearTimeout(timer);
   }, [atNewest, visible, newestSeq, lastReadSeq, roomId, markRead]);
+  // Leaving the room before the pause is over: what was on screen has been read all the same.
+  useEffect(
+    () => () => {
+      if (unmarked.current !== null) void markRead({ input: { roomId, seq: unmarked.current } });
+    },
+    [roomId, markRead],
+  );
 
   const last = messages.at(-1);
   const [announcement, setAnnouncement] = useState('');
