@@ -152,7 +152,7 @@ builder.mutationFields((t) => ({
         ctx.services.metrics.messagesStored.inc();
         await publishMessage(ctx, 'MessageCreated', message);
       }
-      return reloaded(ctx, info, 'message', message.id);
+      return reloaded(ctx, info, 'message', message.id, message);
     },
   }),
   editMessage: t.field({
@@ -167,7 +167,7 @@ builder.mutationFields((t) => ({
         input.body,
       );
       if (changed) await publishMessage(ctx, 'MessageEdited', message);
-      return reloaded(ctx, info, 'message', message.id);
+      return reloaded(ctx, info, 'message', message.id, message);
     },
   }),
   deleteMessage: t.field({
@@ -177,7 +177,7 @@ builder.mutationFields((t) => ({
       const messageId = idOf('Message', input.messageId, 'messageId');
       const { message, changed } = await messages.deleteMessage(ctx.services.db.prisma, viewerIdOf(ctx), messageId);
       if (changed) await publishMessage(ctx, 'MessageDeleted', message);
-      return reloaded(ctx, info, 'message', message.id);
+      return reloaded(ctx, info, 'message', message.id, message);
     },
   }),
   markRead: t.field({
