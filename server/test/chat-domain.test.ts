@@ -7,6 +7,7 @@ import {
   listMessages,
   markRead,
   messagesSince,
+  SEARCH_WINDOW,
   searchMessages,
   sendMessage,
 } from '../src/chat/messages.js';
@@ -884,6 +885,23 @@ describe.each(databases)('chat on the %s database', (kind) => {
           (e) => e.node.id,
         ),
       ).toEqual([once.id]);
+    });
+
+    it('ranks only the newest SEARCH_WINDOW matches of a word that is everywhere', async () => {
+      const owner = await user();
+      const word = unique('heron');
+      const r = await room(owner);
+      // The oldest 50 say the word twice and would rank first, but are older than the newest window.
+      await seedMessages(r.id, owner.id, SEARCH_WINDOW + 50, (i) =>
+        i <= 50 ? `${word} ${word} old ${i}` : `${word} new ${i}`,
+      );
+      for (const where of [{}, { roomId: r.id }]) {
+        const page = await searchMessages(prisma, SECRET, null, word, { first: 20, ...where });
+        expect(page.edges).toHaveLength(20);
+        expect(page.edges.filter((e) => e.node.body.includes(' old '))).toEqual([]);
+        // The same rank for all of them: newest first.
+        expect(page.edges[0]!.node.body).toBe(`${word} new ${SEARCH_WINDOW + 50}`);
+      }
     });
 
     it('pages through every hit once, and refuses empty queries and foreign cursors', async () => {

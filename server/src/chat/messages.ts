@@ -318,11 +318,13 @@ export const SEARCH_WINDOW = 1_000;
 const RECENT_MESSAGES = 20_000;
 
 /**
- * The newest SEARCH_WINDOW matches across the rooms the viewer may read, in two steps that each
- * stay cheap: the newest RECENT_MESSAGES messages in date order (a common word fills the window
- * here), then, only if the window is not full, the older ones through the full-text index
- * (OFFSET 0 keeps the planner from reading them in date order, which for a rare word would mean
- * walking the whole table).
+ * The newest SEARCH_WINDOW matches across the rooms the viewer may read. First a probe through the
+ * full-text index for at most SEARCH_WINDOW + 1 matches: a rare word has no more, and they are the
+ * answer. Otherwise two steps that each stay cheap: the newest RECENT_MESSAGES messages in date
+ * order (a common word fills the window here), then, only if the window is not full, the older ones
+ * through the full-text index (OFFSET 0 keeps the planner from reading them in date order, which
+ * for a rare word would mean walking the whole table). The unused way is never run (its branch is
+ * cut by a one-time filter).
  */
 function newestMatchesAcrossRooms(words: string, viewerId: string | null): Prisma.Sql {
   const matching = (when: Prisma.Sql) => Prisma.sql`
@@ -333,16 +335,24 @@ function newestMatchesAcrossRooms(words: string, viewerId: string | null): Prism
   const boundary = Prisma.sql`COALESCE(
     (SELECT created_at FROM messages ORDER BY created_at DESC OFFSET ${RECENT_MESSAGES} LIMIT 1), '-infinity')`;
   return Prisma.sql`
-    WITH recent AS (
+    WITH probe AS MATERIALIZED (
+      ${matching(Prisma.sql`TRUE`)} OFFSET 0 LIMIT ${SEARCH_WINDOW + 1}
+    ), few AS (
+      SELECT count(*) <= ${SEARCH_WINDOW} AS all_found FROM probe
+    ), recent AS (
       ${matching(Prisma.sql`m.created_at > ${boundary}`)}
       ORDER BY m.created_at DESC LIMIT ${SEARCH_WINDOW}
     )
-    SELECT * FROM recent
+    SELECT * FROM probe WHERE (SELECT all_found FROM few)
     UNION ALL
     SELECT * FROM (
-      SELECT * FROM (${matching(Prisma.sql`m.created_at <= ${boundary}`)} OFFSET 0) older
-      ORDER BY older.created_at DESC LIMIT ${SEARCH_WINDOW} - (SELECT count(*) FROM recent)
-    ) rest`;
+      SELECT * FROM recent
+      UNION ALL
+      SELECT * FROM (
+        SELECT * FROM (${matching(Prisma.sql`m.created_at <= ${boundary}`)} OFFSET 0) older
+        ORDER BY older.created_at DESC LIMIT ${SEARCH_WINDOW} - (SELECT count(*) FROM recent)
+      ) rest
+    ) newest WHERE NOT (SELECT all_found FROM few)`;
 }
 
 /** The rooms a search may look in: PUBLIC ones, and for a signed-in user the rooms they belong to. */
