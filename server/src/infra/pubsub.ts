@@ -37,6 +37,43 @@ export function createRedis(
   return redis;
 }
 
+/**
+ * RedisPubSub, without the promises it leaves unhandled. A SUBSCRIBE, UNSUBSCRIBE or PUNSUBSCRIBE
+ * still waiting when the connection closes (the server stopping; Redis away) fails, and the library
+ * does not handle the failure of UNSUBSCRIBE and PUNSUBSCRIBE, nor of the promise it keeps of a
+ * pending SUBSCRIBE for subscribers that may come while it is on its way. The callers still get
+ * the failure of their own subscribe(); these others change nothing (a closed connection has no
+ * subscriptions left), so they are handled here.
+ */
+class SafeRedisPubSub extends RedisPubSub {
+  private readonly handled = new WeakSet<object>();
+
+  constructor(options: { publisher: Redis; subscriber: Redis }) {
+    super(options);
+    const { subscriber } = options;
+    for (const method of ['unsubscribe', 'punsubscribe'] as const) {
+      const send = subscriber[method].bind(subscriber) as (...channels: string[]) => Promise<unknown>;
+      subscriber[method] = ((...channels: string[]) => {
+        const sent = send(...channels);
+        sent.catch(() => undefined);
+        return sent;
+      }) as never;
+    }
+  }
+
+  override subscribe<T = unknown>(trigger: string, onMessage: (message: T) => unknown, options?: unknown) {
+    const subscribed = super.subscribe<T>(trigger, onMessage, options);
+    const pendings = (this as unknown as { subsPendingRefsMap: Map<string, { pending: Promise<unknown> }> })
+      .subsPendingRefsMap;
+    for (const { pending } of pendings.values()) {
+      if (this.handled.has(pending)) continue;
+      this.handled.add(pending);
+      pending.catch(() => undefined);
+    }
+    return subscribed;
+  }
+}
+
 export function openBus(redisUrl: string | undefined, log?: Logger, onReconnect?: () => void): Bus {
   if (!redisUrl) {
     // One listener per subscription on a channel: no limit on how many.
@@ -52,19 +89,8 @@ export function openBus(redisUrl: string | undefined, log?: Logger, onReconnect?
   }
   const publisher = createRedis(redisUrl, log, 'publisher', false, onReconnect);
   const subscriber = createRedis(redisUrl, log, 'subscriber', true, onReconnect);
-  // RedisPubSub sends UNSUBSCRIBE and PUNSUBSCRIBE without handling their failure: one still pending
-  // when the connection closes (the server stopping) would be an unhandled rejection. Their failure
-  // changes nothing (a closed connection has no subscriptions left).
-  for (const method of ['unsubscribe', 'punsubscribe'] as const) {
-    const send = subscriber[method].bind(subscriber) as (...channels: string[]) => Promise<unknown>;
-    subscriber[method] = ((...channels: string[]) => {
-      const sent = send(...channels);
-      sent.catch(() => undefined);
-      return sent;
-    }) as never;
-  }
   const redis = createRedis(redisUrl, log, 'state', false, onReconnect);
-  const pubsub = new RedisPubSub({ publisher, subscriber });
+  const pubsub = new SafeRedisPubSub({ publisher, subscriber });
   return {
     kind: 'redis',
     pubsub,
@@ -83,8 +109,19 @@ export function openBus(redisUrl: string | undefined, log?: Logger, onReconnect?
       }
     },
     async close() {
-      // Requests have drained by now; nothing is waiting on these connections.
-      for (const connection of [publisher, subscriber, redis]) connection.disconnect();
+      // QUIT lets the replies of commands still on their way arrive first (a heartbeat, an
+      // UNSUBSCRIBE); a connection that cannot say goodbye within a second (Redis away) is cut.
+      await Promise.all(
+        [publisher, subscriber, redis].map(async (connection) => {
+          let timer: NodeJS.Timeout | undefined;
+          const cut = new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, 1_000);
+          });
+          await Promise.race([connection.quit().catch(() => undefined), cut]);
+          clearTimeout(timer);
+          connection.disconnect();
+        }),
+      );
     },
   };
 }

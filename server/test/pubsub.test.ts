@@ -1,0 +1,43 @@
+// The Redis pub/sub, at the edges: closing while commands are still on their way.
+import { describe, expect, it } from 'vitest';
+import { openBus } from '../src/infra/pubsub.js';
+import { hasRedis, redisUrl } from './support/env.js';
+
+/** Runs `body`, and returns the unhandled rejections seen meanwhile and just after. */
+async function unhandledDuring(body: () => Promise<void>): Promise<unknown[]> {
+  const unhandled: unknown[] = [];
+  const listener = (reason: unknown) => void unhandled.push(reason);
+  process.on('unhandledRejection', listener);
+  try {
+    await body();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  } finally {
+    process.off('unhandledRejection', listener);
+  }
+  return unhandled;
+}
+
+describe('the Redis pub/sub', () => {
+  it.runIf(hasRedis)('closes cleanly with a SUBSCRIBE and an UNSUBSCRIBE still on their way', async () => {
+    const unhandled = await unhandledDuring(async () => {
+      const bus = openBus(redisUrl!);
+      const first = bus.pubsub.subscribe('chat:test:a', () => undefined, {});
+      const second = bus.pubsub.subscribe('chat:test:b', () => undefined, {});
+      bus.pubsub.unsubscribe(await first);
+      void second.catch(() => undefined);
+      await bus.close();
+    });
+    expect(unhandled).toEqual([]);
+  });
+
+  it('closes within about a second when Redis cannot be reached', async () => {
+    const unhandled = await unhandledDuring(async () => {
+      const bus = openBus('redis://127.0.0.1:1'); // nothing listens on port 1
+      void bus.pubsub.subscribe('chat:test', () => undefined, {}).catch(() => undefined);
+      const started = Date.now();
+      await bus.close();
+      expect(Date.now() - started).toBeLessThan(3_000);
+    });
+    expect(unhandled).toEqual([]);
+  });
+});
