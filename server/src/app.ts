@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs, type FieldNode } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga } from 'graphql-yoga';
@@ -18,7 +18,7 @@ import { createLogger, type Logger } from './infra/logger.js';
 import type { Context, Viewer } from './schema/context.js';
 import { asBadInput, maskError, useInputErrorCodes } from './schema/errors.js';
 import { schema } from './schema/index.js';
-import { useSharedExecution } from './realtime/shared-execution.js';
+import { fieldOf, useSharedExecution } from './realtime/shared-execution.js';
 import { createServices, type Services } from './services.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -297,7 +297,7 @@ export async function buildApp(
         if (errors.length) return errors;
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation === 'subscription') {
-          const field = (operation.selectionSet.selections[0] as FieldNode | undefined)?.name.value ?? 'unknown';
+          const field = fieldOf(document, payload.operationName);
           ctx.extra.subscriptions ??= new Map();
           ctx.extra.subscriptions.set(id, field);
           services.metrics.subscriptionsActive.inc({ field });

@@ -279,6 +279,17 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const streams = new Set<MessageStream<Message>>();
   const live = new Set<LiveSubscription<unknown>>();
   let closed = false;
+  const documentIdOf = (operation: PreparedOperation) =>
+    options.trustedDocuments === false ? undefined : operation.documentId;
+  /** An operation's request: its text, and its trusted document id when it has one. */
+  const requestOf = (operation: PreparedOperation, variables?: Record<string, unknown>): GraphQLRequest => {
+    const documentId = documentIdOf(operation);
+    return {
+      ...operation.request,
+      ...(variables ? { variables } : {}),
+      ...(documentId ? { extensions: persistedQuery(documentId) } : {}),
+    };
+  };
   /** Trusted document ids the server answered PersistedQueryNotFound for. */
   const unknownIds = new Set<string>();
 
@@ -289,12 +300,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   ): Promise<Record<string, unknown>> => {
     if (closed) throw new ChatError('CLOSED', 'The client is closed');
     const operation = prepare(document);
-    const request: GraphQLRequest = { ...operation.request, ...(variables ? { variables } : {}) };
-    const documentId = options.trustedDocuments === false ? undefined : operation.documentId;
-    if (documentId) {
-      request.extensions = persistedQuery(documentId);
-      if (!unknownIds.has(documentId)) delete request.query;
-    }
+    const request = requestOf(operation, variables);
+    const documentId = documentIdOf(operation);
+    // Over HTTP a known document goes by its id alone.
+    if (documentId && !unknownIds.has(documentId)) delete request.query;
     const idempotent = requestOptions.idempotent ?? operation.kind === 'query';
     const headers = { ...options.headers, ...requestOptions.headers };
     let unreachable = 0;
@@ -352,17 +361,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   // Signing in as someone else, or out, reopens the socket under the new identity.
   events.on('session', (next) => realtimeClient?.sessionChanged(next));
 
-  /** A subscription's request: its text, and its trusted document id when it has one. */
-  const socketRequest = (document: DocumentNode | string, variables?: Record<string, unknown>): GraphQLRequest => {
-    const operation = prepare(document);
-    const documentId = options.trustedDocuments === false ? undefined : operation.documentId;
-    return {
-      ...operation.request,
-      ...(variables ? { variables } : {}),
-      ...(documentId ? { extensions: persistedQuery(documentId) } : {}),
-    };
-  };
-
   const subscribeTo = <T>(
     document: DocumentNode | string,
     variables: Record<string, unknown> | undefined,
@@ -372,7 +370,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     if (closed) throw new ChatError('CLOSED', 'The client is closed');
     const subscription: LiveSubscription<T> = liveSubscription<T>(
       (sink) =>
-        realtime().subscribe<Record<string, unknown>>(socketRequest(document, variables), {
+        realtime().subscribe<Record<string, unknown>>(requestOf(prepare(document), variables), {
           next: (data) => sink.next(select(data)),
           error: sink.error,
           complete: sink.complete,
@@ -450,7 +448,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     messagesSince: (roomId, afterSeq, first) => call.messagesSince({ roomId, afterSeq, first }),
     subscribe: (roomId, sink) =>
-      realtime().subscribe<{ messageAdded: Message }>(socketRequest(subscriptions.messageAdded, { roomId }), {
+      realtime().subscribe<{ messageAdded: Message }>(requestOf(prepare(subscriptions.messageAdded), { roomId }), {
         next: (data) => sink.next(data.messageAdded),
         error: sink.error,
         complete: sink.complete,

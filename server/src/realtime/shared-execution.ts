@@ -126,21 +126,7 @@ function writeToSocket(
         .catch(onError);
     })
     .then(() => written);
-  const close = async () => {
-    await source.return?.(undefined);
-    return { done: true, value: undefined } as IteratorReturnResult<undefined>;
-  };
-  return {
-    next: () => ended.then(() => ({ done: true, value: undefined }) as IteratorReturnResult<undefined>),
-    return: close,
-    async throw(error) {
-      await close();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  return following(source, () => ended.then(() => DONE));
 }
 
 function resultFor(event: unknown, group: string, run: (event: unknown) => Promise<Shared>): Promise<Shared> {
@@ -158,7 +144,8 @@ function documentKey(document: DocumentNode): number {
   return key;
 }
 
-function fieldOf(document: DocumentNode, operationName: string | null | undefined): string {
+/** The root field an operation selects (each subscription selects one). */
+export function fieldOf(document: DocumentNode, operationName: string | null | undefined): string {
   const selection = getOperationAST(document, operationName)?.selectionSet.selections[0];
   return selection?.kind === Kind.FIELD ? selection.name.value : 'unknown';
 }
@@ -216,23 +203,19 @@ function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** `source` with each value mapped; returning or throwing reaches the source (it releases its channels). */
-function mapStream<T, R>(source: AsyncIterableIterator<T>, map: (value: T) => Promise<R>): AsyncIterableIterator<R> {
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** An iterator with its own `next`, whose return() and throw() end `source` (it releases its channels). */
+function following<T>(
+  source: AsyncIterator<unknown>,
+  next: (close: () => Promise<typeof DONE>) => Promise<IteratorResult<T>>,
+): AsyncIterableIterator<T> {
   const close = async () => {
-    await source.return?.();
-    return { done: true, value: undefined } as IteratorReturnResult<undefined>;
+    await source.return?.(undefined);
+    return DONE;
   };
   return {
-    async next() {
-      const item = await source.next();
-      if (item.done) return { done: true, value: undefined };
-      try {
-        return { done: false, value: await map(item.value) };
-      } catch (error) {
-        await close();
-        throw error;
-      }
-    },
+    next: () => next(close),
     return: close,
     async throw(error) {
       await close();
@@ -242,4 +225,18 @@ function mapStream<T, R>(source: AsyncIterableIterator<T>, map: (value: T) => Pr
       return this;
     },
   };
+}
+
+/** `source` with each value mapped. */
+function mapStream<T, R>(source: AsyncIterableIterator<T>, map: (value: T) => Promise<R>): AsyncIterableIterator<R> {
+  return following(source, async (close) => {
+    const item = await source.next();
+    if (item.done) return DONE;
+    try {
+      return { done: false, value: await map(item.value) };
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  });
 }
