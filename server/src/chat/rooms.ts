@@ -65,8 +65,6 @@ export function selecting<Q extends Selection<object, object>>(query: Q | undefi
   return query.select ? { ...query, select: { ...query.select, ...fields } } : query;
 }
 
-const isTransaction = (db: Db): db is Prisma.TransactionClient => !('$transaction' in db);
-
 const asViewer = (viewerId: string | null | undefined) => (viewerId ? { userId: viewerId } : null);
 
 // ——— Access ———————————————————————————————————————————————————————————————————————————————————
@@ -81,26 +79,36 @@ export function roomResource(access: RoomAccess, isInvited = false): RoomResourc
   return { kind: access.room.kind, isMember: access.membership !== null, isInvited };
 }
 
-/** The room (NOT_FOUND when there is none) and the viewer's membership. `roomId` is a checked UUID. */
+/**
+ * The room (NOT_FOUND when there is none) and the viewer's membership, in one statement (the
+ * membership comes as a joined relation). `roomId` is a checked UUID.
+ */
 export async function loadRoomAccess(
   db: Db,
   viewerId: string | null | undefined,
   roomId: string,
   query?: RoomQuery,
 ): Promise<RoomAccess> {
-  const loadRoom = () =>
-    db.room.findUnique({
-      ...selecting(query, { id: true, kind: true }),
-      where: { id: roomId },
-    }) as Promise<Room | null>;
-  const loadMembership = () =>
-    viewerId ? db.membership.findUnique({ where: { roomId_userId: { roomId, userId: viewerId } } }) : null;
-  // An interactive transaction is one connection running one query at a time; the client can run both at once.
-  const [room, membership] = isTransaction(db)
-    ? [await loadRoom(), await loadMembership()]
-    : await Promise.all([loadRoom(), loadMembership()]);
-  if (!room) throw notFound('Room');
-  return { room, membership };
+  const selection = selecting(query, { id: true, kind: true }) as RoomQuery;
+  if (!viewerId) {
+    const room = (await db.room.findUnique({ ...selection, where: { id: roomId } })) as Room | null;
+    if (!room) throw notFound('Room');
+    return { room, membership: null };
+  }
+  // The viewer's membership row. The schema's fields select `memberships` only with this same
+  // filter (the viewer's own, see schema/room.ts), so the whole row answers them too and stays on
+  // the room then; otherwise it is taken off, so nothing reads it as the room's members.
+  const viewerMembership = { where: { userId: viewerId }, take: 1 } as const;
+  const shape: Prisma.RoomFindUniqueArgs = selection.select
+    ? { select: { ...selection.select, memberships: viewerMembership }, where: { id: roomId } }
+    : { include: { ...selection.include, memberships: viewerMembership }, where: { id: roomId } };
+  const row = (await db.room.findUnique(shape)) as (Room & { memberships: Membership[] }) | null;
+  if (!row) throw notFound('Room');
+  const membership = row.memberships[0] ?? null;
+  const asked = (selection.select ?? selection.include) as { memberships?: unknown } | undefined;
+  if (asked?.memberships) return { room: row, membership };
+  const { memberships: _viewers, ...room } = row;
+  return { room: room as Room, membership };
 }
 
 /** The room and membership, when the viewer may do `action` there; NOT_FOUND / UNAUTHENTICATED / FORBIDDEN otherwise. */
