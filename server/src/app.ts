@@ -108,6 +108,10 @@ export async function buildApp(
     // GraphQL over HTTP's name for a trusted document's id (trusted-documents.ts).
     extraParamNames: ['documentId'],
     landingPage: false,
+    // The HTTP server refuses bodies over MAX_BODY_BYTES by their Content-Length, and bodies without
+    // one (bodyRefusal), before yoga sees them; Node's parser never reads past a Content-Length. Yoga's
+    // own limit would pipe every body through one more stream to count it again.
+    maxRequestBodySize: false,
     healthCheckEndpoint: '/yoga-health',
     logging: log.child({ source: 'yoga' }),
     graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Chat API' } : false,
