@@ -18,10 +18,14 @@ export interface AccessClaims {
 }
 
 const ALGORITHM = 'HS256';
+/** Tokens verified lately, with their claims: a client sends the same token for many requests. */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 export class AccessTokens {
   /** A secret key object, so verification does not first try the secret as a public key. */
   private readonly secret: KeyObject;
+  /** Claims of tokens that passed `jwt.verify`, until they expire (a hit skips the HMAC and the JSON). */
+  private readonly verified = new Map<string, AccessClaims>();
 
   constructor(
     secret: string,
@@ -44,6 +48,16 @@ export class AccessTokens {
 
   /** The claims of a valid token; UNAUTHENTICATED for anything else (expired, forged, wrong audience…). */
   verify(token: string): AccessClaims {
+    const known = this.verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known;
+    if (known) this.verified.delete(token);
+    const claims = this.verifySigned(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private verifySigned(token: string): AccessClaims {
     let payload: jwt.JwtPayload;
     try {
       payload = jwt.verify(token, this.secret, {

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { badInput } from '../errors.js';
 
 /**
@@ -20,15 +20,32 @@ export type CursorSecret = string | Buffer;
 export type KeyPart = string | number;
 type Shape = readonly ('string' | 'number')[];
 
-function mac(secret: CursorSecret, signed: Buffer): Buffer {
-  return createHmac('sha256', secret).update(signed).digest().subarray(0, MAC_BYTES);
+/** HMAC keys made once per secret: an HMAC from a KeyObject skips preparing the key every time. */
+const keys = new Map<CursorSecret, KeyObject>();
+function keyOf(secret: CursorSecret): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
+    if (keys.size >= 16) keys.clear();
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+/** The MAC of `version · payload` (the bytes before and after the MAC in a cursor). */
+function mac(secret: CursorSecret, version: Buffer, payload: Buffer): Buffer {
+  return createHmac('sha256', keyOf(secret)).update(version).update(payload).digest().subarray(0, MAC_BYTES);
 }
 
 /** A cursor for position `key` in the list named `scope`. */
 export function encodeKeyCursor(secret: CursorSecret, scope: string, key: readonly KeyPart[]): string {
-  const payload = Buffer.from(JSON.stringify([scope, ...key]), 'utf8');
-  const version = Buffer.of(VERSION);
-  return Buffer.concat([version, mac(secret, Buffer.concat([version, payload])), payload]).toString('base64url');
+  const payload = JSON.stringify([scope, ...key]);
+  const length = Buffer.byteLength(payload, 'utf8');
+  const bytes = Buffer.allocUnsafe(1 + MAC_BYTES + length);
+  bytes[0] = VERSION;
+  bytes.write(payload, 1 + MAC_BYTES, 'utf8');
+  mac(secret, bytes.subarray(0, 1), bytes.subarray(1 + MAC_BYTES)).copy(bytes, 1);
+  return bytes.toString('base64url');
 }
 
 /** The key of a cursor of `scope`, checked against `shape`; BAD_USER_INPUT naming `field` otherwise. */
@@ -44,7 +61,7 @@ export function decodeKeyCursor(
   const bytes = Buffer.from(cursor, 'base64url');
   if (bytes.length <= 1 + MAC_BYTES || bytes[0] !== VERSION) throw invalid();
   const payload = bytes.subarray(1 + MAC_BYTES);
-  const expected = mac(secret, Buffer.concat([bytes.subarray(0, 1), payload]));
+  const expected = mac(secret, bytes.subarray(0, 1), payload);
   if (!timingSafeEqual(expected, bytes.subarray(1, 1 + MAC_BYTES))) throw invalid();
   let parsed: unknown;
   try {
@@ -93,18 +110,34 @@ export interface Connection<T> {
   };
 }
 
+/**
+ * The connection of `nodes`. A cursor is signed when it is first read: a page whose cursors are not
+ * asked for (or only its start and end) signs none (or two).
+ */
 export function toConnection<T>(
   nodes: readonly T[],
   cursorOf: (node: T) => string,
   page: { hasNextPage: boolean; hasPreviousPage: boolean },
 ): Connection<T> {
-  const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
+  const edges = nodes.map((node) => {
+    let cursor: string | undefined;
+    return {
+      node,
+      get cursor() {
+        return (cursor ??= cursorOf(node));
+      },
+    };
+  });
   return {
     edges,
     pageInfo: {
       ...page,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
   };
 }
