@@ -3,6 +3,7 @@
 //   npx tsx bench/history.ts [--messages 1000000] [--requests 500] [--concurrency 4]
 //                            [--send-seconds 10] [--senders 16] [--max-phase-seconds 180]
 //                            [--embedded] [--seeded <manifest.json>] [--keep] [--only history,search,sql,send]
+//                            [--warm-up 300] [--client http|fetch]
 // Seeds a fresh database with bench/seed-history.ts first (PostgreSQL on DATABASE_URL's server,
 // default postgresql://postgres@127.0.0.1:5432/test; `--embedded`: a PGlite DATA_DIR), or reuses
 // one kept by `bench/seed-history.ts --keep` (`--seeded`). Drops what it seeded unless --keep.
@@ -10,6 +11,7 @@
 // to server processes on 127.0.0.1 started here; every loop is bounded in count and in time.
 import { createHmac, randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { encodeCursor } from '../server/src/chat/cursor.js';
@@ -34,7 +36,11 @@ const sendSeconds = Math.min(120, Math.max(1, Number(arg('send-seconds', '10')))
 const senders = Math.min(256, Math.max(1, Number(arg('senders', '16'))));
 const maxPhaseSeconds = Math.min(900, Math.max(5, Number(arg('max-phase-seconds', '180'))));
 const seedMessages = Math.min(10_000_000, Math.max(10_000, Number(arg('messages', '1000000'))));
-const WARM_UP = 20;
+/** Requests of each case before it is measured: a server in use has its hot code optimised. */
+const WARM_UP = Math.min(10_000, Math.max(0, Number(arg('warm-up', '300'))));
+/** `http`: node:http with kept-alive sockets (default); `fetch`: Node's fetch (undici), which costs more per request. */
+const client = arg('client', 'http');
+if (client !== 'http' && client !== 'fetch') throw new Error('--client is http or fetch');
 /** Which parts to run (all by default). */
 const only = new Set(arg('only', 'history,search,sql,send').split(','));
 /** Upper bound on sends in one phase, whatever the duration. */
@@ -146,13 +152,36 @@ interface Answer {
   data?: Record<string, any> | null;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
+const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
 async function gql(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<Answer> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
+  const body = JSON.stringify({ query, variables });
+  const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  if (client === 'fetch') {
+    const response = await fetch(url, { method: 'POST', headers, body });
+    return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, {
+      method: 'POST',
+      agent,
+      headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        try {
+          const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<Answer, 'status'>;
+          resolve({ status: res.statusCode ?? 0, ...answer });
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+    });
+    req.end(body);
   });
-  return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
 }
 const problem = (a: Answer) => `HTTP ${a.status}: ${JSON.stringify(a.errors ?? a.data).slice(0, 300)}`;
 
@@ -549,7 +578,7 @@ const report = {
     rareCount: seeded.rareCount,
     timingsMs: seeded.timingsMs,
   },
-  settings: { requests, concurrency, warmUp: WARM_UP, maxPhaseSeconds, sendSeconds, senders, only: [...only] },
+  settings: { requests, concurrency, warmUp: WARM_UP, client, maxPhaseSeconds, sendSeconds, senders, only: [...only] },
   targets: TARGETS,
   serverStartMs,
   roomLastSeqAtStart: lastSeqBefore,
