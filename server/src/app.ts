@@ -122,7 +122,7 @@ export async function buildApp(
       useWebApp(config.webApp, log),
       useInputErrorCodes(),
       useMetricsEndpoint(services.metrics),
-      useOperations(services.metrics),
+      useOperations(services.metrics, log),
       useSharedExecution(services.metrics, maskError),
       // Depth, cost, aliases, tokens and directives: refused while parsing and validating,
       // before anything runs (on WebSocket too: it shares this envelope).

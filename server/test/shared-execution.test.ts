@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient } from './support/chat.js';
 import { freshDatabaseEnv } from './support/databases.js';
-import { hasRedis, redisUrl } from './support/env.js';
+import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
 import { connect, eventually, subscribe, type Subscription } from './support/live.js';
 import { startServer, type TestServer } from './support/server.js';
 import { registerUser, uniqueName } from './support/users.js';
@@ -84,5 +84,64 @@ describe('shared execution of live events', () => {
         .slice(heard[shared.length + 1])
         .map((e) => e.messageAdded.clientMessageId),
     ).toEqual([null, null, null]);
+  });
+});
+
+describe.runIf(hasRedis && hasPostgres)('a new message travels with its row', () => {
+  let sender: TestServer;
+  let receiver: TestServer;
+  beforeAll(async () => {
+    const env = { ...(await freshDatabaseEnv(cleanups, 'postgres')), REDIS_URL: redisUrl };
+    sender = await startServer(env);
+    cleanups.push(sender.stop);
+    receiver = await startServer(env, { countQueries: true });
+    cleanups.push(receiver.stop);
+  });
+
+  it('answers a selection of its columns and its author without a statement, and loads anything else', async () => {
+    const owner = await registerUser(sender.url);
+    const owners = chatClient(sender.url, owner.accessToken);
+    const room = (await owners.createRoom(uniqueName('carried'))).data!.createRoom.id as string;
+    const socket = connect(receiver.wsUrl, owner.accessToken);
+    cleanups.push(() => socket.dispose());
+    const carried = subscribe(
+      socket,
+      'subscription ($r: ID!) { messageAdded(roomId: $r) { id seq body createdAt editedAt author { id username displayName createdAt } } }',
+      { r: room },
+    );
+    await eventually(async () => {
+      await owners.send(room, 'ping');
+      await new Promise((r) => setTimeout(r, 50));
+      return carried.events().length > 0;
+    });
+    const heard = carried.events().length;
+
+    const before = receiver.app.services.db.queryCount();
+    const sent = (
+      await owners.data(
+        `mutation ($i: SendMessageInput!) { sendMessage(input: $i) {
+          id seq body createdAt editedAt author { id username displayName createdAt } } }`,
+        { i: { roomId: room, body: 'carried along' } },
+      )
+    ).sendMessage;
+    await carried.waitFor((events) => events.length > heard && events.at(-1).messageAdded.seq === sent.seq);
+    // Answered from the event: the receiving replica ran no statement for it.
+    expect(receiver.app.services.db.queryCount() - before).toBe(0);
+    expect(carried.events().at(-1)!.messageAdded).toEqual(sent);
+
+    // A document that asks for the room too is loaded as before, once per event on this replica.
+    const loaded = subscribe(socket, 'subscription ($r: ID!) { messageAdded(roomId: $r) { seq room { name } } }', {
+      r: room,
+    });
+    await eventually(async () => {
+      await owners.send(room, 'ping again');
+      await new Promise((r) => setTimeout(r, 50));
+      return loaded.events().length > 0;
+    });
+    const again = receiver.app.services.db.queryCount();
+    const last = (await owners.send(room, 'with its room')).data!.sendMessage.seq;
+    await loaded.waitFor((events) => events.some((e) => e.messageAdded.seq === last));
+    expect(loaded.events().at(-1)!.messageAdded.room.name).toMatch(/^carried/);
+    expect(receiver.app.services.db.queryCount() - again).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import {
   encodeKeyCursor,
   toConnection,
 } from './cursor.js';
+import type { MessageWithAuthor } from './carried.js';
 import { assertCan, requireUser } from './policy.js';
 import { accessRoom, type Db, isUniqueViolation, selecting, type Selection, type UniqueIndex } from './rooms.js';
 import {
@@ -51,9 +52,9 @@ interface NewMessage {
  * 1, 2, 3… with no repeat; a failed INSERT (e.g. a clientMessageId that raced in) rolls the bump
  * back with it, so there is no gap. Returns null when the author is not a member (or no room).
  */
-async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Message | null> {
+async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<MessageWithAuthor | null> {
   const { roomId, authorId, body, clientMessageId } = message;
-  const rows = await prisma.$queryRaw<Message[]>`
+  const rows = await prisma.$queryRaw<StoredRow[]>`
     WITH next AS (
       UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
       WHERE id = ${roomId}::uuid
@@ -69,11 +70,27 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
       UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, stored.seq)
       FROM stored WHERE memberships.room_id = stored.room_id AND memberships.user_id = stored.author_id
     )
-    SELECT id, room_id AS "roomId", seq, author_id AS "authorId", body, client_message_id AS "clientMessageId",
-           created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt"
-    FROM stored`;
-  return rows[0] ?? null;
+    SELECT stored.id, room_id AS "roomId", seq, author_id AS "authorId", body, client_message_id AS "clientMessageId",
+           stored.created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt",
+           users.username AS "authorUsername", users.display_name AS "authorDisplayName",
+           users.created_at AS "authorCreatedAt"
+    FROM stored JOIN users ON users.id = stored.author_id`;
+  const row = rows[0];
+  if (!row) return null;
+  const { authorUsername, authorDisplayName, authorCreatedAt, ...stored } = row;
+  return {
+    ...stored,
+    author: {
+      id: stored.authorId,
+      username: authorUsername,
+      displayName: authorDisplayName,
+      createdAt: authorCreatedAt,
+    },
+  };
 }
+
+/** The stored message and its author's public columns, as the send statement returns them. */
+type StoredRow = Message & { authorUsername: string; authorDisplayName: string | null; authorCreatedAt: Date };
 
 /** The message the author already sent with this clientMessageId, if any. */
 function findByClientMessageId(prisma: Db, authorId: string, clientMessageId: string): Promise<Message | null> {
@@ -112,7 +129,7 @@ export async function sendMessage(
   prisma: PrismaClient,
   viewerId: string | null,
   input: { roomId: string; body: string; clientMessageId?: string | null },
-): Promise<{ message: Message; created: boolean }> {
+): Promise<{ message: Message | MessageWithAuthor; created: boolean }> {
   const authorId = requireUser(viewerId);
   const roomId = parseId('roomId', input.roomId);
   const body = parseBody(input.body);

@@ -1,6 +1,7 @@
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { AppError } from '../errors.js';
+import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
 import type { Context } from '../schema/context.js';
 
@@ -22,7 +23,7 @@ function outcomeOf(result: ExecutionResult): string {
  * request id, user id, operation name and type, duration and outcome. Variables are never logged
  * (they hold passwords and tokens).
  */
-export function useOperations(metrics: Metrics): Plugin<Context> {
+export function useOperations(metrics: Metrics, log: Logger): Plugin<Context> {
   const names = new Set<string>();
   const label = (name: string | undefined) => {
     if (!name || !NAME.test(name)) return 'anonymous';
@@ -43,12 +44,17 @@ export function useOperations(metrics: Metrics): Plugin<Context> {
           const ms = performance.now() - started;
           const outcome = outcomeOf(result);
           metrics.operationDuration.observe({ operation: name, type, outcome }, ms / 1000);
-          const ctx = args.contextValue as Context;
-          ctx.log.info({ operation: name, type, ms: Math.round(ms * 10) / 10, outcome }, 'operation');
+          // The operation's own logger is made on first use: not at all when the line would be dropped.
+          if (!log.isLevelEnabled('info')) return;
+          (args.contextValue as Context).log.info(
+            { operation: name, type, ms: Math.round(ms * 10) / 10, outcome },
+            'operation',
+          );
         },
       };
     },
     onSubscribe({ args }) {
+      if (!log.isLevelEnabled('debug')) return;
       const operation = getOperationAST(args.document, args.operationName);
       (args.contextValue as Context).log.debug(
         { operation: label(operation?.name?.value), type: 'subscription' },

@@ -1,14 +1,21 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
+import type { CarriedMessage } from '../chat/carried.js';
 import type { Logger } from '../infra/logger.js';
 import { roomChannel, userChannel } from './channels.js';
 
 /**
- * What happens in a room, as published on its channel. Events carry ids, not rows: each replica
- * loads what its subscribers ask for once per event (see schema/events.ts). They must survive
- * JSON (Redis), so no Dates.
+ * What happens in a room, as published on its channel. Events carry ids; a new message also
+ * carries its stored row and author's public columns, which answer most subscriptions. Each
+ * replica loads whatever else its subscribers ask for once per event (see schema/events.ts). They
+ * must survive JSON (Redis), so no Dates.
  */
 export type RoomEvent = { roomId: string; at: number } & (
-  | { type: 'MessageCreated' | 'MessageEdited' | 'MessageDeleted'; messageId: string; seq: number }
+  | {
+      type: 'MessageCreated' | 'MessageEdited' | 'MessageDeleted';
+      messageId: string;
+      seq: number;
+      message?: CarriedMessage;
+    }
   | { type: 'MemberJoined' | 'MemberLeft'; userId: string }
   | { type: 'TypingChanged'; userId: string; typing: boolean }
   | { type: 'ReadReceipt'; userId: string; lastReadSeq: number }

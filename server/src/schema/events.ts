@@ -1,5 +1,6 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
+import { answersMessageQuery, type CarriedMessage, reviveMessage } from '../chat/carried.js';
 import { accessRoom } from '../chat/rooms.js';
 import { unauthenticated } from '../errors.js';
 import { roomChannel, userChannel } from '../realtime/channels.js';
@@ -30,6 +31,11 @@ function loadOnce<T>(event: object, key: string, load: () => Promise<T>): Promis
 
 function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx: Context, info: GraphQLResolveInfo) {
   const query = queryFromInfo({ context: ctx, info }) as object;
+  const carried = model === 'message' ? (event as { message?: CarriedMessage }).message : undefined;
+  if (carried && answersMessageQuery(query, true)) {
+    // The row came with the event: no statement at all (revived once per event and replica).
+    return loadOnce<unknown>(event, 'message:carried', () => Promise.resolve(reviveMessage(carried)));
+  }
   const prisma = ctx.services.db.prisma;
   return loadOnce<unknown>(event, `${model}:${id}:${JSON.stringify(query)}`, () =>
     model === 'message'

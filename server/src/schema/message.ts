@@ -1,3 +1,4 @@
+import { carryMessage, type MessageWithAuthor } from '../chat/carried.js';
 import * as messages from '../chat/messages.js';
 import type { Message } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
@@ -204,6 +205,16 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-function publishMessage(ctx: Context, type: 'MessageCreated' | 'MessageEdited' | 'MessageDeleted', message: Message) {
-  return ctx.services.events.publish({ type, roomId: message.roomId, messageId: message.id, seq: message.seq });
+function publishMessage(
+  ctx: Context,
+  type: 'MessageCreated' | 'MessageEdited' | 'MessageDeleted',
+  message: Message | MessageWithAuthor,
+) {
+  return ctx.services.events.publish({
+    type,
+    roomId: message.roomId,
+    messageId: message.id,
+    seq: message.seq,
+    ...('author' in message ? { message: carryMessage(message) } : {}),
+  });
 }

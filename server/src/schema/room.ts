@@ -1,5 +1,6 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
+import { answersMessageQuery } from '../chat/carried.js';
 import * as rooms from '../chat/rooms.js';
 import { unreadCount } from '../chat/rooms.js';
 import { unauthenticated } from '../errors.js';
@@ -92,11 +93,18 @@ export function reloaded(
   info: GraphQLResolveInfo,
   model: 'room' | 'message',
   id: string,
-  /** The row as the mutation just wrote it, whole: it answers a selection of its own columns. */
+  /**
+   * The row as the mutation just wrote it, whole: it answers a selection of its own columns (and of
+   * its author's public ones, when a message comes with them).
+   */
   written?: object,
 ) {
   const query = queryFromInfo({ context: ctx, info }) as object;
-  if (written && Object.keys(query).length === 0) return written as never;
+  if (written) {
+    const answers =
+      model === 'message' ? answersMessageQuery(query, 'author' in written) : Object.keys(query).length === 0;
+    if (answers) return written as never;
+  }
   const prisma = ctx.services.db.prisma;
   return (
     model === 'room'

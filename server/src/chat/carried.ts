@@ -1,0 +1,85 @@
+import type { Message, User } from '../generated/prisma/client.js';
+
+/**
+ * A message as its sender's replica wrote it, with its author's public columns: carried in the live
+ * event so that every replica can answer its subscribers without loading the message again, and
+ * returned by the mutation without a second statement. Never the author's password hash.
+ */
+export type PublicUser = Pick<User, 'id' | 'username' | 'displayName' | 'createdAt'>;
+export type MessageWithAuthor = Message & { author: PublicUser };
+
+/** The same, as it travels in an event: JSON, so instants as ISO strings. */
+export type CarriedMessage = Omit<Message, 'createdAt' | 'editedAt' | 'deletedAt'> & {
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+  author: Omit<PublicUser, 'createdAt'> & { createdAt: string };
+};
+
+const PUBLIC_USER_COLUMNS = new Set<string>(['id', 'username', 'displayName', 'createdAt']);
+const MESSAGE_COLUMNS = new Set<string>([
+  'id',
+  'roomId',
+  'seq',
+  'authorId',
+  'body',
+  'clientMessageId',
+  'createdAt',
+  'editedAt',
+  'deletedAt',
+]);
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+const date = (value: string | null) => (value === null ? null : new Date(value));
+
+export function carryMessage(message: MessageWithAuthor): CarriedMessage {
+  const { author, createdAt, editedAt, deletedAt, ...rest } = message;
+  return {
+    ...rest,
+    createdAt: createdAt.toISOString(),
+    editedAt: iso(editedAt),
+    deletedAt: iso(deletedAt),
+    author: { ...author, createdAt: author.createdAt.toISOString() },
+  };
+}
+
+export function reviveMessage(carried: CarriedMessage): MessageWithAuthor {
+  const { author, createdAt, editedAt, deletedAt, ...rest } = carried;
+  return {
+    ...rest,
+    createdAt: new Date(createdAt),
+    editedAt: date(editedAt),
+    deletedAt: date(deletedAt),
+    author: { ...author, createdAt: new Date(author.createdAt) },
+  };
+}
+
+type Selection = Record<string, unknown>;
+const isObject = (value: unknown): value is Selection =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `select: { … }` of the author asking only for public columns (a whole user row is more than we carry). */
+function authorSelectCovered(nested: unknown): boolean {
+  if (!isObject(nested) || Object.keys(nested).length !== 1 || !isObject(nested.select)) return false;
+  return Object.entries(nested.select).every(([column, wanted]) => wanted === true && PUBLIC_USER_COLUMNS.has(column));
+}
+
+/**
+ * Whether a Prisma selection of a message (what Pothos plans for a GraphQL selection) asks for
+ * nothing but the message's own columns (and, `withAuthor`, its author's public columns), i.e.
+ * whether a `Message` (`MessageWithAuthor`) answers it as the database would.
+ */
+export function answersMessageQuery(query: object, withAuthor: boolean): boolean {
+  const authorCovered = (nested: unknown) => withAuthor && authorSelectCovered(nested);
+  const { select, include, ...rest } = query as { select?: unknown; include?: unknown };
+  if (Object.keys(rest).length > 0) return false;
+  if (select !== undefined) {
+    if (include !== undefined || !isObject(select)) return false;
+    return Object.entries(select).every(([field, wanted]) =>
+      field === 'author' ? authorCovered(wanted) : wanted === true && MESSAGE_COLUMNS.has(field),
+    );
+  }
+  if (include === undefined) return true;
+  if (!isObject(include)) return false;
+  return Object.entries(include).every(([field, wanted]) => field === 'author' && authorCovered(wanted));
+}
