@@ -618,7 +618,11 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const r = await room(owner);
       const { message, created } = await sendMessage(prisma, owner.id, { roomId: r.id, body: '  hello  ' });
       expect(created).toBe(true);
-      expect(message).toEqual(await prisma.message.findUniqueOrThrow({ where: { id: message.id } }));
+      // The stored row, with its author's public columns (what a live event carries), and nothing more.
+      const author = { select: { id: true, username: true, displayName: true, createdAt: true } };
+      expect(message).toEqual(
+        await prisma.message.findUniqueOrThrow({ where: { id: message.id }, include: { author } }),
+      );
       expect(message).toMatchObject({ seq: 1, body: 'hello', roomId: r.id, authorId: owner.id, clientMessageId: null });
       const after = await freshRoom(r.id);
       expect(after.lastSeq).toBe(1);
