@@ -268,14 +268,14 @@ export async function listMessages(
   const { direction, size } = parsePageSize(args, args.after != null && args.before == null ? 'forward' : 'backward');
   const afterSeq = args.after != null ? decodeCursor(secret, args.after, id, 'after') : null;
   const beforeSeq = args.before != null ? decodeCursor(secret, args.before, id, 'before') : null;
-  const { room } = await accessRoom(prisma, viewerId, id, 'room.read');
   const forward = direction === 'forward';
-  const found = (await prisma.message.findMany({
+  // The page comes with the room and the viewer's membership, in one statement.
+  const { room, messages: found = [] } = await accessRoom(prisma, viewerId, id, 'room.read', undefined, {
     ...selecting(query, { seq: true }),
-    where: { roomId: id, seq: { gt: afterSeq ?? undefined, lt: beforeSeq ?? undefined } },
+    where: { seq: { gt: afterSeq ?? undefined, lt: beforeSeq ?? undefined } },
     orderBy: { seq: forward ? 'asc' : 'desc' },
     take: size + 1,
-  })) as Message[];
+  });
   const more = found.length > size;
   const rows = found.slice(0, size);
   if (!forward) rows.reverse();

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { badInput, conflict, notFound, unauthenticated } from '../errors.js';
-import { Prisma, type Membership, type PrismaClient, type Room, type User } from '../generated/prisma/client.js';
+import {
+  Prisma,
+  type Membership,
+  type Message,
+  type PrismaClient,
+  type Room,
+  type User,
+} from '../generated/prisma/client.js';
 import { type Connection, type CursorSecret, decodeKeyCursor, encodeKeyCursor, toConnection } from './cursor.js';
 import { assertCan, type RoomAction, type RoomResource, requireUser } from './policy.js';
 import {
@@ -73,6 +80,8 @@ const asViewer = (viewerId: string | null | undefined) => (viewerId ? { userId: 
 export interface RoomAccess {
   room: Room;
   membership: Membership | null;
+  /** The page of messages asked for with the room, if one was. */
+  messages?: Message[];
 }
 
 export function roomResource(access: RoomAccess, isInvited = false): RoomResource {
@@ -81,45 +90,52 @@ export function roomResource(access: RoomAccess, isInvited = false): RoomResourc
 
 /**
  * The room (NOT_FOUND when there is none) and the viewer's membership, in one statement (the
- * membership comes as a joined relation). `roomId` is a checked UUID.
+ * membership comes as a joined relation), with a page of its `messages` in the same statement when
+ * asked (by callers that pass no room `query`: the schema's room fields never select `messages`).
+ * `roomId` is a checked UUID.
  */
 export async function loadRoomAccess(
   db: Db,
   viewerId: string | null | undefined,
   roomId: string,
   query?: RoomQuery,
+  messages?: Prisma.Room$messagesArgs,
 ): Promise<RoomAccess> {
   const selection = selecting(query, { id: true, kind: true }) as RoomQuery;
-  if (!viewerId) {
-    const room = (await db.room.findUnique({ ...selection, where: { id: roomId } })) as Room | null;
-    if (!room) throw notFound('Room');
-    return { room, membership: null };
-  }
+  const asked = (selection.select ?? selection.include ?? {}) as { memberships?: unknown };
   // The viewer's membership row. The schema's fields select `memberships` only with this same
   // filter (the viewer's own, see schema/room.ts), so the whole row answers them too and stays on
   // the room then; otherwise it is taken off, so nothing reads it as the room's members.
-  const viewerMembership = { where: { userId: viewerId }, take: 1 } as const;
+  const joined = {
+    ...(viewerId ? { memberships: { where: { userId: viewerId }, take: 1 } } : {}),
+    ...(messages ? { messages } : {}),
+  };
   const shape: Prisma.RoomFindUniqueArgs = selection.select
-    ? { select: { ...selection.select, memberships: viewerMembership }, where: { id: roomId } }
-    : { include: { ...selection.include, memberships: viewerMembership }, where: { id: roomId } };
-  const row = (await db.room.findUnique(shape)) as (Room & { memberships: Membership[] }) | null;
+    ? { select: { ...selection.select, ...joined }, where: { id: roomId } }
+    : { include: { ...selection.include, ...joined }, where: { id: roomId } };
+  const row = (await db.room.findUnique(shape)) as (Room & { memberships?: Membership[]; messages?: Message[] }) | null;
   if (!row) throw notFound('Room');
-  const membership = row.memberships[0] ?? null;
-  const asked = (selection.select ?? selection.include) as { memberships?: unknown } | undefined;
-  if (asked?.memberships) return { room: row, membership };
-  const { memberships: _viewers, ...room } = row;
-  return { room: room as Room, membership };
+  const { memberships, messages: page, ...room } = row;
+  return {
+    room: (asked.memberships ? { ...room, memberships } : room) as Room,
+    membership: viewerId ? (memberships?.[0] ?? null) : null,
+    ...(page ? { messages: page } : {}),
+  };
 }
 
-/** The room and membership, when the viewer may do `action` there; NOT_FOUND / UNAUTHENTICATED / FORBIDDEN otherwise. */
+/**
+ * The room and membership (and the page of `messages` asked for), when the viewer may do `action`
+ * there; NOT_FOUND / UNAUTHENTICATED / FORBIDDEN otherwise, and nothing it loaded is returned.
+ */
 export async function accessRoom(
   db: Db,
   viewerId: string | null | undefined,
   roomId: string,
   action: RoomAction,
   query?: RoomQuery,
+  messages?: Prisma.Room$messagesArgs,
 ): Promise<RoomAccess> {
-  const access = await loadRoomAccess(db, viewerId, parseId('roomId', roomId), query);
+  const access = await loadRoomAccess(db, viewerId, parseId('roomId', roomId), query, messages);
   assertCan(asViewer(viewerId), action, roomResource(access));
   return access;
 }
