@@ -297,13 +297,13 @@ export async function messagesSince(
 ): Promise<Message[]> {
   const after = parseSeq('afterSeq', afterSeq);
   const take = parseSinceCount(first);
-  const { room } = await accessRoom(prisma, viewerId, roomId, 'room.read');
-  return (await prisma.message.findMany({
+  const { messages = [] } = await accessRoom(prisma, viewerId, roomId, 'room.read', undefined, {
     ...query,
-    where: { roomId: room.id, seq: { gt: after } },
+    where: { seq: { gt: after } },
     orderBy: { seq: 'asc' },
     take,
-  })) as Message[];
+  });
+  return messages;
 }
 
 // ——— Search ————————————————————————————————————————————————————————————————————————————————————
