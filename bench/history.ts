@@ -11,10 +11,10 @@
 // to server processes on 127.0.0.1 started here; every loop is bounded in count and in time.
 import { createHmac, randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { encodeCursor } from '../server/src/chat/cursor.js';
+import { closeHttp, post } from './http.js';
 import {
   arg,
   DEFAULT_ADMIN_URL,
@@ -152,36 +152,19 @@ interface Answer {
   data?: Record<string, any> | null;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }
-const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
 async function gql(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<Answer> {
   const body = JSON.stringify({ query, variables });
-  const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   if (client === 'fetch') {
-    const response = await fetch(url, { method: 'POST', headers, body });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body,
+    });
     return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
   }
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, {
-      method: 'POST',
-      agent,
-      headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        try {
-          const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<Answer, 'status'>;
-          resolve({ status: res.statusCode ?? 0, ...answer });
-        } catch (error) {
-          reject(error as Error);
-        }
-      });
-    });
-    req.end(body);
-  });
+  const response = await post(url, '', body, auth);
+  return { status: response.status, ...(JSON.parse(response.body) as Omit<Answer, 'status'>) };
 }
 const problem = (a: Answer) => `HTTP ${a.status}: ${JSON.stringify(a.errors ?? a.data).slice(0, 300)}`;
 
@@ -548,6 +531,7 @@ try {
     console.log('two replicas: skipped (the embedded database is one process only)');
   }
 } finally {
+  closeHttp();
   await cleanUp();
 }
 

@@ -32,12 +32,12 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { closeHttp, HTTP_TIMEOUT_MS, post } from '../http.js';
 import {
   cpuSeconds,
   distribution,
@@ -104,7 +104,6 @@ const runId = Math.random().toString(36).slice(2, 8);
 const P99_LIMIT_MS = 100;
 /** Sends of one room in flight at once; more are skipped (and reported): the target is not keeping up. */
 const MAX_IN_FLIGHT_PER_ROOM = 32;
-const HTTP_TIMEOUT_MS = 30_000;
 const DRAIN_IDLE_MS = 5_000;
 const DRAIN_MAX_MS = 90_000;
 
@@ -298,36 +297,6 @@ async function openSubscribers(target: Target, specs: SubscriberSpec[], workers:
 
 // ---------------------------------------------------------------------------------------------
 // Sending
-
-// Idle keep-alive sockets are dropped after 4 s, before the servers' 5 s keepAliveTimeout, so a
-// request never goes out on a socket the server is closing (ECONNRESET).
-const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
-
-function post(url: string, path: string, body: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const target = new URL(path, url);
-    const req = request(
-      {
-        agent,
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
-        timeout: HTTP_TIMEOUT_MS,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const SEND_MESSAGE = 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { seq } }';
 
@@ -1205,7 +1174,7 @@ try {
   console.error(error);
 } finally {
   await cleanupAll();
-  agent.destroy();
+  closeHttp();
   report.finishedAt = new Date().toISOString();
   mkdirSync(resultsDir, { recursive: true });
   const file = `${resultsDir}live-${stamp}.json`;

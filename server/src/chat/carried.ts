@@ -1,11 +1,13 @@
-import type { Message, User } from '../generated/prisma/client.js';
+import { type Message, Prisma, type User } from '../generated/prisma/client.js';
+
+const PUBLIC_USER_COLUMNS = ['id', 'username', 'displayName', 'createdAt'] as const;
 
 /**
  * A message as its sender's replica wrote it, with its author's public columns: carried in the live
  * event so that every replica can answer its subscribers without loading the message again, and
  * returned by the mutation without a second statement. Never the author's password hash.
  */
-export type PublicUser = Pick<User, 'id' | 'username' | 'displayName' | 'createdAt'>;
+export type PublicUser = Pick<User, (typeof PUBLIC_USER_COLUMNS)[number]>;
 export type MessageWithAuthor = Message & { author: PublicUser };
 
 /** The same, as it travels in an event: JSON, so instants as ISO strings. */
@@ -16,18 +18,9 @@ export type CarriedMessage = Omit<Message, 'createdAt' | 'editedAt' | 'deletedAt
   author: Omit<PublicUser, 'createdAt'> & { createdAt: string };
 };
 
-const PUBLIC_USER_COLUMNS = new Set<string>(['id', 'username', 'displayName', 'createdAt']);
-const MESSAGE_COLUMNS = new Set<string>([
-  'id',
-  'roomId',
-  'seq',
-  'authorId',
-  'body',
-  'clientMessageId',
-  'createdAt',
-  'editedAt',
-  'deletedAt',
-]);
+const publicUserColumns = new Set<string>(PUBLIC_USER_COLUMNS);
+/** Every column of a message row (what the generated client reads; not the search vector). */
+const messageColumns = new Set<string>(Object.values(Prisma.MessageScalarFieldEnum));
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const date = (value: string | null) => (value === null ? null : new Date(value));
@@ -61,7 +54,7 @@ const isObject = (value: unknown): value is Selection =>
 /** `select: { … }` of the author asking only for public columns (a whole user row is more than we carry). */
 function authorSelectCovered(nested: unknown): boolean {
   if (!isObject(nested) || Object.keys(nested).length !== 1 || !isObject(nested.select)) return false;
-  return Object.entries(nested.select).every(([column, wanted]) => wanted === true && PUBLIC_USER_COLUMNS.has(column));
+  return Object.entries(nested.select).every(([column, wanted]) => wanted === true && publicUserColumns.has(column));
 }
 
 /**
@@ -76,7 +69,7 @@ export function answersMessageQuery(query: object, withAuthor: boolean): boolean
   if (select !== undefined) {
     if (include !== undefined || !isObject(select)) return false;
     return Object.entries(select).every(([field, wanted]) =>
-      field === 'author' ? authorCovered(wanted) : wanted === true && MESSAGE_COLUMNS.has(field),
+      field === 'author' ? authorCovered(wanted) : wanted === true && messageColumns.has(field),
     );
   }
   if (include === undefined) return true;
