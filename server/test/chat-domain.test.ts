@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor } from '../src/chat/cursor.js';
+import { decodeCursor, decodeKeyCursor, encodeCursor, encodeCursors, encodeKeyCursor } from '../src/chat/cursor.js';
 import {
   deleteMessage,
   editMessage,
@@ -149,6 +149,18 @@ describe('cursors', () => {
     );
   });
 
+  it('of a page are made at once, short, and cursors of the earlier signed format still work', () => {
+    const seqs = [1, 2, 900_000, 2 ** 40];
+    const page = encodeCursors(SECRET, room, seqs);
+    expect(page).toEqual(seqs.map((seq) => encodeCursor(SECRET, room, seq)));
+    expect(new Set(page).size).toBe(seqs.length);
+    for (const [i, cursor] of page.entries()) {
+      expect(cursor).toHaveLength(23);
+      expect(decodeCursor(SECRET, cursor, room, 'before')).toBe(seqs[i]);
+    }
+    expect(decodeCursor(SECRET, encodeKeyCursor(SECRET, 'messages', [room, 42]), room, 'after')).toBe(42);
+  });
+
   it('refuse forged, malformed, foreign and other-room cursors', async () => {
     const cursor = encodeCursor(SECRET, room, 42);
     const flipped = cursor.slice(0, 20) + (cursor[20] === 'A' ? 'B' : 'A') + cursor.slice(21);
@@ -162,8 +174,13 @@ describe('cursors', () => {
       'BAD_USER_INPUT',
       'before',
     );
-    const other = await expectError(() => decodeCursor(SECRET, cursor, randomUUID(), 'before'), 'BAD_USER_INPUT');
-    expect(other.message).toBe('before is a cursor of another room');
+    for (const fromOtherRoom of [cursor, encodeKeyCursor(SECRET, 'messages', [room, 42])]) {
+      const other = await expectError(
+        () => decodeCursor(SECRET, fromOtherRoom, randomUUID(), 'before'),
+        'BAD_USER_INPUT',
+      );
+      expect(other.message).toBe('before is a cursor of another room');
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import {
   type CursorSecret,
   decodeCursor,
   decodeKeyCursor,
-  encodeCursor,
+  encodeCursors,
   encodeKeyCursor,
   toConnection,
 } from './cursor.js';
@@ -283,7 +283,18 @@ export async function listMessages(
   const page = forward
     ? { hasNextPage: more, hasPreviousPage: afterSeq !== null && afterSeq > 0 }
     : { hasNextPage: beforeSeq !== null && beforeSeq <= room.lastSeq, hasPreviousPage: more };
-  return toConnection(rows, (m) => encodeCursor(secret, id, m.seq), page);
+  return toConnection(
+    rows,
+    {
+      all: (nodes) =>
+        encodeCursors(
+          secret,
+          id,
+          nodes.map((m) => m.seq),
+        ),
+    },
+    page,
+  );
 }
 
 /** Gap recovery: up to `first` (1–1000, default 100) messages after `afterSeq`, ascending. */
