@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
-import { Prisma, type Message, type PrismaClient, type Room } from '../generated/prisma/client.js';
+import { Prisma, type Message, type PrismaClient, type Room, type RoomKind } from '../generated/prisma/client.js';
 import {
   type Connection,
   type CursorSecret,
@@ -10,7 +10,7 @@ import {
   encodeKeyCursor,
   toConnection,
 } from './cursor.js';
-import type { MessageWithAuthor } from './carried.js';
+import { answersMessageQuery, type MessageWithAuthor } from './carried.js';
 import { assertCan, requireUser } from './policy.js';
 import { accessRoom, type Db, isUniqueViolation, selecting, type Selection, type UniqueIndex } from './rooms.js';
 import {
@@ -76,12 +76,17 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
            users.created_at AS "authorCreatedAt"
     FROM stored JOIN users ON users.id = stored.author_id`;
   const row = rows[0];
-  if (!row) return null;
-  const { authorUsername, authorDisplayName, authorCreatedAt, ...stored } = row;
+  return row ? withAuthor(row) : null;
+}
+
+/** A message and its author's public columns, as one row of a join. */
+type StoredRow = Message & { authorUsername: string; authorDisplayName: string | null; authorCreatedAt: Date };
+
+function withAuthor({ authorUsername, authorDisplayName, authorCreatedAt, ...message }: StoredRow): MessageWithAuthor {
   return {
-    ...stored,
+    ...message,
     author: {
-      id: stored.authorId,
+      id: message.authorId,
       username: authorUsername,
       displayName: authorDisplayName,
       createdAt: authorCreatedAt,
@@ -89,8 +94,8 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
   };
 }
 
-/** The stored message and its author's public columns, as the send statement returns them. */
-type StoredRow = Message & { authorUsername: string; authorDisplayName: string | null; authorCreatedAt: Date };
+/** A row of a history page: the room and the viewer's membership beside each message (all null without one). */
+type PageRow = StoredRow & { roomKind: RoomKind; roomLastSeq: number; isMember: boolean };
 
 /** The message the author already sent with this clientMessageId, if any. */
 function findByClientMessageId(prisma: Db, authorId: string, clientMessageId: string): Promise<Message | null> {
@@ -269,11 +274,10 @@ export async function listMessages(
   const afterSeq = args.after != null ? decodeCursor(secret, args.after, id, 'after') : null;
   const beforeSeq = args.before != null ? decodeCursor(secret, args.before, id, 'before') : null;
   const forward = direction === 'forward';
-  // The page comes with the room and the viewer's membership, in one statement.
-  const { room, messages: found = [] } = await accessRoom(prisma, viewerId, id, 'room.read', undefined, {
-    ...selecting(query, { seq: true }),
-    where: { seq: { gt: afterSeq ?? undefined, lt: beforeSeq ?? undefined } },
-    orderBy: { seq: forward ? 'asc' : 'desc' },
+  const { lastSeq, messages: found } = await readMessages(prisma, viewerId, id, query, {
+    after: afterSeq,
+    before: beforeSeq,
+    forward,
     take: size + 1,
   });
   const more = found.length > size;
@@ -282,7 +286,7 @@ export async function listMessages(
   // Seqs have no gaps, so "is there anything beyond the cursor" needs no query.
   const page = forward
     ? { hasNextPage: more, hasPreviousPage: afterSeq !== null && afterSeq > 0 }
-    : { hasNextPage: beforeSeq !== null && beforeSeq <= room.lastSeq, hasPreviousPage: more };
+    : { hasNextPage: beforeSeq !== null && beforeSeq <= lastSeq, hasPreviousPage: more };
   return toConnection(
     rows,
     {
@@ -308,13 +312,72 @@ export async function messagesSince(
 ): Promise<Message[]> {
   const after = parseSeq('afterSeq', afterSeq);
   const take = parseSinceCount(first);
-  const { messages = [] } = await accessRoom(prisma, viewerId, roomId, 'room.read', undefined, {
-    ...query,
-    where: { seq: { gt: after } },
-    orderBy: { seq: 'asc' },
-    take,
+  const id = parseId('roomId', roomId);
+  return (await readMessages(prisma, viewerId, id, query, { after, before: null, forward: true, take })).messages;
+}
+
+interface SeqRange {
+  /** Only seqs above / below these (null: no bound). */
+  after: number | null;
+  before: number | null;
+  /** Ascending from `after`, or descending from `before`. */
+  forward: boolean;
+  take: number;
+}
+
+/**
+ * Up to `take` messages of a room in a seq range, when the viewer may read the room: NOT_FOUND /
+ * UNAUTHENTICATED / FORBIDDEN otherwise, and nothing it loaded is returned. The room, the viewer's
+ * membership and the messages come in one statement either way.
+ *
+ * A selection of the message's columns and its author's public ones (what history screens ask) is
+ * read by one flat join. A bigger one (the room, a whole user) is planned by Prisma: its relations
+ * come in the same statement as JSON built by the database, which costs PostgreSQL ~4 times the CPU
+ * of the flat join for a page of 50 (2.3 vs 0.5 ms, measured on the seeded million-message room).
+ */
+async function readMessages(
+  prisma: Db,
+  viewerId: string | null,
+  roomId: string,
+  query: MessageQuery | undefined,
+  range: SeqRange,
+): Promise<{ lastSeq: number; messages: Message[] }> {
+  if (query && !answersMessageQuery(query, true)) {
+    const { room, messages = [] } = await accessRoom(prisma, viewerId, roomId, 'room.read', undefined, {
+      ...selecting(query, { seq: true }),
+      where: { seq: { gt: range.after ?? undefined, lt: range.before ?? undefined } },
+      orderBy: { seq: range.forward ? 'asc' : 'desc' },
+      take: range.take,
+    });
+    return { lastSeq: room.lastSeq, messages };
+  }
+  const order = Prisma.raw(range.forward ? 'ASC' : 'DESC');
+  const rows = await prisma.$queryRaw<PageRow[]>`
+    SELECT rooms.kind::text AS "roomKind", rooms.last_seq AS "roomLastSeq", memberships.user_id IS NOT NULL AS "isMember",
+           page.id, page.room_id AS "roomId", page.seq, page.author_id AS "authorId", page.body,
+           page.client_message_id AS "clientMessageId", page.created_at AS "createdAt",
+           page.edited_at AS "editedAt", page.deleted_at AS "deletedAt",
+           users.username AS "authorUsername", users.display_name AS "authorDisplayName",
+           users.created_at AS "authorCreatedAt"
+    FROM rooms
+    LEFT JOIN memberships ON memberships.room_id = rooms.id AND memberships.user_id = ${viewerId}::uuid
+    LEFT JOIN LATERAL (
+      SELECT * FROM messages
+      WHERE messages.room_id = rooms.id
+        AND messages.seq > ${range.after ?? 0}::bigint AND messages.seq < ${range.before ?? Number.MAX_SAFE_INTEGER}::bigint
+      ORDER BY messages.seq ${order} LIMIT ${range.take}
+    ) AS page ON true
+    LEFT JOIN users ON users.id = page.author_id
+    WHERE rooms.id = ${roomId}::uuid
+    ORDER BY page.seq ${order}`;
+  const first = rows[0];
+  if (!first) throw notFound('Room');
+  assertCan(viewerId ? { userId: viewerId } : null, 'room.read', {
+    kind: first.roomKind,
+    isMember: first.isMember,
+    isInvited: false,
   });
-  return messages;
+  return { lastSeq: first.roomLastSeq, messages: first.id === null ? [] : rows.map(withAuthor) };
 }
 
 // ——— Search ————————————————————————————————————————————————————————————————————————————————————
