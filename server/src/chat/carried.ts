@@ -1,6 +1,10 @@
 import { type Message, Prisma, type User } from '../generated/prisma/client.js';
 
 const PUBLIC_USER_COLUMNS = ['id', 'username', 'displayName', 'createdAt'] as const;
+/** The columns of a user that are loaded whenever one is, as a Prisma `select`. */
+export const PUBLIC_USER_SELECT = Object.fromEntries(PUBLIC_USER_COLUMNS.map((column) => [column, true])) as {
+  [column in (typeof PUBLIC_USER_COLUMNS)[number]]: true;
+};
 
 /**
  * A message as its sender's replica wrote it, with its author's public columns: carried in the live

@@ -10,7 +10,7 @@ import {
   encodeKeyCursor,
   toConnection,
 } from './cursor.js';
-import { answersMessageQuery, type MessageWithAuthor } from './carried.js';
+import { answersMessageQuery, type MessageWithAuthor, PUBLIC_USER_SELECT } from './carried.js';
 import { assertCan, requireUser } from './policy.js';
 import { accessRoom, type Db, isUniqueViolation, selecting, type Selection, type UniqueIndex } from './rooms.js';
 import {
@@ -30,6 +30,8 @@ import {
  */
 
 export type MessageQuery = Selection<Prisma.MessageSelect, Prisma.MessageInclude>;
+/** A message with its author's public columns, when no selection was planned. */
+const WITH_AUTHOR = { include: { author: { select: PUBLIC_USER_SELECT } } } satisfies MessageQuery;
 
 const CLIENT_MESSAGE_ID: UniqueIndex = {
   index: 'messages_author_id_client_message_id_key',
@@ -268,7 +270,7 @@ export async function listMessages(
   roomId: string,
   args: MessagePageArgs = {},
   query?: MessageQuery,
-): Promise<Connection<Message>> {
+): Promise<Connection<MessageWithAuthor>> {
   const id = parseId('roomId', roomId);
   const { direction, size } = parsePageSize(args, args.after != null && args.before == null ? 'forward' : 'backward');
   const afterSeq = args.after != null ? decodeCursor(secret, args.after, id, 'after') : null;
@@ -309,7 +311,7 @@ export async function messagesSince(
   afterSeq: number,
   first?: number | null,
   query?: MessageQuery,
-): Promise<Message[]> {
+): Promise<MessageWithAuthor[]> {
   const after = parseSeq('afterSeq', afterSeq);
   const take = parseSinceCount(first);
   const id = parseId('roomId', roomId);
@@ -341,7 +343,7 @@ async function readMessages(
   roomId: string,
   query: MessageQuery | undefined,
   range: SeqRange,
-): Promise<{ lastSeq: number; messages: Message[] }> {
+): Promise<{ lastSeq: number; messages: MessageWithAuthor[] }> {
   if (query && !answersMessageQuery(query, true)) {
     const { room, messages = [] } = await accessRoom(prisma, viewerId, roomId, 'room.read', undefined, {
       ...selecting(query, { seq: true }),
@@ -349,7 +351,8 @@ async function readMessages(
       orderBy: { seq: range.forward ? 'asc' : 'desc' },
       take: range.take,
     });
-    return { lastSeq: room.lastSeq, messages };
+    // The schema's Message type includes its author's public columns in every selection it plans.
+    return { lastSeq: room.lastSeq, messages: messages as MessageWithAuthor[] };
   }
   const order = Prisma.raw(range.forward ? 'ASC' : 'DESC');
   const rows = await prisma.$queryRaw<PageRow[]>`
@@ -467,7 +470,7 @@ export async function searchMessages(
   text: string,
   args: { roomId?: string | null; first?: number | null; after?: string | null } = {},
   query?: MessageQuery,
-): Promise<Connection<Message>> {
+): Promise<Connection<MessageWithAuthor>> {
   const words = parseSearchText(text);
   const { size } = parsePageSize({ first: args.first });
   const after = args.after != null ? parseSearchCursor(secret, args.after, words) : null;
@@ -496,9 +499,9 @@ export async function searchMessages(
   const more = hits.length > size;
   const page = hits.slice(0, size);
   const loaded = (await prisma.message.findMany({
-    ...selecting(query, { id: true }),
+    ...selecting(query ?? WITH_AUTHOR, { id: true }),
     where: { id: { in: page.map((hit) => hit.id) } },
-  })) as Message[];
+  })) as MessageWithAuthor[];
   const byId = new Map(loaded.map((m) => [m.id, m]));
   const cursorOf = new Map(
     page.map((hit) => [
@@ -506,6 +509,6 @@ export async function searchMessages(
       encodeKeyCursor(secret, 'search', [fingerprint(words), hit.rank, hit.createdAt.toISOString(), hit.id]),
     ]),
   );
-  const rows = page.map((hit) => byId.get(hit.id)).filter((m): m is Message => m !== undefined);
+  const rows = page.map((hit) => byId.get(hit.id)).filter((m) => m !== undefined);
   return toConnection(rows, (m) => cursorOf.get(m.id)!, { hasNextPage: more, hasPreviousPage: after !== null });
 }

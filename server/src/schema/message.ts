@@ -1,19 +1,23 @@
-import { carryMessage, type MessageWithAuthor } from '../chat/carried.js';
+import { carryMessage, type MessageWithAuthor, PUBLIC_USER_SELECT } from '../chat/carried.js';
 import * as messages from '../chat/messages.js';
 import type { Message } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import { viewerDependent, viewerIdOf, type Context } from './context.js';
 import { idOf } from './ids.js';
+import { UserRef } from './user.js';
 import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
 
 export const MessageRef = builder.prismaNode('Message', {
   id: { field: 'id' },
+  // A message always comes with its author's public columns (a join in the same statement), so
+  // `author` is read off the row rather than looked up per message.
+  include: { author: { select: PUBLIC_USER_SELECT } },
   // node(id) finds only messages of rooms the viewer may read.
   findUnique: (id, ctx) => ({ id, room: readableRooms(ctx) }),
   fields: (t) => ({
     seq: t.exposeInt('seq', { description: '1, 2, 3… per room, no gaps, in the order messages were stored.' }),
     room: t.relation('room'),
-    author: t.relation('author'),
+    author: t.field({ type: UserRef, resolve: (message) => message.author }),
     body: t.exposeString('body', { description: '"" once deleted.' }),
     clientMessageId: t.string({
       ...viewerDependent,

@@ -1,13 +1,16 @@
+import { PUBLIC_USER_SELECT } from '../chat/carried.js';
 import { builder } from './builder.js';
 
 export const UserRef = builder.prismaNode('User', {
   id: { field: 'id' },
-  // Load only the columns a query asks for (never the password hash).
-  select: { id: true },
+  // A user is always loaded with its public columns, and never with the password hash. Its fields
+  // read them as plain properties, so a user that came whole with a message (joined in the same
+  // statement, or carried by an event) needs nothing looked up per field.
+  select: PUBLIC_USER_SELECT,
   fields: (t) => ({
-    username: t.exposeString('username'),
-    displayName: t.exposeString('displayName', { nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    username: t.string({ resolve: (user) => user.username }),
+    displayName: t.string({ nullable: true, resolve: (user) => user.displayName }),
+    createdAt: t.field({ type: 'DateTime', resolve: (user) => user.createdAt }),
   }),
 });
 
