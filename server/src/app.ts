@@ -14,7 +14,7 @@ import { loadTrustedDocuments, useTrustedDocuments, type RequestDocument } from 
 import { useMetricsEndpoint, useOperations } from './http/use-operations.js';
 import { useWebApp } from './http/web-app.js';
 import { clientAddressOf, viewerFromAuthorization, viewerFromConnectionParams } from './auth/context.js';
-import { createLogger, type Logger } from './infra/logger.js';
+import { createLogger, type LogFn, type Logger } from './infra/logger.js';
 import type { Context, Viewer } from './schema/context.js';
 import { asBadInput, maskError, useInputErrorCodes } from './schema/errors.js';
 import { schema } from './schema/index.js';
@@ -38,6 +38,20 @@ export interface App {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * A request's logger, made when first written to: most requests and subscriptions never log, and a
+ * child logger costs more than the rest of a small request's context. (A getter would not do: the
+ * envelope copies the context into its own with Object.assign, which reads it.)
+ */
+function lazyLog(make: () => Logger): Context['log'] {
+  let child: Logger | undefined;
+  const level =
+    (name: keyof Context['log']): LogFn =>
+    (...args: unknown[]) =>
+      ((child ??= make())[name] as (...args: unknown[]) => void)(...args);
+  return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
+}
 
 function requestIdOf(headers: { get(name: string): string | null } | IncomingMessage['headers']): string {
   const given =
@@ -86,17 +100,11 @@ export async function buildApp(
   const services = await createServices(config, log, options);
   const { db, bus, tokens } = services;
   let draining = false;
-  const contextFor = (fields: Omit<Context, 'log' | 'services'>): Context => {
-    // Made when first used: most subscriptions never log, and thousands of them are kept open.
-    let child: Logger | undefined;
-    return {
-      ...fields,
-      get log() {
-        return (child ??= log.child({ requestId: fields.requestId, userId: fields.viewer?.userId }));
-      },
-      services,
-    };
-  };
+  const contextFor = (fields: Omit<Context, 'log' | 'services'>): Context => ({
+    ...fields,
+    log: lazyLog(() => log.child({ requestId: fields.requestId, userId: fields.viewer?.userId })),
+    services,
+  });
   /** Open sockets of each signed-in user on this replica (MAX_SOCKETS_PER_USER). */
   const socketsOfUser = new Map<string, number>();
   /** Set-Cookie values of each HTTP request's resolvers, added to its response. */

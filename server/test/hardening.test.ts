@@ -7,7 +7,10 @@ import { freshDatabaseEnv } from './support/databases.js';
 import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
 import { gql } from './support/graphql.js';
 import { connect, eventually, subscribe } from './support/live.js';
-import { spawnReplicas, startServer, type TestServer } from './support/server.js';
+import { pino } from 'pino';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { baseEnv, rawId, spawnReplicas, startServer, type TestServer } from './support/server.js';
 import { registerUser, uniqueName } from './support/users.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -330,5 +333,30 @@ describe('GET /metrics', () => {
     expect(value('chat_db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
     expect(value('process_resident_memory_bytes ')).toBeGreaterThan(10_000_000);
     expect(value('nodejs_heap_size_used_bytes ')).toBeGreaterThan(1_000_000);
+  });
+});
+
+describe('operation log', () => {
+  it('one line per operation, with its request id, user, name and outcome, and no variables', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const config = loadConfig({ ...baseEnv, ...(await freshDatabaseEnv(cleanups)), LOG_LEVEL: 'info' });
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+    const app = await buildApp(config, pino({ level: 'info' }, stream));
+    await app.start();
+    cleanups.push(() => app.stop());
+    const user = await registerUser(app.url);
+    const requestId = `log-test-${randomUUID()}`;
+    const secret = `secret-${randomUUID()}`;
+    const result = await gql(
+      app.url,
+      'query Rooms($q: String) { publicRooms(search: $q) { edges { node { id } } } }',
+      { q: secret },
+      { token: user.accessToken, headers: { 'x-request-id': requestId } },
+    );
+    expect(result.errors).toBeUndefined();
+    const line = lines.find((l) => l.msg === 'operation' && l.requestId === requestId);
+    expect(line).toMatchObject({ userId: rawId(user.user.id), operation: 'Rooms', type: 'query', outcome: 'ok' });
+    expect(typeof line!.ms).toBe('number');
+    expect(JSON.stringify(lines)).not.toContain(secret);
   });
 });

@@ -1,7 +1,10 @@
-import { pino, type Logger } from 'pino';
+import { pino, type LogFn, type Logger } from 'pino';
 import type { Config } from '../config.js';
 
-export type { Logger };
+export type { LogFn, Logger };
+
+/** What the code running a request logs with. */
+export type RequestLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 /** Structured logs: JSON in production, pretty in development. Secrets are redacted by path. */
 export function createLogger(config: Pick<Config, 'log'>): Logger {

@@ -1,4 +1,4 @@
-import type { Logger } from '../infra/logger.js';
+import type { RequestLog } from '../infra/logger.js';
 import type { Services } from '../services.js';
 
 /** Who is asking: a signed-in user, or nobody (a guest). */
@@ -29,7 +29,8 @@ export interface Context {
   userAgent: string | null;
   /** HTTP only: the request's cookies, and Set-Cookie values to add to the response. */
   http: { cookie: string | null; setCookies: string[] } | null;
-  log: Logger;
+  /** Made when first written to. */
+  log: RequestLog;
   services: Services;
   /** A subscription over WebSocket: writes frames of this operation straight to its socket. */
   live?: LiveOperation;
