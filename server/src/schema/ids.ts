@@ -1,4 +1,5 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
+import { type GraphQLSchema, isObjectType } from 'graphql';
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { badInput } from '../errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -17,4 +18,25 @@ export function idOf(typename: 'User' | 'Room' | 'Message', globalId: string | n
   }
   if (decoded.typename !== typename || !UUID.test(decoded.id)) throw badInput(field, `is not a valid ${typename} id`);
   return decoded.id.toLowerCase();
+}
+
+/** The node types and the column their global id is made of. */
+const NODE_TYPES = { User: 'id', Room: 'id', Message: 'id' } as const;
+
+/**
+ * `schema` with the `id` of every node type answered synchronously. The relay plugin's id resolver
+ * is an async function, so each id in a response was a promise, and each object holding one was
+ * completed asynchronously: a history page of 50 messages made 100 of them. The id is the same
+ * (the plugin's own encoding of typename and database id).
+ */
+export function withSyncNodeIds(schema: GraphQLSchema): GraphQLSchema {
+  for (const [typename, column] of Object.entries(NODE_TYPES)) {
+    const type = schema.getType(typename);
+    const field = isObjectType(type) ? type.getFields().id : undefined;
+    if (!isObjectType(type) || !field || !type.getInterfaces().some((i) => i.name === 'Node')) {
+      throw new Error(`${typename} is not a node type with an id`);
+    }
+    field.resolve = (row: Record<string, unknown>) => encodeGlobalID(typename, String(row[column]));
+  }
+  return schema;
 }

@@ -1,12 +1,13 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.js';
+import { withSyncNodeIds } from './ids.js';
 import './user.js';
 import './auth.js';
 import './room.js';
 import './message.js';
 import './events.js';
 
-export const schema = builder.toSchema();
+export const schema = withSyncNodeIds(builder.toSchema());
 
 /** The SDL checked in as schema.graphql. */
 export const printedSchema = () => printSchema(lexicographicSortSchema(schema)) + '\n';
