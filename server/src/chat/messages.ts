@@ -84,14 +84,23 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
 /** A message and its author's public columns, as one row of a join. */
 type StoredRow = Message & { authorUsername: string; authorDisplayName: string | null; authorCreatedAt: Date };
 
-function withAuthor({ authorUsername, authorDisplayName, authorCreatedAt, ...message }: StoredRow): MessageWithAuthor {
+function withAuthor(row: StoredRow): MessageWithAuthor {
+  // Field by field rather than a rest spread: a page maps 51 of these, and the row has more columns.
   return {
-    ...message,
+    id: row.id,
+    roomId: row.roomId,
+    seq: row.seq,
+    authorId: row.authorId,
+    body: row.body,
+    clientMessageId: row.clientMessageId,
+    createdAt: row.createdAt,
+    editedAt: row.editedAt,
+    deletedAt: row.deletedAt,
     author: {
-      id: message.authorId,
-      username: authorUsername,
-      displayName: authorDisplayName,
-      createdAt: authorCreatedAt,
+      id: row.authorId,
+      username: row.authorUsername,
+      displayName: row.authorDisplayName,
+      createdAt: row.authorCreatedAt,
     },
   };
 }
