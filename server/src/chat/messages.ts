@@ -72,17 +72,20 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
       UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, stored.seq)
       FROM stored WHERE memberships.room_id = stored.room_id AND memberships.user_id = stored.author_id
     )
-    SELECT stored.id, room_id AS "roomId", seq, author_id AS "authorId", body, client_message_id AS "clientMessageId",
-           stored.created_at AS "createdAt", edited_at AS "editedAt", deleted_at AS "deletedAt",
-           users.username AS "authorUsername", users.display_name AS "authorDisplayName",
-           users.created_at AS "authorCreatedAt"
-    FROM stored JOIN users ON users.id = stored.author_id`;
+    SELECT ${storedRowColumns('stored')} FROM stored JOIN users ON users.id = stored.author_id`;
   const row = rows[0];
   return row ? withAuthor(row) : null;
 }
 
 /** A message and its author's public columns, as one row of a join. */
 type StoredRow = Message & { authorUsername: string; authorDisplayName: string | null; authorCreatedAt: Date };
+
+/** The select list of a `StoredRow`: the message row named `message`, joined with its author as `users`. */
+const storedRowColumns = (message: 'stored' | 'page') =>
+  Prisma.raw(`${message}.id, ${message}.room_id AS "roomId", ${message}.seq, ${message}.author_id AS "authorId",
+    ${message}.body, ${message}.client_message_id AS "clientMessageId", ${message}.created_at AS "createdAt",
+    ${message}.edited_at AS "editedAt", ${message}.deleted_at AS "deletedAt", users.username AS "authorUsername",
+    users.display_name AS "authorDisplayName", users.created_at AS "authorCreatedAt"`);
 
 function withAuthor(row: StoredRow): MessageWithAuthor {
   // Field by field rather than a rest spread: a page maps 51 of these, and the row has more columns.
@@ -109,8 +112,15 @@ function withAuthor(row: StoredRow): MessageWithAuthor {
 type PageRow = StoredRow & { roomKind: RoomKind; roomLastSeq: number; isMember: boolean };
 
 /** The message the author already sent with this clientMessageId, if any. */
-function findByClientMessageId(prisma: Db, authorId: string, clientMessageId: string): Promise<Message | null> {
-  return prisma.message.findUnique({ where: { authorId_clientMessageId: { authorId, clientMessageId } } });
+function findByClientMessageId(
+  prisma: Db,
+  authorId: string,
+  clientMessageId: string,
+): Promise<MessageWithAuthor | null> {
+  return prisma.message.findUnique({
+    ...WITH_AUTHOR,
+    where: { authorId_clientMessageId: { authorId, clientMessageId } },
+  });
 }
 
 /** A retry: the original message, as long as it was sent to the same room. */
@@ -170,8 +180,8 @@ async function refuseOrRetry(prisma: Db, message: NewMessage) {
 
 const deletedMessage = () => badInput('messageId', 'is a deleted message');
 
-async function findMessage(prisma: Db, messageId: string): Promise<Message> {
-  const message = await prisma.message.findUnique({ where: { id: parseId('messageId', messageId) } });
+async function findMessage(prisma: Db, messageId: string): Promise<MessageWithAuthor> {
+  const message = await prisma.message.findUnique({ ...WITH_AUTHOR, where: { id: parseId('messageId', messageId) } });
   if (!message) throw notFound('Message');
   return message;
 }
@@ -187,7 +197,7 @@ export async function editMessage(
   viewerId: string | null,
   messageId: string,
   body: string,
-): Promise<{ message: Message; changed: boolean }> {
+): Promise<{ message: MessageWithAuthor; changed: boolean }> {
   const userId = requireUser(viewerId);
   const text = parseBody(body);
   const message = await findMessage(prisma, messageId);
@@ -196,6 +206,7 @@ export async function editMessage(
   if (message.body === text) return { message, changed: false };
   try {
     const edited = await prisma.message.update({
+      ...WITH_AUTHOR,
       where: { id: message.id, deletedAt: null },
       data: { body: text, editedAt: new Date() },
     });
@@ -215,13 +226,14 @@ export async function deleteMessage(
   prisma: PrismaClient,
   viewerId: string | null,
   messageId: string,
-): Promise<{ message: Message; changed: boolean }> {
+): Promise<{ message: MessageWithAuthor; changed: boolean }> {
   const userId = requireUser(viewerId);
   const message = await findMessage(prisma, messageId);
   assertCan({ userId }, 'message.delete', message);
   if (message.deletedAt) return { message, changed: false };
   try {
     const deleted = await prisma.message.update({
+      ...WITH_AUTHOR,
       where: { id: message.id, deletedAt: null },
       data: { body: '', deletedAt: new Date() },
     });
@@ -356,11 +368,7 @@ async function readMessages(
   const order = Prisma.raw(range.forward ? 'ASC' : 'DESC');
   const rows = await prisma.$queryRaw<PageRow[]>`
     SELECT rooms.kind::text AS "roomKind", rooms.last_seq AS "roomLastSeq", memberships.user_id IS NOT NULL AS "isMember",
-           page.id, page.room_id AS "roomId", page.seq, page.author_id AS "authorId", page.body,
-           page.client_message_id AS "clientMessageId", page.created_at AS "createdAt",
-           page.edited_at AS "editedAt", page.deleted_at AS "deletedAt",
-           users.username AS "authorUsername", users.display_name AS "authorDisplayName",
-           users.created_at AS "authorCreatedAt"
+           ${storedRowColumns('page')}
     FROM rooms
     LEFT JOIN memberships ON memberships.room_id = rooms.id AND memberships.user_id = ${viewerId}::uuid
     LEFT JOIN LATERAL (
