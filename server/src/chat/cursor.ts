@@ -186,36 +186,66 @@ export interface Connection<T> {
 /**
  * The connection of `nodes`. A cursor is made when it is first read, by `cursors` for one node, or
  * by `cursors.all` for the whole page at once: a page whose cursors are not asked for makes none.
+ *
+ * Edges and page info are class instances with their getters on the prototype, not object literals
+ * with getters: V8 keeps a getter defined in a literal in an accessor pair it allocates in old
+ * space, and until the next full GC that pair keeps the getter's closure, and so the whole page,
+ * alive through every young-generation GC. Every page was copied and promoted that way, which made
+ * those GCs several times longer.
  */
 export function toConnection<T>(
   nodes: readonly T[],
   cursors: ((node: T) => string) | { all: (nodes: readonly T[]) => string[] },
   page: { hasNextPage: boolean; hasPreviousPage: boolean },
 ): Connection<T> {
-  const made: (string | undefined)[] = [];
-  const cursorAt =
-    typeof cursors === 'function'
-      ? (i: number) => (made[i] ??= cursors(nodes[i]!))
-      : (i: number) => {
-          if (made.length === 0) made.push(...cursors.all(nodes));
-          return made[i]!;
-        };
-  const edges = nodes.map((node, i) => ({
-    node,
-    get cursor() {
-      return cursorAt(i);
-    },
-  }));
-  return {
-    edges,
-    pageInfo: {
-      ...page,
-      get startCursor() {
-        return edges.length > 0 ? cursorAt(0) : null;
-      },
-      get endCursor() {
-        return edges.length > 0 ? cursorAt(edges.length - 1) : null;
-      },
-    },
-  };
+  const list = new CursorList(nodes, cursors);
+  return { edges: nodes.map((node, i) => new Edge(node, list, i)), pageInfo: new PageInfo(list, page) };
+}
+
+class CursorList<T> {
+  private made: (string | undefined)[] = [];
+  constructor(
+    readonly nodes: readonly T[],
+    private readonly cursors: ((node: T) => string) | { all: (nodes: readonly T[]) => string[] },
+  ) {}
+
+  at(i: number): string {
+    const { cursors, made } = this;
+    if (typeof cursors === 'function') return (made[i] ??= cursors(this.nodes[i]!));
+    if (made.length === 0) this.made = cursors.all(this.nodes);
+    return this.made[i]!;
+  }
+}
+
+class Edge<T> {
+  constructor(
+    readonly node: T,
+    private readonly list: CursorList<T>,
+    private readonly index: number,
+  ) {}
+
+  get cursor(): string {
+    return this.list.at(this.index);
+  }
+}
+
+class PageInfo<T> {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  constructor(
+    private readonly list: CursorList<T>,
+    page: { hasNextPage: boolean; hasPreviousPage: boolean },
+  ) {
+    this.hasNextPage = page.hasNextPage;
+    this.hasPreviousPage = page.hasPreviousPage;
+  }
+
+  get startCursor(): string | null {
+    return this.list.nodes.length > 0 ? this.list.at(0) : null;
+  }
+
+  get endCursor(): string | null {
+    const last = this.list.nodes.length - 1;
+    return last >= 0 ? this.list.at(last) : null;
+  }
 }
