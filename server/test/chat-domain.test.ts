@@ -11,6 +11,7 @@ import {
   searchMessages,
   sendMessage,
 } from '../src/chat/messages.js';
+import { PUBLIC_USER_SELECT } from '../src/chat/carried.js';
 import { type Action, can, refusal, type ResourceOf } from '../src/chat/policy.js';
 import {
   createRoom,
@@ -294,8 +295,8 @@ describe.each(databases)('chat on the %s database', (kind) => {
     /** Outcome per room kind, per role in the order guest, outsider, member, author. */
     const operations: [string, Operation, Record<RoomKind, Outcome[]>][] = [
       ['room', (v, f) => getRoom(prisma, v, f.room.id), reading],
-      ['messages', (v, f) => listMessages(prisma, SECRET, v, f.room.id, { first: 10 }), reading],
-      ['messagesSince', (v, f) => messagesSince(prisma, v, f.room.id, 0), reading],
+      ['messages', (v, f) => listMessages(db, SECRET, v, f.room.id, { first: 10 }), reading],
+      ['messagesSince', (v, f) => messagesSince(db, v, f.room.id, 0), reading],
       ['members', (v, f) => listMembers(prisma, SECRET, v, f.room.id, {}), reading],
       [
         'searchMessages in the room',
@@ -748,7 +749,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
         await sendMessage(prisma, author.id, { roomId: r.id, body: 'first', clientMessageId: 'c1' }),
       ).toMatchObject({ created: false, message: { id: message.id, body: '' } });
       // The tombstone stays in the history.
-      const history = await listMessages(prisma, SECRET, null, r.id);
+      const history = await listMessages(db, SECRET, null, r.id);
       expect(history.edges.map((e) => e.node.body)).toEqual(['']);
     });
 
@@ -785,7 +786,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
       let after: string | null = null;
       let pages = 0;
       for (;;) {
-        const page = await listMessages(prisma, SECRET, null, r.id, { first: size, after });
+        const page = await listMessages(db, SECRET, null, r.id, { first: size, after });
         pages++;
         expect(page.pageInfo.hasPreviousPage).toBe(after !== null);
         const pageSeqs = page.edges.map((e) => e.node.seq);
@@ -803,7 +804,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const seqs: number[] = [];
       let before: string | null = null;
       for (;;) {
-        const page = await listMessages(prisma, SECRET, owner.id, r.id, { last: size, before });
+        const page = await listMessages(db, SECRET, owner.id, r.id, { last: size, before });
         expect(page.pageInfo.hasNextPage).toBe(before !== null);
         const pageSeqs = page.edges.map((e) => e.node.seq);
         expect(pageSeqs).toEqual([...pageSeqs].sort((a, b) => a - b));
@@ -814,13 +815,37 @@ describe.each(databases)('chat on the %s database', (kind) => {
       expect(seqs).toEqual(Array.from({ length: N }, (_, i) => i + 1));
     });
 
+    it('a page holds what Prisma reads for its messages, typed the same on either database', async () => {
+      const small = await room(owner);
+      const sent = [];
+      for (const body of ['kept', 'edited', 'deleted']) {
+        sent.push((await sendMessage(prisma, owner.id, { roomId: small.id, body, clientMessageId: body })).message);
+      }
+      await editMessage(prisma, owner.id, sent[1]!.id, 'edited again');
+      await deleteMessage(prisma, owner.id, sent[2]!.id);
+      const page = await listMessages(db, SECRET, owner.id, small.id, { last: 10 });
+      const since = await messagesSince(db, owner.id, small.id, 0);
+      const planned = await prisma.message.findMany({
+        where: { roomId: small.id },
+        orderBy: { seq: 'asc' },
+        include: { author: { select: PUBLIC_USER_SELECT } },
+      });
+      expect(planned.map((m) => [typeof m.seq, m.editedAt instanceof Date, m.deletedAt instanceof Date])).toEqual([
+        ['number', false, false],
+        ['number', true, false],
+        ['number', false, true],
+      ]);
+      expect(page.edges.map((e) => e.node)).toStrictEqual(planned);
+      expect(since).toStrictEqual(planned);
+    });
+
     it('with no page arguments gives the newest 50; with only after, the next 50', async () => {
-      const newest = await listMessages(prisma, SECRET, null, r.id);
+      const newest = await listMessages(db, SECRET, null, r.id);
       expect(newest.edges.map((e) => e.node.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 951 + i));
       expect(newest.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
-      const next = await listMessages(prisma, SECRET, null, r.id, { after: encodeCursor(SECRET, r.id, 10) });
+      const next = await listMessages(db, SECRET, null, r.id, { after: encodeCursor(SECRET, r.id, 10) });
       expect(next.edges.map((e) => e.node.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 11 + i));
-      const between = await listMessages(prisma, SECRET, null, r.id, {
+      const between = await listMessages(db, SECRET, null, r.id, {
         first: 100,
         after: encodeCursor(SECRET, r.id, 10),
         before: encodeCursor(SECRET, r.id, 14),
@@ -830,14 +855,14 @@ describe.each(databases)('chat on the %s database', (kind) => {
     });
 
     it('loads the selection the GraphQL layer asks for', async () => {
-      const page = await listMessages(prisma, SECRET, null, r.id, { first: 2 }, { include: { author: true } });
+      const page = await listMessages(db, SECRET, null, r.id, { first: 2 }, { include: { author: true } });
       expect((page.edges[0]!.node as unknown as { author: User }).author.id).toBe(owner.id);
-      const selected = await listMessages(prisma, SECRET, null, r.id, { last: 2 }, { select: { id: true } });
+      const selected = await listMessages(db, SECRET, null, r.id, { last: 2 }, { select: { id: true } });
       expect(selected.edges.map((e) => e.node.seq)).toEqual([999, 1000]);
     });
 
     it('refuses bad page sizes and cursors', async () => {
-      const list = (args: Parameters<typeof listMessages>[4]) => listMessages(prisma, SECRET, null, r.id, args);
+      const list = (args: Parameters<typeof listMessages>[4]) => listMessages(db, SECRET, null, r.id, args);
       await expectError(list({ first: 0 }), 'BAD_USER_INPUT', 'first');
       await expectError(list({ first: 101 }), 'BAD_USER_INPUT', 'first');
       await expectError(list({ last: 0 }), 'BAD_USER_INPUT', 'last');
@@ -850,22 +875,22 @@ describe.each(databases)('chat on the %s database', (kind) => {
       await expectError(list({ after: encodeCursor('wrong secret', r.id, 500) }), 'BAD_USER_INPUT', 'after');
       const other = await room(owner);
       await seedMessages(other.id, owner.id, 3);
-      const foreign = (await listMessages(prisma, SECRET, null, other.id)).pageInfo.endCursor!;
+      const foreign = (await listMessages(db, SECRET, null, other.id)).pageInfo.endCursor!;
       const error = await expectError(list({ before: foreign }), 'BAD_USER_INPUT', 'before');
       expect(error.message).toBe('before is a cursor of another room');
     });
 
     it('messagesSince returns what came after a seq, ascending', async () => {
-      const since = await messagesSince(prisma, null, r.id, 990);
+      const since = await messagesSince(db, null, r.id, 990);
       expect(since.map((m) => m.seq)).toEqual([991, 992, 993, 994, 995, 996, 997, 998, 999, 1000]);
-      expect((await messagesSince(prisma, null, r.id, 0)).map((m) => m.seq)).toEqual(
+      expect((await messagesSince(db, null, r.id, 0)).map((m) => m.seq)).toEqual(
         Array.from({ length: 100 }, (_, i) => i + 1),
       );
-      expect(await messagesSince(prisma, null, r.id, 0, 1000)).toHaveLength(1000);
-      expect(await messagesSince(prisma, null, r.id, 1000)).toEqual([]);
-      await expectError(messagesSince(prisma, null, r.id, -1), 'BAD_USER_INPUT', 'afterSeq');
-      await expectError(messagesSince(prisma, null, r.id, 0, 1001), 'BAD_USER_INPUT', 'first');
-      await expectError(messagesSince(prisma, null, r.id, 0, 0), 'BAD_USER_INPUT', 'first');
+      expect(await messagesSince(db, null, r.id, 0, 1000)).toHaveLength(1000);
+      expect(await messagesSince(db, null, r.id, 1000)).toEqual([]);
+      await expectError(messagesSince(db, null, r.id, -1), 'BAD_USER_INPUT', 'afterSeq');
+      await expectError(messagesSince(db, null, r.id, 0, 1001), 'BAD_USER_INPUT', 'first');
+      await expectError(messagesSince(db, null, r.id, 0, 0), 'BAD_USER_INPUT', 'first');
     });
   });
 

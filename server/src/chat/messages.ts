@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import { Prisma, type Message, type PrismaClient, type Room, type RoomKind } from '../generated/prisma/client.js';
+import type { Database } from '../infra/db.js';
 import {
   type Connection,
   type CursorSecret,
@@ -30,6 +31,8 @@ import {
  */
 
 export type MessageQuery = Selection<Prisma.MessageSelect, Prisma.MessageInclude>;
+/** What history reads run on: Prisma for the planned selections, `read` for the flat page. */
+export type Reader = Pick<Database, 'prisma' | 'read'>;
 /** A message with its author's public columns, when no selection was planned. */
 const WITH_AUTHOR = { include: { author: { select: PUBLIC_USER_SELECT } } } satisfies MessageQuery;
 
@@ -285,7 +288,7 @@ export interface MessagePageArgs {
  * `before`, if given). Deleted messages are in the history with body "".
  */
 export async function listMessages(
-  prisma: Db,
+  db: Reader,
   secret: CursorSecret,
   viewerId: string | null,
   roomId: string,
@@ -297,7 +300,7 @@ export async function listMessages(
   const afterSeq = args.after != null ? decodeCursor(secret, args.after, id, 'after') : null;
   const beforeSeq = args.before != null ? decodeCursor(secret, args.before, id, 'before') : null;
   const forward = direction === 'forward';
-  const { lastSeq, messages: found } = await readMessages(prisma, viewerId, id, query, {
+  const { lastSeq, messages: found } = await readMessages(db, viewerId, id, query, {
     after: afterSeq,
     before: beforeSeq,
     forward,
@@ -316,7 +319,7 @@ export async function listMessages(
 
 /** Gap recovery: up to `first` (1–1000, default 100) messages after `afterSeq`, ascending. */
 export async function messagesSince(
-  prisma: Db,
+  db: Reader,
   viewerId: string | null,
   roomId: string,
   afterSeq: number,
@@ -326,7 +329,7 @@ export async function messagesSince(
   const after = parseSeq('afterSeq', afterSeq);
   const take = parseSinceCount(first);
   const id = parseId('roomId', roomId);
-  return (await readMessages(prisma, viewerId, id, query, { after, before: null, forward: true, take })).messages;
+  return (await readMessages(db, viewerId, id, query, { after, before: null, forward: true, take })).messages;
 }
 
 interface SeqRange {
@@ -344,19 +347,20 @@ interface SeqRange {
  * membership and the messages come in one statement either way.
  *
  * A selection of the message's columns and its author's public ones (what history screens ask) is
- * read by one flat join. A bigger one (the message's room) is planned by Prisma: its relations
- * come in the same statement as JSON built by the database, which costs PostgreSQL ~4 times the CPU
- * of the flat join for a page of 50 (2.3 vs 0.5 ms, measured on the seeded million-message room).
+ * read by one flat join, run by the driver (`Database.read`). A bigger one (the message's room) is
+ * planned by Prisma: its relations come in the same statement as JSON built by the database, which
+ * costs PostgreSQL ~4 times the CPU of the flat join for a page of 50 (2.3 vs 0.5 ms, measured on
+ * the seeded million-message room).
  */
 async function readMessages(
-  prisma: Db,
+  db: Reader,
   viewerId: string | null,
   roomId: string,
   query: MessageQuery | undefined,
   range: SeqRange,
 ): Promise<{ lastSeq: number; messages: MessageWithAuthor[] }> {
   if (query && !answersMessageQuery(query, true)) {
-    const { room, messages = [] } = await accessRoom(prisma, viewerId, roomId, 'room.read', undefined, {
+    const { room, messages = [] } = await accessRoom(db.prisma, viewerId, roomId, 'room.read', undefined, {
       ...selecting(query, { seq: true }),
       where: { seq: { gt: range.after ?? undefined, lt: range.before ?? undefined } },
       orderBy: { seq: range.forward ? 'asc' : 'desc' },
@@ -366,7 +370,7 @@ async function readMessages(
     return { lastSeq: room.lastSeq, messages: messages as MessageWithAuthor[] };
   }
   const order = Prisma.raw(range.forward ? 'ASC' : 'DESC');
-  const rows = await prisma.$queryRaw<PageRow[]>`
+  const rows = await db.read<PageRow>(Prisma.sql`
     SELECT rooms.kind::text AS "roomKind", rooms.last_seq AS "roomLastSeq", memberships.user_id IS NOT NULL AS "isMember",
            ${storedRowColumns('page')}
     FROM rooms
@@ -379,7 +383,7 @@ async function readMessages(
     ) AS page ON true
     LEFT JOIN users ON users.id = page.author_id
     WHERE rooms.id = ${roomId}::uuid
-    ORDER BY page.seq ${order}`;
+    ORDER BY page.seq ${order}`);
   const first = rows[0];
   if (!first) throw notFound('Room');
   assertCan(viewerId ? { userId: viewerId } : null, 'room.read', {

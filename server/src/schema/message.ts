@@ -52,7 +52,7 @@ builder.prismaObjectField('Room', 'messages', (t) =>
     select: { id: true },
     resolve: (room, args, ctx, info) =>
       messages.listMessages(
-        ctx.services.db.prisma,
+        ctx.services.db,
         ctx.services.cursorSecret,
         viewerIdOf(ctx),
         room.id,
@@ -75,7 +75,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, { roomId, ...args }, ctx, info) =>
       messages.listMessages(
-        ctx.services.db.prisma,
+        ctx.services.db,
         ctx.services.cursorSecret,
         viewerIdOf(ctx),
         idOf('Room', roomId, 'roomId'),
@@ -89,7 +89,7 @@ builder.queryFields((t) => ({
     args: { roomId: t.arg.id(), afterSeq: t.arg.int(), first: t.arg.int({ required: false }) },
     resolve: (query, _root, args, ctx) =>
       messages.messagesSince(
-        ctx.services.db.prisma,
+        ctx.services.db,
         viewerIdOf(ctx),
         idOf('Room', args.roomId, 'roomId'),
         args.afterSeq,
