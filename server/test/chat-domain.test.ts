@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCursor, decodeKeyCursor, encodeCursor, encodeCursors, encodeKeyCursor } from '../src/chat/cursor.js';
+import {
+  decodeCursor,
+  decodeKeyCursor,
+  encodeCursor,
+  encodeCursors,
+  encodeKeyCursor,
+  toConnection,
+} from '../src/chat/cursor.js';
 import {
   deleteMessage,
   editMessage,
@@ -160,6 +167,27 @@ describe('cursors', () => {
       expect(decodeCursor(SECRET, cursor, room, 'before')).toBe(seqs[i]);
     }
     expect(decodeCursor(SECRET, encodeKeyCursor(SECRET, 'messages', [room, 42]), room, 'after')).toBe(42);
+  });
+
+  it('of a connection are made on first read, for the whole page in one call', () => {
+    const calls: number[][] = [];
+    const all = (nodes: readonly number[]) => (calls.push([...nodes]), nodes.map((n) => `c${n}`));
+    const unread = toConnection([1, 2, 3], { all }, { hasNextPage: false, hasPreviousPage: true });
+    expect(unread.edges.map((e) => e.node)).toEqual([1, 2, 3]);
+    expect(unread.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    expect(calls).toEqual([]);
+    expect(unread.pageInfo.endCursor).toBe('c3');
+    expect(unread.edges.map((e) => e.cursor)).toEqual(['c1', 'c2', 'c3']);
+    expect(unread.pageInfo.startCursor).toBe('c1');
+    expect(calls).toEqual([[1, 2, 3]]);
+    const one = toConnection(['a', 'b'], (node) => `one ${node}`, { hasNextPage: true, hasPreviousPage: false });
+    expect(one.edges[1]!.cursor).toBe('one b');
+    const empty = toConnection([], { all }, { hasNextPage: false, hasPreviousPage: false });
+    expect(empty.pageInfo).toMatchObject({ startCursor: null, endCursor: null });
+    // The getters live on a prototype, never on each edge: a getter defined in an object literal is
+    // kept by V8 in old space and holds the whole page through young GCs (see toConnection).
+    expect(Object.getOwnPropertyDescriptor(unread.edges[0], 'cursor')).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(unread.pageInfo, 'endCursor')).toBeUndefined();
   });
 
   it('refuse forged, malformed, foreign and other-room cursors', async () => {
