@@ -210,9 +210,9 @@ class CursorList<T> {
   ) {}
 
   at(i: number): string {
-    const { cursors, made } = this;
-    if (typeof cursors === 'function') return (made[i] ??= cursors(this.nodes[i]!));
-    if (made.length === 0) this.made = cursors.all(this.nodes);
+    const { cursors } = this;
+    if (typeof cursors === 'function') return (this.made[i] ??= cursors(this.nodes[i]!));
+    if (this.made.length === 0) this.made = cursors.all(this.nodes);
     return this.made[i]!;
   }
 }

@@ -105,11 +105,10 @@ function openPostgres(url: string, poolSize: number, { log, countQueries }: Data
   });
   // A dropped connection must not crash the process; the pool replaces it on the next query.
   pool.on('error', (error) => log?.warn({ err: error.message }, 'database connection lost'));
-  const client = createClient(new PrismaPg(pool), (text, values) => pool.query(text, values), countQueries);
-  const { prisma } = client;
+  const access = createClient(new PrismaPg(pool), (text, values) => pool.query(text, values), countQueries);
   return {
     kind: 'postgres',
-    ...client,
+    ...access,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async migrate() {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
@@ -128,7 +127,7 @@ function openPostgres(url: string, poolSize: number, { log, countQueries }: Data
       await withTimeout(pool.query('SELECT 1'), timeoutMs, 'database');
     },
     close: once(async () => {
-      await prisma.$disconnect();
+      await access.prisma.$disconnect();
       await pool.end().catch(() => undefined);
     }),
   };
@@ -138,15 +137,14 @@ async function openEmbedded(dataDir: string, { log, countQueries }: DatabaseOpti
   const dir = resolve(dataDir, 'pg');
   await mkdir(dir, { recursive: true });
   const pglite = await PGlite.create(dir);
-  const client = createClient(new PrismaPGlite(pglite), (text, values) => pglite.query(text, values), countQueries);
-  const { prisma } = client;
+  const access = createClient(new PrismaPGlite(pglite), (text, values) => pglite.query(text, values), countQueries);
   const conn: MigrationConnection = {
     query: async <T>(sql: string, params?: unknown[]) => (await pglite.query<T>(sql, params)).rows,
     exec: async (sql) => void (await pglite.exec(sql)),
   };
   return {
     kind: 'embedded',
-    ...client,
+    ...access,
     // One connection, in process.
     poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),
     migrate: () => migrate(conn, log),
@@ -154,7 +152,7 @@ async function openEmbedded(dataDir: string, { log, countQueries }: DatabaseOpti
       await withTimeout(pglite.query('SELECT 1'), timeoutMs, 'database');
     },
     close: once(async () => {
-      await prisma.$disconnect();
+      await access.prisma.$disconnect();
       await pglite.close();
     }),
   };

@@ -20,8 +20,8 @@ export function idOf(typename: 'User' | 'Room' | 'Message', globalId: string | n
   return decoded.id.toLowerCase();
 }
 
-/** The node types and the column their global id is made of. */
-const NODE_TYPES = { User: 'id', Room: 'id', Message: 'id' } as const;
+/** The node types; each one's global id is made of its `id` column. */
+const NODE_TYPES = ['User', 'Room', 'Message'] as const;
 
 /**
  * `schema` with the `id` of every node type answered synchronously. The relay plugin's id resolver
@@ -30,13 +30,13 @@ const NODE_TYPES = { User: 'id', Room: 'id', Message: 'id' } as const;
  * (the plugin's own encoding of typename and database id).
  */
 export function withSyncNodeIds(schema: GraphQLSchema): GraphQLSchema {
-  for (const [typename, column] of Object.entries(NODE_TYPES)) {
+  for (const typename of NODE_TYPES) {
     const type = schema.getType(typename);
     const field = isObjectType(type) ? type.getFields().id : undefined;
     if (!isObjectType(type) || !field || !type.getInterfaces().some((i) => i.name === 'Node')) {
       throw new Error(`${typename} is not a node type with an id`);
     }
-    field.resolve = (row: Record<string, unknown>) => encodeGlobalID(typename, String(row[column]));
+    field.resolve = (row: { id: string }) => encodeGlobalID(typename, row.id);
   }
   return schema;
 }
