@@ -320,7 +320,8 @@ describe('GET /metrics', () => {
       return Number(line.slice(line.lastIndexOf(' ') + 1));
     };
     expect(value('chat_ws_connections ')).toBe(1);
-    expect(value('chat_subscriptions_active{field="messageAdded"}')).toBe(1);
+    expect(value('chat_connections{transport="ws"}')).toBe(1);
+    expect(value('chat_subscriptions_active{field="messageAdded",transport="ws"}')).toBe(1);
     expect(value('chat_messages_stored_total ')).toBe(sent);
     expect(value('chat_events_delivered_total{field="messageAdded"}')).toBeGreaterThanOrEqual(1);
     expect(value('chat_delivery_lag_seconds_count ')).toBe(value('chat_events_delivered_total{field="messageAdded"}'));

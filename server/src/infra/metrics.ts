@@ -10,13 +10,19 @@ export class Metrics {
 
   readonly wsConnections = new Gauge({
     name: 'chat_ws_connections',
-    help: 'Open WebSocket connections.',
+    help: 'Open WebSocket connections (chat_connections counts every transport).',
+    registers: [this.registry],
+  });
+  readonly connections = new Gauge({
+    name: 'chat_connections',
+    help: 'Open live connections, by transport (ws: WebSocket, sse: server-sent events).',
+    labelNames: ['transport'],
     registers: [this.registry],
   });
   readonly subscriptionsActive = new Gauge({
     name: 'chat_subscriptions_active',
-    help: 'Active subscriptions, by root field.',
-    labelNames: ['field'],
+    help: 'Active subscriptions, by root field and transport.',
+    labelNames: ['field', 'transport'],
     registers: [this.registry],
   });
   readonly messagesStored = new Counter({
@@ -82,6 +88,24 @@ export class Metrics {
   /** Reads the database pool's figures at every scrape. */
   observePool(read: () => { total: number; idle: number; waiting: number }) {
     this.readPool = read;
+  }
+
+  connectionOpened(transport: string) {
+    this.connections.inc({ transport });
+    if (transport === 'ws') this.wsConnections.inc();
+  }
+
+  connectionClosed(transport: string) {
+    this.connections.dec({ transport });
+    if (transport === 'ws') this.wsConnections.dec();
+  }
+
+  subscriptionStarted(transport: string, field: string) {
+    this.subscriptionsActive.inc({ field, transport });
+  }
+
+  subscriptionEnded(transport: string, field: string) {
+    this.subscriptionsActive.dec({ field, transport });
   }
 
   /** One event written to a subscriber of `field`, `publishedAt` ms since epoch. */

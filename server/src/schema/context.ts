@@ -20,6 +20,9 @@ export const viewerIdOf = (ctx: Pick<Context, 'viewer'>): string | null => ctx.v
  */
 export const viewerDependent = { extensions: { viewerDependent: true } } as const;
 
+/** How a request reached the server: plain HTTP, a WebSocket (graphql-ws), or server-sent events (graphql-sse). */
+export type Transport = 'http' | 'ws' | 'sse';
+
 /** The context of every GraphQL execution, on HTTP and on WebSocket alike. */
 export interface Context {
   requestId: string;
@@ -27,6 +30,7 @@ export interface Context {
   /** The client's address (behind a trusted proxy, the one it reported). */
   clientAddress: string;
   userAgent: string | null;
+  transport: Transport;
   /** HTTP only: the request's cookies, and Set-Cookie values to add to the response. */
   http: { cookie: string | null; setCookies: string[] } | null;
   /** Made when first written to. */

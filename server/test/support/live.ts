@@ -1,3 +1,4 @@
+import { createClient as createSseClient } from 'graphql-sse';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -24,6 +25,30 @@ export function connect(wsUrl: string, authToken?: string): Socket {
   return { client, closed, dispose: () => client.dispose() as Promise<void> };
 }
 
+/** Anything that runs operations with a sink: a graphql-ws or a graphql-sse client. */
+export interface LiveClient {
+  client: Pick<Client, 'subscribe'>;
+  dispose(): Promise<void> | void;
+}
+
+/**
+ * A graphql-sse client as third parties use it, in distinct-connections mode (one event stream
+ * per operation) or single-connection mode (one stream for all); no retries, so refusals show.
+ */
+export function connectSse(
+  graphqlUrl: string,
+  accessToken?: string,
+  options: { singleConnection?: boolean; headers?: Record<string, string> } = {},
+): LiveClient {
+  const client = createSseClient({
+    url: graphqlUrl,
+    singleConnection: options.singleConnection ?? false,
+    retryAttempts: 0,
+    headers: { ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}), ...options.headers },
+  });
+  return { client: client as never, dispose: () => client.dispose() };
+}
+
 export interface Subscription<T = any> {
   /** Every result received so far (data, or errors). */
   results: { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }[];
@@ -37,7 +62,7 @@ export interface Subscription<T = any> {
 }
 
 export function subscribe<T = any>(
-  socket: Socket,
+  socket: LiveClient,
   query: string,
   variables?: Record<string, unknown>,
 ): Subscription<T> {

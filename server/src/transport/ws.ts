@@ -1,0 +1,74 @@
+import type { Server } from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import { viewerFromConnectionParams } from '../auth/context.js';
+import type { Connection, ConnectionPolicy, EndReason, PreparedOperation } from './policy.js';
+
+/** Close code sent to sockets when the server shuts down: "service restart", reconnect elsewhere. */
+export const CLOSE_SERVICE_RESTART = 1012;
+/** Close code for a socket whose token is missing its mark: bad at connect, or expired since. */
+export const CLOSE_UNAUTHORIZED = 4401;
+/** Close code for a client over a connection limit (rate per address, sockets per user). */
+export const CLOSE_TOO_MANY = 4429;
+
+const closeCodes: Record<EndReason, number> = {
+  restart: CLOSE_SERVICE_RESTART,
+  unauthorized: CLOSE_UNAUTHORIZED,
+  'too-many': CLOSE_TOO_MANY,
+};
+
+type Extra = { connection?: Connection };
+
+/**
+ * GraphQL over WebSocket (graphql-transport-ws, the graphql-ws library) at `path`: a translation
+ * of the protocol to the connection policy. Frames over `maxPayload` close the socket with 1009.
+ */
+export function serveWebSockets(server: Server, path: string, policy: ConnectionPolicy) {
+  const { config } = policy;
+  const wss = new WebSocketServer({ server, path, maxPayload: config.maxWsMessageBytes });
+  useServer<Record<string, unknown>, Extra>(
+    {
+      execute: (args) => (args.rootValue as PreparedOperation['rootValue']).execute(args as ExecutionArgs) as never,
+      subscribe: (args) => (args.rootValue as PreparedOperation['rootValue']).subscribe(args as ExecutionArgs) as never,
+      onConnect: async (ctx) => {
+        const { socket, request } = ctx.extra;
+        const admitted = await policy.admit({
+          transport: 'ws',
+          request,
+          viewer: () => viewerFromConnectionParams(policy.services.tokens, ctx.connectionParams),
+          end: (reason, message) => socket.close(closeCodes[reason], message),
+        });
+        if ('refused' in admitted) {
+          socket.close(closeCodes[admitted.refused], admitted.message);
+          return false;
+        }
+        ctx.extra.connection = admitted;
+        if (socket.readyState !== WebSocket.OPEN) admitted.close();
+        else socket.once('close', () => admitted.close());
+        return true;
+      },
+      onSubscribe: (ctx, id, payload) =>
+        ctx.extra.connection!.prepare(id, payload, {
+          active: Object.keys(ctx.subscriptions).length - 1,
+          initial: { ...ctx, socket: ctx.extra.socket },
+          live: {
+            id,
+            write: (frame) => {
+              if (ctx.extra.socket.readyState === WebSocket.OPEN) ctx.extra.socket.send(frame);
+            },
+          },
+        }) as never,
+      onComplete: (ctx, id) => ctx.extra.connection?.finish(id),
+    },
+    wss,
+    config.ws.keepAliveMs,
+  );
+  return {
+    /** Cuts the sockets still open (at the drain deadline). */
+    terminate: () => {
+      for (const socket of wss.clients) socket.terminate();
+    },
+    close: () => new Promise<void>((resolve) => wss.close(() => resolve())),
+  };
+}
