@@ -10,6 +10,7 @@ import { requestIdOf } from './http/request-id.js';
 import { loadTrustedDocuments, useTrustedDocuments } from './http/trusted-documents.js';
 import { useHttpSubscriptionsRefused } from './http/use-http-subscriptions-refused.js';
 import { useMetricsEndpoint, useOperations } from './http/use-operations.js';
+import { useRequestParams } from './http/use-request-params.js';
 import { useWebApp } from './http/web-app.js';
 import { clientAddressOf, viewerFromAuthorization } from './auth/context.js';
 import { createLogger, type LogFn, type Logger } from './infra/logger.js';
@@ -119,6 +120,7 @@ export async function buildApp(
         blockFieldSuggestion: { enabled: config.production },
       }),
       useCsrfPrevention(),
+      useRequestParams(),
       useTrustedDocuments(trusted),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useHealth(

@@ -438,3 +438,37 @@ describe('limits on sockets', () => {
     expect(outcome(await chatClient(server.url, user.accessToken).call('{ me { id online } }'))).toBe('OK');
   });
 });
+
+describe('message events carry their history cursor', () => {
+  it('MessageCreated, MessageEdited and MessageDeleted cursors are the edge cursors of messages(roomId), and page on', async () => {
+    const server = await startServer({ ...(await freshDatabaseEnv(cleanups)) });
+    cleanups.push(server.stop);
+    const user = await registerUser(server.url);
+    const c = chatClient(server.url, user.accessToken);
+    const roomId = (await c.createRoom(`cursors_${Date.now()}`)).data!.createRoom.id;
+    const socket = connect(server.wsUrl, user.accessToken);
+    cleanups.push(() => socket.dispose());
+    const sub = subscribe(
+      socket,
+      `subscription ($roomId: ID!) { roomEvents(roomId: $roomId) { __typename
+        ... on MessageCreated { cursor message { id seq } }
+        ... on MessageEdited { cursor message { id seq } }
+        ... on MessageDeleted { cursor message { id seq } } } }`,
+      { roomId },
+    );
+    const first = (await c.send(roomId, 'one')).data!.sendMessage;
+    await eventually(async () => sub.events().length > 0 || ((await c.send(roomId, 'more')) && false));
+    const second = (await c.send(roomId, 'two')).data!.sendMessage;
+    await c.edit(second.id, 'two, edited');
+    await c.remove(second.id);
+    await sub.waitFor((events) => events.some((e) => e.roomEvents.__typename === 'MessageDeleted'));
+    const page = (await c.messages(roomId, { last: 50 })).data!.messages;
+    const edgeCursor = new Map(page.edges.map((e: { cursor: string; node: { id: string } }) => [e.node.id, e.cursor]));
+    const events = sub.events().map((e) => e.roomEvents);
+    expect(events.length).toBeGreaterThanOrEqual(4);
+    for (const event of events) expect(event.cursor).toBe(edgeCursor.get(event.message.id));
+    const older = (await c.messages(roomId, { last: 1, before: events.at(-1).cursor })).data!.messages;
+    expect(older.edges.map((e: { node: { seq: number } }) => e.node.seq)).toEqual([second.seq - 1]);
+    expect(first.seq).toBeLessThan(second.seq);
+  });
+});

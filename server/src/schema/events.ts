@@ -1,6 +1,7 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import { answersMessageQuery, type CarriedMessage, reviveMessage } from '../chat/carried.js';
+import { encodeCursor } from '../chat/cursor.js';
 import { accessRoom } from '../chat/rooms.js';
 import { unauthenticated } from '../errors.js';
 import { roomChannel, userChannel } from '../realtime/channels.js';
@@ -49,12 +50,19 @@ function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx
 type Of<T extends RoomEvent['type']> = Extract<RoomEvent, { type: T }>;
 type MessageEvent = Of<'MessageCreated' | 'MessageEdited' | 'MessageDeleted'>;
 
-const messageEvent = (name: MessageEvent['type']) =>
+const messageEvent = (name: MessageEvent['type'], description: string) =>
   builder.objectRef<MessageEvent>(name).implement({
+    description,
     fields: (t) => ({
       message: t.field({
         type: MessageRef,
+        description: 'The message as it is now.',
         resolve: (e, _a, ctx, info) => load('message', e.messageId, e, ctx, info) as never,
+      }),
+      cursor: t.string({
+        description:
+          "The message's history cursor, as `messages(roomId)` edges carry it: put the live message into a paged list, or page on from it.",
+        resolve: (e, _a, ctx) => encodeCursor(ctx.services.cursorSecret, e.roomId, e.seq),
       }),
     }),
   });
@@ -71,9 +79,9 @@ function memberEvent(name: MemberEvent['type']) {
   });
 }
 
-const MessageCreated = messageEvent('MessageCreated');
-const MessageEdited = messageEvent('MessageEdited');
-const MessageDeleted = messageEvent('MessageDeleted');
+const MessageCreated = messageEvent('MessageCreated', 'A message was sent to the room.');
+const MessageEdited = messageEvent('MessageEdited', "A message's body was edited by its author.");
+const MessageDeleted = messageEvent('MessageDeleted', 'A message was deleted (its body is now empty).');
 const MemberJoined = memberEvent('MemberJoined');
 const MemberLeft = memberEvent('MemberLeft');
 const TypingChanged = memberEvent('TypingChanged');
