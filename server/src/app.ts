@@ -4,6 +4,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga } from 'graphql-yoga';
 import type { Config } from './config.js';
+import { useGraphiQL } from './http/graphiql.js';
 import { useCsrfPrevention } from './http/use-csrf-prevention.js';
 import { useHealth } from './http/use-health.js';
 import { requestIdOf } from './http/request-id.js';
@@ -98,12 +99,14 @@ export async function buildApp(
     maxRequestBodySize: false,
     healthCheckEndpoint: '/yoga-health',
     logging: log.child({ source: 'yoga' }),
-    graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Chat API' } : false,
+    // GraphiQL is served whole from here (http/graphiql.ts), not from a CDN.
+    graphiql: false,
     maskedErrors: { maskError },
     cors: config.corsOrigins.length ? { origin: config.corsOrigins, credentials: true } : false,
     plugins: [
       // The web app's files at `/` (never the API's paths).
       useWebApp(config.webApp, log),
+      ...(config.graphiql ? [useGraphiQL(GRAPHQL_PATH, { title: 'Chat API' })] : []),
       useInputErrorCodes(),
       useMetricsEndpoint(services.metrics),
       useOperations(services.metrics, log),

@@ -2,40 +2,17 @@
 // server (a fresh PostgreSQL database when DATABASE_URL is set, Redis when REDIS_URL is) serving
 // the production build. Two people, Alice on a desktop-sized window and Bob on a phone-sized one,
 // talk in a private room. Without Chromium the file is skipped, except under CI=true, where that
-// fails. Screenshots of both views are saved to docs/ for the README.
+// fails. Screenshots of both views are saved to docs/ for the README by `npm run screenshots`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Page,
-  type Request,
-  type WebSocketRoute,
-} from 'playwright-core';
+import { type Browser, type BrowserContext, type Page, type Request, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabaseEnv } from '../../../server/test/support/databases.js';
-import { ci, redisUrl } from '../../../server/test/support/env.js';
+import { chromiumPresent, launchChromium, screenshot } from '../../../server/test/support/chromium.js';
+import { redisUrl } from '../../../server/test/support/env.js';
 import { repoRoot, startServer, type TestServer } from '../../../server/test/support/server.js';
 import { createChatClient } from '../../sdk/src/index.js';
-
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-function chromiumPresent(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const help = 'install it with `apt-get install -y chromium` (Debian) or set CHROMIUM_BIN';
-  if (ci) throw new Error(`Chromium is required under CI=true but ${CHROMIUM} is missing: ${help}`);
-  console.warn(`[tests] ${CHROMIUM} is missing: skipping the browser test; ${help}`);
-  return false;
-}
 
 const PASSWORD = 'correct horse battery';
 /** More than one page (50) of history, so that the newest page leaves some out. */
@@ -89,7 +66,7 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
       TRUSTED_DOCUMENTS_ONLY: 'true',
     });
     cleanups.push(() => server.stop());
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
     cleanups.push(() => browser.close());
 
     const aliceContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -383,9 +360,8 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await bob.getByRole('region', { name: 'Messages' }).evaluate((list) => list.scrollTo({ top: 0 }));
     await bob.getByRole('textbox', { name: /^Message / }).fill('I ');
     await alice.getByText('Bob is typing…').waitFor();
-    mkdirSync(join(repoRoot, 'docs'), { recursive: true });
-    await alice.screenshot({ path: join(repoRoot, 'docs/chat.png') });
-    await bob.screenshot({ path: join(repoRoot, 'docs/chat-phone.png') });
+    await screenshot(alice, 'chat.png');
+    await screenshot(bob, 'chat-phone.png');
     expect(pageErrors).toEqual([]);
   });
 });
