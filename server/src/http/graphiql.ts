@@ -32,7 +32,9 @@ export function useGraphiQL(path: string, options: { title: string }): Plugin {
       };
       endResponse(
         /\bgzip\b/.test(request.headers.get('accept-encoding') ?? '')
-          ? new fetchAPI.Response(new Uint8Array(await compressed), { headers: { ...headers, 'content-encoding': 'gzip' } })
+          ? new fetchAPI.Response(new Uint8Array(await compressed), {
+              headers: { ...headers, 'content-encoding': 'gzip' },
+            })
           : new fetchAPI.Response(html, { headers }),
       );
     },
