@@ -13,6 +13,7 @@ import { useHttpSubscriptionsRefused } from './http/use-http-subscriptions-refus
 import { useMetricsEndpoint, useOperations } from './http/use-operations.js';
 import { useRequestParams } from './http/use-request-params.js';
 import { useWebApp } from './http/web-app.js';
+import { yogaLogger } from './http/yoga-logger.js';
 import { clientAddressOf, viewerFromAuthorization } from './auth/context.js';
 import { createLogger, type LogFn, type Logger } from './infra/logger.js';
 import type { Context } from './schema/context.js';
@@ -98,7 +99,7 @@ export async function buildApp(
     // own limit would pipe every body through one more stream to count it again.
     maxRequestBodySize: false,
     healthCheckEndpoint: '/yoga-health',
-    logging: log.child({ source: 'yoga' }),
+    logging: yogaLogger(log.child({ source: 'yoga' })),
     // GraphiQL is served whole from here (http/graphiql.ts), not from a CDN.
     graphiql: false,
     maskedErrors: { maskError },

@@ -1,6 +1,7 @@
 // The Redis pub/sub, at the edges: closing while commands are still on their way.
 import { describe, expect, it } from 'vitest';
-import { openBus } from '../src/infra/pubsub.js';
+import { pino } from 'pino';
+import { createRedis, openBus } from '../src/infra/pubsub.js';
 import { hasRedis, redisUrl } from './support/env.js';
 
 /** Runs `body`, and returns the unhandled rejections seen meanwhile and just after. */
@@ -18,6 +19,24 @@ async function unhandledDuring(body: () => Promise<void>): Promise<unknown[]> {
 }
 
 describe('the Redis pub/sub', () => {
+  it.runIf(hasRedis)(
+    'the subscriber connection takes a SUBSCRIBE sent the moment it connects, and logs nothing',
+    async () => {
+      // ioredis writes a SUBSCRIBE as soon as the socket connects; a ready check (INFO) after it is
+      // refused on a connection in subscriber mode, which was logged at every start-up.
+      const lines: string[] = [];
+      const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+      const subscriber = createRedis(redisUrl!, log, 'subscriber', true);
+      const subscribed = new Promise((resolve, reject) =>
+        subscriber.once('connect', () => subscriber.subscribe('chat:test:on-connect').then(resolve, reject)),
+      );
+      await subscribed;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      subscriber.disconnect();
+      expect(lines).toEqual([]);
+    },
+  );
+
   it.runIf(hasRedis)('closes cleanly with a SUBSCRIBE and an UNSUBSCRIBE still on their way', async () => {
     const unhandled = await unhandledDuring(async () => {
       const bus = openBus(redisUrl!);

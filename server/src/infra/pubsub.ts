@@ -17,18 +17,25 @@ export interface Bus {
   close(): Promise<void>;
 }
 
+/**
+ * A Redis connection. `subscriber`: the connection that only (un)subscribes. Its SUBSCRIBE can go
+ * out as soon as the socket connects, before ioredis's ready check (INFO), which Redis then refuses
+ * on a connection in subscriber mode: so the subscriber makes no ready check (pub/sub works while
+ * Redis loads its data anyway).
+ */
 export function createRedis(
   url: string,
   log?: Logger,
   name = 'redis',
-  waitForRedis = false,
+  subscriber = false,
   onReconnect?: () => void,
 ): Redis {
   const redis = new Redis(url, {
     connectionName: `chat-${name}`,
+    enableReadyCheck: !subscriber,
     // Commands fail fast while Redis is away, except on the subscriber connection, whose
     // SUBSCRIBE/UNSUBSCRIBE wait for it to come back (the library does not handle their failures).
-    maxRetriesPerRequest: waitForRedis ? null : 2,
+    maxRetriesPerRequest: subscriber ? null : 2,
     // Keep retrying the connection for ever, backing off to 2 s; readiness reports the outage.
     retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
   });

@@ -20,6 +20,11 @@ const closeCodes: Record<EndReason, number> = {
 
 type Extra = { connection?: Connection };
 
+/** ws marks the errors of a client's bad frames with the close code it sent (a symbol key). */
+function statusCode(error: object): symbol {
+  return Object.getOwnPropertySymbols(error).find((key) => key.description === 'status-code') ?? Symbol();
+}
+
 /**
  * GraphQL over WebSocket (graphql-transport-ws, the graphql-ws library) at `path`: a translation
  * of the protocol to the connection policy. Frames over `maxPayload` close the socket with 1009.
@@ -64,6 +69,22 @@ export function serveWebSockets(server: Server, path: string, policy: Connection
     wss,
     config.ws.keepAliveMs,
   );
+  // graphql-ws prints every socket error with its stack to the console. Most are the client's: a
+  // frame over the cap (1009) or one that breaks the protocol, which ws already closes with its
+  // code. Those are logged as one info line; anything else is ours, logged as an error.
+  const log = policy.log.child({ source: 'ws' });
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => {
+      const status = (error as unknown as Record<symbol, unknown>)[statusCode(error)];
+      if (typeof status === 'number') {
+        log.info({ code: error.code, status, message: error.message }, 'socket closed for a bad frame');
+        return;
+      }
+      log.error({ err: error }, 'socket error');
+      socket.close(1011, 'Internal server error');
+    });
+  });
   return {
     /** Cuts the sockets still open (at the drain deadline). */
     terminate: () => {
