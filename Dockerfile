@@ -5,7 +5,7 @@
 # app at /) or, as docker-compose.yml does, with DATABASE_URL and REDIS_URL pointing at PostgreSQL
 # and Redis. The `web` target is the web app's build alone, which docker-compose hands to nginx.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:22-bookworm-slim
 ARG BUSYBOX_IMAGE=busybox:1.37
 
 # ---- build: every dependency, then the generated Prisma client and Pothos types ----------------

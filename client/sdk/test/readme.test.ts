@@ -47,8 +47,13 @@ describe('the README', () => {
     for (const [file, code] of shown) expect(code, file).toBe(readFileSync(`${sdk}${file}`, 'utf8'));
   });
 
-  it('quick start: signs up, streams a room and sends to it', async () => {
-    const out = await runExample('examples/quickstart.ts');
+  it('quick start: the command it gives, run from the repository root, signs up, streams a room and sends to it', async () => {
+    // Exactly the documented command, on the SDK as `npm install` builds it.
+    const readme = readFileSync(`${sdk}README.md`, 'utf8');
+    const command = /Runnable as it stands[\s\S]*?`(npx tsx [^`]+)`/.exec(readme)![1]!;
+    await run('npm', ['run', 'build', '-w', 'client/sdk'], { cwd: repoRoot, timeout: 120_000 });
+    const [npx, ...args] = command.replace('http://localhost:4000/graphql', server.graphqlUrl).split(' ');
+    const { stdout: out } = await run(npx!, args, { cwd: repoRoot, timeout: 60_000 });
     expect(out).toMatch(/^signed in as demo_\w+\n#1 demo_\w+: hello\n#2 demo_\w+: from\n#3 demo_\w+: the SDK\n$/);
   });
 
