@@ -70,11 +70,20 @@ const messageEvent = (name: MessageEvent['type'], description: string) =>
 type MemberEvent = Of<'MemberJoined' | 'MemberLeft' | 'TypingChanged' | 'ReadReceipt'>;
 
 /** An event about one member of a room: who, and where. */
-function memberEvent(name: MemberEvent['type']) {
+function memberEvent(name: MemberEvent['type'], description: string) {
   return builder.objectRef<MemberEvent>(name).implement({
+    description,
     fields: (t) => ({
-      room: t.field({ type: RoomRef, resolve: (e, _a, ctx, info) => load('room', e.roomId, e, ctx, info) as never }),
-      user: t.field({ type: UserRef, resolve: (e, _a, ctx, info) => load('user', e.userId, e, ctx, info) as never }),
+      room: t.field({
+        type: RoomRef,
+        description: 'The room it happened in, as it is now.',
+        resolve: (e, _a, ctx, info) => load('room', e.roomId, e, ctx, info) as never,
+      }),
+      user: t.field({
+        type: UserRef,
+        description: 'The member it is about.',
+        resolve: (e, _a, ctx, info) => load('user', e.userId, e, ctx, info) as never,
+      }),
     }),
   });
 }
@@ -82,23 +91,42 @@ function memberEvent(name: MemberEvent['type']) {
 const MessageCreated = messageEvent('MessageCreated', 'A message was sent to the room.');
 const MessageEdited = messageEvent('MessageEdited', "A message's body was edited by its author.");
 const MessageDeleted = messageEvent('MessageDeleted', 'A message was deleted (its body is now empty).');
-const MemberJoined = memberEvent('MemberJoined');
-const MemberLeft = memberEvent('MemberLeft');
-const TypingChanged = memberEvent('TypingChanged');
-const ReadReceipt = memberEvent('ReadReceipt');
-builder.objectField(TypingChanged, 'typing', (t) => t.boolean({ resolve: (e) => (e as Of<'TypingChanged'>).typing }));
-builder.objectField(ReadReceipt, 'lastReadSeq', (t) => t.int({ resolve: (e) => (e as Of<'ReadReceipt'>).lastReadSeq }));
+const MemberJoined = memberEvent(
+  'MemberJoined',
+  'A user became a member of the room: by creating or joining it, or as one of the two users of a direct room just opened.',
+);
+const MemberLeft = memberEvent('MemberLeft', 'A member left the room.');
+const TypingChanged = memberEvent('TypingChanged', 'A member started or stopped typing in the room.');
+const ReadReceipt = memberEvent('ReadReceipt', 'A member\u2019s read position in the room moved forward.');
+builder.objectField(TypingChanged, 'typing', (t) =>
+  t.boolean({
+    description: 'True: started typing; false: stopped (said so, or 5 s passed without setTyping).',
+    resolve: (e) => (e as Of<'TypingChanged'>).typing,
+  }),
+);
+builder.objectField(ReadReceipt, 'lastReadSeq', (t) =>
+  t.int({
+    description: 'The member has read the room up to and including this seq.',
+    resolve: (e) => (e as Of<'ReadReceipt'>).lastReadSeq,
+  }),
+);
 
 const types = { MessageCreated, MessageEdited, MessageDeleted, MemberJoined, MemberLeft, TypingChanged, ReadReceipt };
 
 export const RoomEventRef = builder.unionType('RoomEvent', {
+  description: 'Something that happened in a room, as roomEvents and myEvents deliver it.',
   types: Object.values(types),
   resolveType: (event) => (event as RoomEvent).type,
 });
 
 export const OnlineCountRef = builder.objectRef<OnlineCount>('OnlineCount').implement({
   description: 'users: distinct signed-in users online on any replica; guests: guest connections.',
-  fields: (t) => ({ users: t.exposeInt('users'), guests: t.exposeInt('guests') }),
+  fields: (t) => ({
+    users: t.exposeInt('users', {
+      description: 'Distinct signed-in users with at least one live connection, on any replica.',
+    }),
+    guests: t.exposeInt('guests', { description: 'Live connections without a signed-in user.' }),
+  }),
 });
 
 /**
@@ -153,14 +181,14 @@ builder.subscriptionFields((t) => ({
   roomEvents: t.field({
     type: RoomEventRef,
     description: 'Everything that happens in a room. Members; guests for PUBLIC rooms only.',
-    args: { roomId: t.arg.id() },
+    args: { roomId: t.arg.id({ description: 'The room\u2019s global id.' }) },
     subscribe: (_root, args, ctx) => roomStream(ctx, String(args.roomId)),
     resolve: (event) => event as never,
   }),
   messageAdded: t.field({
     type: MessageRef,
     description: 'New messages of a room (the MessageCreated events of roomEvents).',
-    args: { roomId: t.arg.id() },
+    args: { roomId: t.arg.id({ description: 'The room\u2019s global id.' }) },
     subscribe: (_root, args, ctx) => roomStream(ctx, String(args.roomId), 'MessageCreated'),
     resolve: (event, _args, ctx, info) => {
       const e = event as unknown as MessageEvent;
@@ -182,7 +210,11 @@ builder.subscriptionFields((t) => ({
 }));
 
 builder.queryField('onlineCount', (t) =>
-  t.field({ type: OnlineCountRef, resolve: (_root, _args, ctx) => ctx.services.presence.count() }),
+  t.field({
+    type: OnlineCountRef,
+    description: 'How many users and guests are connected now, across all replicas.',
+    resolve: (_root, _args, ctx) => ctx.services.presence.count(),
+  }),
 );
 
 builder.objectField(UserRef, 'online', (t) =>
@@ -193,13 +225,17 @@ builder.objectField(UserRef, 'online', (t) =>
 );
 
 const SetTypingInput = builder.inputType('SetTypingInput', {
-  fields: (t) => ({ roomId: t.id(), typing: t.boolean() }),
+  description: 'Whether the viewer is typing in a room.',
+  fields: (t) => ({
+    roomId: t.id({ description: 'The global id of the room, which the viewer must be a member of.' }),
+    typing: t.boolean({ description: 'True while typing (repeat within 5 s to keep it on); false when stopped.' }),
+  }),
 });
 
 builder.mutationField('setTyping', (t) =>
   t.boolean({
     description: 'Says the viewer is (or stopped) typing in a room; typing ends by itself 5 s after the last call.',
-    args: { input: t.arg({ type: SetTypingInput }) },
+    args: { input: t.arg({ type: SetTypingInput, description: 'The room and whether the viewer is typing.' }) },
     resolve: async (_root, { input }, ctx) => {
       await limit(ctx, 'setTyping');
       const viewerId = viewerIdOf(ctx);

@@ -1,13 +1,14 @@
 import { carryMessage, type MessageWithAuthor, PUBLIC_USER_SELECT } from '../chat/carried.js';
 import * as messages from '../chat/messages.js';
 import type { Message } from '../generated/prisma/client.js';
-import { builder } from './builder.js';
+import { builder, forwardPageArgs } from './builder.js';
 import { viewerDependent, viewerIdOf, type Context } from './context.js';
 import { idOf } from './ids.js';
 import { UserRef } from './user.js';
 import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
 
 export const MessageRef = builder.prismaNode('Message', {
+  description: 'A message sent to a room.',
   id: { field: 'id' },
   // A message always comes with its author's public columns (a join in the same statement), so
   // `author` is read off the row rather than looked up per message.
@@ -16,8 +17,8 @@ export const MessageRef = builder.prismaNode('Message', {
   findUnique: (id, ctx) => ({ id, room: readableRooms(ctx) }),
   fields: (t) => ({
     seq: t.exposeInt('seq', { description: '1, 2, 3… per room, no gaps, in the order messages were stored.' }),
-    room: t.relation('room'),
-    author: t.field({ type: UserRef, resolve: (message) => message.author }),
+    room: t.relation('room', { description: 'The room it was sent to.' }),
+    author: t.field({ type: UserRef, description: 'The user who sent it.', resolve: (message) => message.author }),
     body: t.exposeString('body', { description: '"" once deleted.' }),
     clientMessageId: t.string({
       ...viewerDependent,
@@ -26,29 +27,55 @@ export const MessageRef = builder.prismaNode('Message', {
       select: { clientMessageId: true, authorId: true },
       resolve: (message, _args, ctx) => (message.authorId === ctx.viewer?.userId ? message.clientMessageId : null),
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    editedAt: t.expose('editedAt', { type: 'DateTime', nullable: true }),
-    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was stored.' }),
+    editedAt: t.expose('editedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When its body was last edited; null if it never was.',
+    }),
+    deletedAt: t.expose('deletedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When its author deleted it; null while it is not deleted.',
+    }),
   }),
 });
 
-export const MessageConnection = builder.connectionObject({
-  type: MessageRef,
-  name: 'MessageConnection',
-  description: 'Edges are ordered oldest → newest, whichever way the page was read.',
-});
+export const MessageConnection = builder.connectionObject(
+  {
+    type: MessageRef,
+    name: 'MessageConnection',
+    description: 'Edges are ordered oldest → newest, whichever way the page was read.',
+  },
+  { description: 'A message in a page of messages.' },
+);
+
+/** The paging arguments of a room's history (Room.messages and Query.messages). */
+const historyArgs = builder.args((t) => ({
+  first: t.int({
+    required: false,
+    description: 'Read forward: this many messages (1–100) after `after`, or from the oldest. Not with `last`.',
+  }),
+  after: t.string({
+    required: false,
+    description: 'A message cursor of this room (an edge\u2019s, or a live event\u2019s): the messages after it.',
+  }),
+  last: t.int({
+    required: false,
+    description: 'Read backward: this many messages (1–100) before `before`, or up to the newest. Not with `first`.',
+  }),
+  before: t.string({
+    required: false,
+    description: 'A message cursor of this room (an edge\u2019s, or a live event\u2019s): the messages before it.',
+  }),
+}));
 
 builder.prismaObjectField('Room', 'messages', (t) =>
   t.field({
     type: MessageConnection,
     description: 'History, 1–100 a page: `first`/`after` forward, `last`/`before` backward; the newest 50 by default.',
     ...viewerDependent,
-    args: {
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
-      last: t.arg.int({ required: false }),
-      before: t.arg.string({ required: false }),
-    },
+    args: historyArgs,
     select: { id: true },
     resolve: (room, args, ctx, info) =>
       messages.listMessages(
@@ -66,13 +93,7 @@ builder.queryFields((t) => ({
   messages: t.field({
     type: MessageConnection,
     description: 'A room\u2019s history; the same as Room.messages.',
-    args: {
-      roomId: t.arg.id(),
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
-      last: t.arg.int({ required: false }),
-      before: t.arg.string({ required: false }),
-    },
+    args: { roomId: t.arg.id({ description: 'The room\u2019s global id.' }), ...historyArgs },
     resolve: (_root, { roomId, ...args }, ctx, info) =>
       messages.listMessages(
         ctx.services.db,
@@ -86,7 +107,11 @@ builder.queryFields((t) => ({
   messagesSince: t.prismaField({
     type: ['Message'],
     description: 'Gap recovery: the messages after seq `afterSeq`, ascending (up to `first`, 1–1000, default 100).',
-    args: { roomId: t.arg.id(), afterSeq: t.arg.int(), first: t.arg.int({ required: false }) },
+    args: {
+      roomId: t.arg.id({ description: 'The room\u2019s global id.' }),
+      afterSeq: t.arg.int({ description: 'The last seq the client has (0 for all): messages after it are returned.' }),
+      first: t.arg.int({ required: false, description: 'How many messages at most: 1–1000, 100 when omitted.' }),
+    },
     resolve: (query, _root, args, ctx) =>
       messages.messagesSince(
         ctx.services.db,
@@ -101,10 +126,14 @@ builder.queryFields((t) => ({
     type: MessageConnection,
     description: 'Full-text search (web-search syntax) over the messages the viewer may read, best match first.',
     args: {
-      query: t.arg.string(),
-      roomId: t.arg.id({ required: false }),
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
+      query: t.arg.string({
+        description: 'The words to find (web-search syntax: "a phrase", OR, -word); 1–256 characters.',
+      }),
+      roomId: t.arg.id({
+        required: false,
+        description: 'Search only this room (FORBIDDEN if the viewer may not read it); omit to search all.',
+      }),
+      ...forwardPageArgs,
     },
     resolve: (_root, args, ctx, info) =>
       messages.searchMessages(
@@ -123,8 +152,9 @@ builder.queryFields((t) => ({
 }));
 
 const SendMessageInput = builder.inputType('SendMessageInput', {
+  description: 'A message to send.',
   fields: (t) => ({
-    roomId: t.id(),
+    roomId: t.id({ description: 'The global id of the room, which the viewer must be a member of.' }),
     body: t.string({ description: '1–4000 characters after trimming.' }),
     clientMessageId: t.string({
       required: false,
@@ -133,11 +163,22 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
   }),
 });
 const EditMessageInput = builder.inputType('EditMessageInput', {
-  fields: (t) => ({ messageId: t.id(), body: t.string() }),
+  description: 'A message\u2019s new body.',
+  fields: (t) => ({
+    messageId: t.id({ description: 'The global id of the message: the viewer\u2019s own, not deleted.' }),
+    body: t.string({ description: 'The new body: 1–4000 characters after trimming.' }),
+  }),
 });
-const DeleteMessageInput = builder.inputType('DeleteMessageInput', { fields: (t) => ({ messageId: t.id() }) });
+const DeleteMessageInput = builder.inputType('DeleteMessageInput', {
+  description: 'The message to delete.',
+  fields: (t) => ({ messageId: t.id({ description: 'The global id of the message: the viewer\u2019s own.' }) }),
+});
 const MarkReadInput = builder.inputType('MarkReadInput', {
-  fields: (t) => ({ roomId: t.id(), seq: t.int({ description: 'Read up to and including this seq.' }) }),
+  description: 'How far the viewer has read a room.',
+  fields: (t) => ({
+    roomId: t.id({ description: 'The global id of the room, which the viewer must be a member of.' }),
+    seq: t.int({ description: 'Read up to and including this seq.' }),
+  }),
 });
 
 builder.mutationFields((t) => ({
@@ -145,7 +186,7 @@ builder.mutationFields((t) => ({
     type: MessageRef,
     description:
       'Stores the message (then announces it). Sending again with the same clientMessageId returns the first.',
-    args: { input: t.arg({ type: SendMessageInput }) },
+    args: { input: t.arg({ type: SendMessageInput, description: 'The message.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       await limit(ctx, 'sendMessage');
       const roomId = idOf('Room', input.roomId, 'roomId');
@@ -162,7 +203,9 @@ builder.mutationFields((t) => ({
   }),
   editMessage: t.field({
     type: MessageRef,
-    args: { input: t.arg({ type: EditMessageInput }) },
+    description:
+      'The author replaces a message\u2019s body and editedAt is set; the same body again changes nothing. A deleted message cannot be edited.',
+    args: { input: t.arg({ type: EditMessageInput, description: 'The message and its new body.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const messageId = idOf('Message', input.messageId, 'messageId');
       const { message, changed } = await messages.editMessage(
@@ -177,7 +220,9 @@ builder.mutationFields((t) => ({
   }),
   deleteMessage: t.field({
     type: MessageRef,
-    args: { input: t.arg({ type: DeleteMessageInput }) },
+    description:
+      'The author deletes a message: its body becomes "" and deletedAt is set; it keeps its place (seq) in the history. Deleting again changes nothing.',
+    args: { input: t.arg({ type: DeleteMessageInput, description: 'The message to delete.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const messageId = idOf('Message', input.messageId, 'messageId');
       const { message, changed } = await messages.deleteMessage(ctx.services.db.prisma, viewerIdOf(ctx), messageId);
@@ -187,7 +232,9 @@ builder.mutationFields((t) => ({
   }),
   markRead: t.field({
     type: RoomRef,
-    args: { input: t.arg({ type: MarkReadInput }) },
+    description:
+      'Moves the viewer\u2019s read position in a room forward to `seq` (at most the room\u2019s lastSeq); it never moves back.',
+    args: { input: t.arg({ type: MarkReadInput, description: 'The room and how far it was read.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const roomId = idOf('Room', input.roomId, 'roomId');
       const { room, lastReadSeq, changed } = await messages.markRead(

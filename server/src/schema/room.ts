@@ -6,7 +6,7 @@ import { unreadCount } from '../chat/rooms.js';
 import { unauthenticated } from '../errors.js';
 import type { LimitedAction } from '../infra/rate-limit.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { builder } from './builder.js';
+import { builder, forwardPageArgs } from './builder.js';
 import { viewerDependent, viewerIdOf, type Context } from './context.js';
 import { idOf } from './ids.js';
 import { UserConnection } from './user.js';
@@ -25,25 +25,37 @@ const viewerMembership = (_args: unknown, ctx: Context) => ({
   memberships: { where: { userId: ctx.viewer?.userId ?? NOBODY }, select: { lastReadSeq: true } },
 });
 
-export const RoomKind = builder.enumType('RoomKind', { values: ['PUBLIC', 'PRIVATE', 'DIRECT'] as const });
+export const RoomKind = builder.enumType('RoomKind', {
+  description: 'Who may see and join a room.',
+  values: {
+    PUBLIC: { description: 'Anyone may read it (guests too) and any user may join it; listed by publicRooms.' },
+    PRIVATE: { description: 'Only members may read it; a user joins with an invitation from a member.' },
+    DIRECT: {
+      description:
+        'The conversation of two users, both members from the start; nobody else joins, and it cannot be left.',
+    },
+  },
+});
 
 export const RoomRef = builder.prismaNode('Room', {
+  description: 'A chat room: its settings, its members and its message history.',
   id: { field: 'id' },
   // node(id) finds only rooms the viewer may read.
   findUnique: (id, ctx) => ({ id, ...readableRooms(ctx) }),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Unique for PUBLIC and PRIVATE rooms; "a & b" for DIRECT rooms.' }),
-    kind: t.expose('kind', { type: RoomKind }),
-    topic: t.exposeString('topic', { nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    kind: t.expose('kind', { type: RoomKind, description: 'PUBLIC, PRIVATE or DIRECT; set at creation for good.' }),
+    topic: t.exposeString('topic', { nullable: true, description: 'What the room is about; null when none was set.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the room was created.' }),
     lastActivityAt: t.expose('lastActivityAt', {
       type: 'DateTime',
       description: 'Time of the newest message (or creation).',
     }),
-    memberCount: t.exposeInt('memberCount'),
+    memberCount: t.exposeInt('memberCount', { description: 'How many users are members now.' }),
     lastSeq: t.exposeInt('lastSeq', { description: 'seq of the newest message; 0 when there is none.' }),
     viewerIsMember: t.boolean({
       ...viewerDependent,
+      description: 'The viewer is a member of the room; false for guests.',
       select: viewerMembership,
       resolve: (room) => room.memberships.length > 0,
     }),
@@ -63,7 +75,8 @@ export const RoomRef = builder.prismaNode('Room', {
     members: t.field({
       ...viewerDependent,
       type: UserConnection,
-      args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
+      description: 'The members, by username (any case). FORBIDDEN where the viewer may not read the room.',
+      args: forwardPageArgs,
       resolve: (room, args, ctx, info) =>
         rooms.listMembers(
           ctx.services.db.prisma,
@@ -77,7 +90,10 @@ export const RoomRef = builder.prismaNode('Room', {
   }),
 });
 
-export const RoomConnection = builder.connectionObject({ type: RoomRef, name: 'RoomConnection' });
+export const RoomConnection = builder.connectionObject(
+  { type: RoomRef, name: 'RoomConnection', description: 'A page of rooms.' },
+  { description: 'A room in a page of rooms.' },
+);
 
 /** The Prisma selection the GraphQL query asks of a connection's nodes (one query, no N+1). */
 export function nodeQuery(ctx: Context, info: GraphQLResolveInfo, typeName: string) {
@@ -126,14 +142,16 @@ builder.queryFields((t) => ({
     type: 'Room',
     nullable: true,
     description: 'A room by id. FORBIDDEN for a PRIVATE or DIRECT room the viewer is not a member of.',
-    args: { id: t.arg.id() },
+    args: { id: t.arg.id({ description: 'The room\u2019s global id.' }) },
     resolve: (query, _root, args, ctx) =>
       rooms.getRoom(ctx.services.db.prisma, viewerIdOf(ctx), idOf('Room', args.id, 'id'), query),
   }),
   roomByName: t.prismaField({
     type: 'Room',
     nullable: true,
-    args: { name: t.arg.string() },
+    description:
+      'A PUBLIC or PRIVATE room by name, in any case. NOT_FOUND when there is none (DIRECT rooms have no name to find); FORBIDDEN like room(id).',
+    args: { name: t.arg.string({ description: 'The room\u2019s name, in any case.' }) },
     resolve: (query, _root, args, ctx) =>
       rooms.getRoomByName(ctx.services.db.prisma, viewerIdOf(ctx), args.name, query),
   }),
@@ -141,9 +159,11 @@ builder.queryFields((t) => ({
     type: RoomConnection,
     description: 'PUBLIC rooms by name; `search` keeps those whose name contains it (any case).',
     args: {
-      first: t.arg.int({ required: false }),
-      after: t.arg.string({ required: false }),
-      search: t.arg.string({ required: false }),
+      ...forwardPageArgs,
+      search: t.arg.string({
+        required: false,
+        description: 'Keep only rooms whose name contains this (any case; at most 64 characters); empty means all.',
+      }),
     },
     resolve: (_root, args, ctx, info) =>
       rooms.listPublicRooms(ctx.services.db.prisma, ctx.services.cursorSecret, args, nodeQuery(ctx, info, 'Room')),
@@ -151,7 +171,7 @@ builder.queryFields((t) => ({
   myRooms: t.field({
     type: RoomConnection,
     description: 'The viewer\u2019s rooms, latest activity first.',
-    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
+    args: forwardPageArgs,
     resolve: (_root, args, ctx, info) =>
       rooms.listMyRooms(
         ctx.services.db.prisma,
@@ -164,25 +184,45 @@ builder.queryFields((t) => ({
 }));
 
 const CreateRoomInput = builder.inputType('CreateRoomInput', {
+  description: 'A new PUBLIC or PRIVATE room.',
   fields: (t) => ({
     name: t.string({ description: '1–64 characters; unique among PUBLIC and PRIVATE rooms in any case.' }),
     kind: t.field({ type: RoomKind, description: 'PUBLIC or PRIVATE (DIRECT rooms come from openDirectRoom).' }),
-    topic: t.string({ required: false }),
+    topic: t.string({
+      required: false,
+      description: 'At most 500 characters on one line, trimmed; empty or omitted means none.',
+    }),
   }),
 });
 const JoinRoomInput = builder.inputType('JoinRoomInput', {
-  fields: (t) => ({ roomId: t.id({ required: false }), name: t.string({ required: false }) }),
+  description: 'The room to join, by id or by name: give exactly one of the two.',
+  fields: (t) => ({
+    roomId: t.id({ required: false, description: 'The room\u2019s global id.' }),
+    name: t.string({ required: false, description: 'The room\u2019s name, in any case.' }),
+  }),
 });
-const LeaveRoomInput = builder.inputType('LeaveRoomInput', { fields: (t) => ({ roomId: t.id() }) });
+const LeaveRoomInput = builder.inputType('LeaveRoomInput', {
+  description: 'The room to leave.',
+  fields: (t) => ({ roomId: t.id({ description: 'The room\u2019s global id.' }) }),
+});
 const InviteToRoomInput = builder.inputType('InviteToRoomInput', {
-  fields: (t) => ({ roomId: t.id(), username: t.string() }),
+  description: 'Who to invite, and to which PRIVATE room.',
+  fields: (t) => ({
+    roomId: t.id({ description: 'The PRIVATE room\u2019s global id.' }),
+    username: t.string({ description: 'The username of the user to invite, in any case.' }),
+  }),
 });
-const OpenDirectRoomInput = builder.inputType('OpenDirectRoomInput', { fields: (t) => ({ username: t.string() }) });
+const OpenDirectRoomInput = builder.inputType('OpenDirectRoomInput', {
+  description: 'The other user of the direct room.',
+  fields: (t) => ({ username: t.string({ description: 'Their username, in any case; not the viewer\u2019s own.' }) }),
+});
 
 builder.mutationFields((t) => ({
   createRoom: t.field({
     type: RoomRef,
-    args: { input: t.arg({ type: CreateRoomInput }) },
+    description:
+      'Creates a PUBLIC or PRIVATE room, with the viewer as its owner and only member. A taken name is CONFLICT.',
+    args: { input: t.arg({ type: CreateRoomInput, description: 'The new room.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       await limit(ctx, 'createRoom');
       const room = await rooms.createRoom(ctx.services.db.prisma, viewerIdOf(ctx), input);
@@ -193,7 +233,7 @@ builder.mutationFields((t) => ({
   joinRoom: t.field({
     type: RoomRef,
     description: 'Joins a PUBLIC room, or a PRIVATE one with an invitation. Joining again changes nothing.',
-    args: { input: t.arg({ type: JoinRoomInput }) },
+    args: { input: t.arg({ type: JoinRoomInput, description: 'The room to join.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const roomId = input.roomId != null ? idOf('Room', input.roomId, 'roomId') : null;
       const { room, joined } = await rooms.joinRoom(ctx.services.db.prisma, viewerIdOf(ctx), {
@@ -206,7 +246,9 @@ builder.mutationFields((t) => ({
   }),
   leaveRoom: t.field({
     type: RoomRef,
-    args: { input: t.arg({ type: LeaveRoomInput }) },
+    description:
+      'Leaves a room; leaving a PUBLIC room one is not in changes nothing. DIRECT rooms cannot be left (FORBIDDEN).',
+    args: { input: t.arg({ type: LeaveRoomInput, description: 'The room to leave.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const { room, left } = await rooms.leaveRoom(
         ctx.services.db.prisma,
@@ -220,7 +262,7 @@ builder.mutationFields((t) => ({
   inviteToRoom: t.field({
     type: RoomRef,
     description: 'A member of a PRIVATE room invites a user, who may then join it.',
-    args: { input: t.arg({ type: InviteToRoomInput }) },
+    args: { input: t.arg({ type: InviteToRoomInput, description: 'The room and the user to invite.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       await limit(ctx, 'invite');
       const { room } = await rooms.inviteToRoom(
@@ -235,7 +277,7 @@ builder.mutationFields((t) => ({
   openDirectRoom: t.field({
     type: RoomRef,
     description: 'The DIRECT room of the viewer and another user: the same room every time, whoever opens it.',
-    args: { input: t.arg({ type: OpenDirectRoomInput }) },
+    args: { input: t.arg({ type: OpenDirectRoomInput, description: 'The other user.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const { room, created, members } = await rooms.openDirectRoom(
         ctx.services.db.prisma,

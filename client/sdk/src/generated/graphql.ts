@@ -4,51 +4,73 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** The viewer’s current password and the one to replace it. */
 export type ChangePasswordInput = {
+  /** The password now; a wrong one is BAD_USER_INPUT, and counts as a failed sign-in. */
   currentPassword: string;
+  /** 8–256 characters. */
   newPassword: string;
   /** Also set the refresh token as an HttpOnly, SameSite=Strict cookie (for browser apps). */
   setCookie?: boolean | null | undefined;
 };
 
+/** A new PUBLIC or PRIVATE room. */
 export type CreateRoomInput = {
   /** PUBLIC or PRIVATE (DIRECT rooms come from openDirectRoom). */
   kind: RoomKind;
   /** 1–64 characters; unique among PUBLIC and PRIVATE rooms in any case. */
   name: string;
+  /** At most 500 characters on one line, trimmed; empty or omitted means none. */
   topic?: string | null | undefined;
 };
 
+/** The message to delete. */
 export type DeleteMessageInput = {
+  /** The global id of the message: the viewer’s own. */
   messageId: string | number;
 };
 
+/** A message’s new body. */
 export type EditMessageInput = {
+  /** The new body: 1–4000 characters after trimming. */
   body: string;
+  /** The global id of the message: the viewer’s own, not deleted. */
   messageId: string | number;
 };
 
+/** Who to invite, and to which PRIVATE room. */
 export type InviteToRoomInput = {
+  /** The PRIVATE room’s global id. */
   roomId: string | number;
+  /** The username of the user to invite, in any case. */
   username: string;
 };
 
+/** The room to join, by id or by name: give exactly one of the two. */
 export type JoinRoomInput = {
+  /** The room’s name, in any case. */
   name?: string | null | undefined;
+  /** The room’s global id. */
   roomId?: string | number | null | undefined;
 };
 
+/** The room to leave. */
 export type LeaveRoomInput = {
+  /** The room’s global id. */
   roomId: string | number;
 };
 
+/** Credentials to sign in with. */
 export type LoginInput = {
+  /** The password, exactly as registered. */
   password: string;
   /** Also set the refresh token as an HttpOnly, SameSite=Strict cookie (for browser apps). */
   setCookie?: boolean | null | undefined;
+  /** The username, in any case. */
   username: string;
 };
 
+/** The session to end, named by its current refresh token. */
 export type LogoutInput = {
   /** End every session of the user. */
   allSessions?: boolean | null | undefined;
@@ -56,16 +78,21 @@ export type LogoutInput = {
   refreshToken?: string | null | undefined;
 };
 
+/** How far the viewer has read a room. */
 export type MarkReadInput = {
+  /** The global id of the room, which the viewer must be a member of. */
   roomId: string | number;
   /** Read up to and including this seq. */
   seq: number;
 };
 
+/** The other user of the direct room. */
 export type OpenDirectRoomInput = {
+  /** Their username, in any case; not the viewer’s own. */
   username: string;
 };
 
+/** The refresh token to exchange for a new session pair. */
 export type RefreshTokenInput = {
   /** Omit to use the refresh cookie. */
   refreshToken?: string | null | undefined;
@@ -73,7 +100,9 @@ export type RefreshTokenInput = {
   setCookie?: boolean | null | undefined;
 };
 
+/** A new account; registering also signs in. */
 export type RegisterInput = {
+  /** The name to be shown with: at most 64 characters after trimming; empty or omitted means none. */
   displayName?: string | null | undefined;
   /** 8–256 characters. */
   password: string;
@@ -83,21 +112,30 @@ export type RegisterInput = {
   username: string;
 };
 
+/** Who may see and join a room. */
 export type RoomKind =
+  /** The conversation of two users, both members from the start; nobody else joins, and it cannot be left. */
   | 'DIRECT'
+  /** Only members may read it; a user joins with an invitation from a member. */
   | 'PRIVATE'
+  /** Anyone may read it (guests too) and any user may join it; listed by publicRooms. */
   | 'PUBLIC';
 
+/** A message to send. */
 export type SendMessageInput = {
   /** 1–4000 characters after trimming. */
   body: string;
   /** Idempotency key (1–100 characters): sending again with it returns the first message. */
   clientMessageId?: string | null | undefined;
+  /** The global id of the room, which the viewer must be a member of. */
   roomId: string | number;
 };
 
+/** Whether the viewer is typing in a room. */
 export type SetTypingInput = {
+  /** The global id of the room, which the viewer must be a member of. */
   roomId: string | number;
+  /** True while typing (repeat within 5 s to keep it on); false when stopped. */
   typing: boolean;
 };
 
