@@ -140,14 +140,19 @@ describe('docker-compose.yml', () => {
 
 describe('deploy/nginx.conf', () => {
   it('balances over exactly the replicas of docker-compose.yml, on their port', () => {
-    expect(upstreams).toHaveLength(1);
-    const [upstream] = upstreams;
-    expect(upstream!.servers.map(({ host }) => host).sort()).toEqual([...replicas].sort());
-    for (const { port } of upstream!.servers) expect(port).toBe(environmentOf(services.server1!).PORT ?? '4000');
-    // Every proxied location goes to that upstream.
+    // Two groups of the same replicas: least busy first, and by event stream token (graphql-sse).
+    expect(upstreams.map((u) => u.name).sort()).toEqual(['chat', 'chat_by_stream']);
+    for (const upstream of upstreams) {
+      expect(upstream.servers.map(({ host }) => host).sort()).toEqual([...replicas].sort());
+      for (const { port } of upstream.servers) expect(port).toBe(environmentOf(services.server1!).PORT ?? '4000');
+    }
+    // Every proxied location goes to one of them: /graphql by the token's map, the rest to `chat`.
     const targets = [...nginxCode.matchAll(/\bproxy_pass\s+([^;]+);/g)].map(([, target]) => target!.trim());
     expect(targets.length).toBeGreaterThan(0);
-    for (const target of targets) expect(target).toBe(`http://${upstream!.name}`);
+    for (const target of targets) expect(['http://chat', 'http://$chat_upstream']).toContain(target);
+    expect(nginxCode).toMatch(
+      /map\s+"\$http_x_graphql_event_stream_token\$arg_token"\s+\$chat_upstream\s*\{\s*""\s+chat;\s*default\s+chat_by_stream;/,
+    );
   });
 
   it('upgrades WebSockets on /graphql and keeps idle subscriptions open', () => {

@@ -85,7 +85,36 @@ describe('GraphQL over server-sent events', () => {
   it('single-connection mode reserves its stream with PUT (not 405)', async () => {
     const response = await fetch(server.graphqlUrl, { method: 'PUT', headers: from() });
     expect(response.status).toBe(201);
-    expect(await response.text()).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await response.text()).toMatch(/^[0-9a-f-]{36}\.[\w-]{22}$/);
+  });
+
+  it('opens a stream on any replica for a token another one issued, and none for a forged token', async () => {
+    // Replicas share the secret (the tests' JWT_SECRET), so a token reserved on one opens on another.
+    const other = await startServer({ ...(await freshDatabaseEnv(cleanups)) });
+    cleanups.push(other.stop);
+    const token = await (await fetch(other.graphqlUrl, { method: 'PUT', headers: from() })).text();
+    const controller = new AbortController();
+    cleanups.push(async () => controller.abort());
+    const opened = await fetch(server.graphqlUrl, {
+      headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': token, ...from() },
+      signal: controller.signal,
+    });
+    expect(opened.status).toBe(200);
+    const again = await fetch(server.graphqlUrl, {
+      headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': token, ...from() },
+    });
+    expect(again.status).toBe(409);
+    const forged = `${token.slice(0, 37)}${token[37] === 'A' ? 'B' : 'A'}${token.slice(38)}`;
+    const refused = await fetch(server.graphqlUrl, {
+      headers: { accept: 'text/event-stream', 'x-graphql-event-stream-token': forged, ...from() },
+    });
+    expect(refused.status).toBe(404);
+    const unknown = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-graphql-event-stream-token': forged },
+      body: JSON.stringify({ query: '{ __typename }', extensions: { operationId: '1' } }),
+    });
+    expect(unknown.status).toBe(404);
   });
 
   it('refuses a bad token with 401 and UNAUTHENTICATED', async () => {

@@ -43,8 +43,6 @@ export interface ConnectionSpec {
   viewer(): Viewer | null;
   /** Ends the connection the transport's way; called at token expiry and when the server drains. */
   end(reason: EndReason, message: string): void;
-  /** Already counted against the connect rate (a reserved stream, counted when reserved). */
-  counted?: boolean;
 }
 
 /** An operation ready to run: graphql-ws and graphql-sse both take these arguments. */
@@ -89,12 +87,10 @@ export class ConnectionPolicy {
     if (this.draining) return { refused: 'restart', message: 'service restart' };
     const { request } = spec;
     const clientAddress = this.clientAddressOf(request);
-    if (!spec.counted) {
-      try {
-        await this.services.limits.consume('connect', { address: clientAddress });
-      } catch (error) {
-        return { refused: 'too-many', message: (error as Error).message };
-      }
+    try {
+      await this.services.limits.consume('connect', { address: clientAddress });
+    } catch (error) {
+      return { refused: 'too-many', message: (error as Error).message };
     }
     let viewer: Viewer | null;
     try {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { createHandler, type Request as SseRequest, type RequestParams } from 'graphql-sse';
@@ -15,8 +15,6 @@ import {
 /** graphql-sse's names for a single-connection stream's token, in a header or the query string. */
 const TOKEN_HEADER = 'x-graphql-event-stream-token';
 const TOKEN_PARAM = 'token';
-/** A reserved stream (single-connection mode) that is not opened within this is dropped. */
-const RESERVATION_MS = 10_000;
 
 const refusalStatus: Record<EndReason, { status: number; code: string }> = {
   restart: { status: 503, code: 'UNAVAILABLE' },
@@ -53,8 +51,9 @@ interface OperationOf {
 export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
   /** Streams being opened or open, by the request that opened them or names them (operations). */
   const streamOfRequest = new WeakMap<IncomingMessage, Stream>();
-  /** Single-connection streams by token: reserved (null) or open. */
-  const byToken = new Map<string, Stream | null>();
+  /** Open single-connection streams, by token. */
+  const byToken = new Map<string, Stream>();
+  const tokens = streamTokens(policy.services.cursorSecret);
   const operationOf = new WeakMap<object, OperationOf>();
 
   const handler = createHandler<IncomingMessage, undefined, Record<string, unknown>>({
@@ -111,8 +110,11 @@ export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
   }
 
   async function open(req: IncomingMessage, res: ServerResponse, token: string | undefined) {
-    if (token !== undefined && byToken.get(token) !== null) {
+    if (token !== undefined && !tokens.valid(token)) {
       return answer(res, 404, { errors: [{ message: 'Stream not found: reserve one with PUT first' }] });
+    }
+    if (token !== undefined && byToken.has(token)) {
+      return answer(res, 409, { errors: [{ message: 'Stream already open' }] });
     }
     const admitted = await policy.admit({
       transport: 'sse',
@@ -122,8 +124,6 @@ export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
         const opened = streamOfRequest.get(req);
         if (opened) end(opened, reason);
       },
-      // A reserved stream was counted against the connect rate when it was reserved.
-      counted: token !== undefined,
     });
     if ('refused' in admitted) {
       const { status, code } = refusalStatus[admitted.refused];
@@ -131,7 +131,11 @@ export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
     }
     const stream: Stream = { connection: admitted, res, operations: new Map(), ending: false };
     streamOfRequest.set(req, stream);
-    if (token !== undefined) byToken.set(token, stream);
+    if (token !== undefined) {
+      byToken.set(token, stream);
+      // graphql-sse opens only streams it reserved itself: reserve it now, on this replica.
+      await handler(reservation(path, token));
+    }
     res.once('close', () => {
       admitted.close();
       if (token !== undefined) byToken.delete(token);
@@ -170,25 +174,11 @@ export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
       const token = tokenOf(req);
       if (req.headers.accept?.trim() === 'text/event-stream') return open(req, res, token);
       if (req.method === 'PUT') {
-        // Reserving a stream is connecting: it is counted against the connect rate.
+        // A reservation keeps nothing; opening the stream is what counts against the connect rate.
         if (policy.draining) return answer(res, 503, { errors: [{ message: 'service restart' }] });
-        try {
-          await policy.services.limits.consume('connect', { address: policy.clientAddressOf(req) });
-        } catch (error) {
-          return answer(res, 429, {
-            errors: [{ message: (error as Error).message, extensions: { code: 'RATE_LIMITED' } }],
-          });
-        }
-        const reserved = randomUUID();
-        req.headers[TOKEN_HEADER] = reserved;
-        byToken.set(reserved, null);
-        setTimeout(() => {
-          if (byToken.get(reserved) === null) {
-            byToken.delete(reserved);
-            void dropReservation(reserved);
-          }
-        }, RESERVATION_MS).unref();
-        return respond(req, res);
+        res.writeHead(201, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(tokens.issue());
+        return;
       }
       // Operations (POST) and their stops (DELETE) name an open stream.
       const stream = token === undefined ? undefined : byToken.get(token);
@@ -199,22 +189,44 @@ export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
 
     /** Ends every stream still open (at the drain deadline). */
     terminate() {
-      for (const stream of byToken.values()) stream?.res.destroy();
+      for (const stream of byToken.values()) stream.res.destroy();
     },
   };
+}
 
-  /** graphql-sse keeps a reservation until its stream opens: open and close it to free it. */
-  async function dropReservation(token: string) {
-    const [body] = await handler({
-      method: 'GET',
-      url: path,
-      headers: { get: (name: string) => ({ accept: 'text/event-stream', [TOKEN_HEADER]: token })[name] },
-      body: null,
-      raw: undefined as never,
-      context: undefined,
-    });
-    if (body && typeof body !== 'string') await body.return(undefined);
-  }
+/**
+ * Single-connection streams' tokens: random, and signed with a key every replica derives from the
+ * server's secret. Reserving a stream (PUT) keeps nothing: any replica opens the stream a valid
+ * token names, so a load balancer only needs to send a token's requests to one replica (it hashes
+ * the token: deploy/nginx.conf), not the reservation too.
+ */
+function streamTokens(secret: Buffer) {
+  const key = createHmac('sha256', secret).update('event stream tokens').digest();
+  const sign = (id: string) => createHmac('sha256', key).update(id).digest().subarray(0, 16);
+  return {
+    issue: () => {
+      const id = randomUUID();
+      return `${id}.${sign(id).toString('base64url')}`;
+    },
+    valid(token: string): boolean {
+      const [id, mac, extra] = token.split('.');
+      if (!id || !mac || extra !== undefined) return false;
+      const given = Buffer.from(mac, 'base64url');
+      return given.length === 16 && timingSafeEqual(given, sign(id));
+    },
+  };
+}
+
+/** A reservation of `token` as graphql-sse takes it (PUT with the token). */
+function reservation(path: string, token: string): SseRequest<IncomingMessage, undefined> {
+  return {
+    method: 'PUT',
+    url: path,
+    headers: { get: (name: string) => ({ accept: '*/*', [TOKEN_HEADER]: token })[name] },
+    body: null,
+    raw: undefined as never,
+    context: undefined,
+  };
 }
 
 function tokenOf(req: IncomingMessage): string | undefined {
