@@ -130,7 +130,7 @@ export async function buildApp(
       useHealth(
         [
           { name: 'database', check: () => db.ping() },
-          ...(bus.kind === 'redis' ? [{ name: 'pubsub', check: () => bus.ping() }] : []),
+          ...(bus.kind !== 'memory' ? [{ name: 'pubsub', check: () => bus.ping() }] : []),
         ],
         () => policy.draining,
       ),

@@ -48,6 +48,28 @@ const schema = z
     DATABASE_POOL_SIZE: int(1, 1000).default(10),
     DATA_DIR: z.string().min(1).default('./data'),
     REDIS_URL: url(['redis:', 'rediss:'], 'redis://host:6379').optional(),
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be a list of host:port like redis-1:6379,redis-2:6379'))
+          .min(1, 'must name at least one node (host:port)'),
+      )
+      .transform((nodes) =>
+        nodes.map((node) => {
+          const at = node.lastIndexOf(':');
+          return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+        }),
+      )
+      .optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:'], 'http://collector:4318').optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('chat-server'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     JWT_ISSUER: z.string().min(1).default('chat'),
     JWT_AUDIENCE: z.string().min(1).default('chat-api'),
@@ -111,6 +133,13 @@ const schema = z
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
     }
+    if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_CLUSTER_NODES'],
+        message: 'cannot be set together with REDIS_URL: set REDIS_URL for one Redis, or this for a Redis Cluster',
+      });
+    }
   });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -126,6 +155,10 @@ function toConfig(env: z.infer<typeof schema>) {
     databasePoolSize: env.DATABASE_POOL_SIZE,
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
+    tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: env.OTEL_SERVICE_NAME }
+      : undefined,
     jwt: {
       secret: env.JWT_SECRET,
       issuer: env.JWT_ISSUER,

@@ -46,7 +46,7 @@ export async function createServices(
   }
   const metrics = new Metrics();
   metrics.observePool(() => db.poolStats());
-  const bus = openBus(config.redisUrl, log.child({ source: 'pubsub' }), () => metrics.pubsubReconnects.inc());
+  const bus = openBus(config, log.child({ source: 'pubsub' }), () => metrics.pubsubReconnects.inc());
   const secret = await resolveJwtSecret(config, log);
   const tokens = new AccessTokens(secret, config.jwt);
   const { loginLimits } = config;

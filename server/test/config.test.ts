@@ -37,9 +37,25 @@ describe('configuration', () => {
     [{ NODE_ENV: 'production' }, /^invalid setting JWT_SECRET: is required when NODE_ENV=production$/],
     [{ ACCESS_TOKEN_TTL: 'soon' }, /^invalid setting ACCESS_TOKEN_TTL: must be a duration/],
     [{ LOG_LEVEL: 'loud' }, /^invalid setting LOG_LEVEL: /],
+    [{ REDIS_CLUSTER_NODES: 'redis-1' }, /^invalid setting REDIS_CLUSTER_NODES: must be a list of host:port/],
+    [{ REDIS_CLUSTER_NODES: ' , ' }, /^invalid setting REDIS_CLUSTER_NODES: must name at least one node/],
+    [
+      { REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r1:6379' },
+      /^invalid setting REDIS_CLUSTER_NODES: cannot be set together with REDIS_URL/,
+    ],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /^invalid setting OTEL_EXPORTER_OTLP_ENDPOINT: must be a URL/],
   ])('refuses %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads a Redis Cluster as its nodes', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000, 10.0.0.2:7001' });
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.redisClusterNodes).toEqual([
+      { host: 'redis-1', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+    ]);
   });
 
   it('never echoes a secret or a URL that may hold a password', () => {

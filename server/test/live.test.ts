@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient, outcome, type ChatClient } from './support/chat.js';
 import { freshDatabaseEnv } from './support/databases.js';
 import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
+import { sharedModes, type SharedMode } from './support/pubsub-modes.js';
 import { connect, eventually, subscribe, type Socket, type Subscription } from './support/live.js';
 import { rawId, spawnServer, startServer, type ServerProcess } from './support/server.js';
 import { registerUser, type Session } from './support/users.js';
@@ -51,12 +52,16 @@ interface Replica {
   process?: ServerProcess;
 }
 
-const setups = [
-  { name: 'in-process pub/sub, one replica', redis: false, run: true },
-  { name: 'Redis, two server processes', redis: true, run: hasRedis && hasPostgres },
+const setups: { name: string; run: boolean; shared?: SharedMode }[] = [
+  { name: 'in-process pub/sub, one replica', run: true },
+  ...sharedModes.map((mode) => ({
+    name: `${mode.name}, two server processes`,
+    run: mode.run && hasPostgres,
+    shared: mode,
+  })),
 ];
 
-describe.each(setups.filter((s) => s.run))('subscriptions with $name', ({ redis }) => {
+describe.each(setups.filter((s) => s.run))('subscriptions with $name', ({ shared }) => {
   let replicas: Replica[];
   let owner: Session;
   let member: Session;
@@ -65,9 +70,9 @@ describe.each(setups.filter((s) => s.run))('subscriptions with $name', ({ redis 
   const on = (i: number) => replicas[i % replicas.length]!;
 
   beforeAll(async () => {
-    const env = await freshDatabaseEnv(cleanups, redis ? 'postgres' : undefined);
-    if (redis) {
-      const settings = { ...env, REDIS_URL: redisUrl, PRESENCE_HEARTBEAT: '500ms', PRESENCE_TTL: '3s' };
+    const env = await freshDatabaseEnv(cleanups, shared ? 'postgres' : undefined);
+    if (shared) {
+      const settings = { ...env, ...(await shared.env(cleanups)), PRESENCE_HEARTBEAT: '500ms', PRESENCE_TTL: '3s' };
       const processes = [spawnServer(settings), spawnServer(settings)];
       cleanups.push(async () => {
         for (const p of processes) p.kill();
@@ -317,11 +322,11 @@ describe.each(setups.filter((s) => s.run))('subscriptions with $name', ({ redis 
   });
 });
 
-describe.runIf(hasRedis && hasPostgres)('replicas that stop', () => {
+describe.each(sharedModes.filter((mode) => mode.run && hasPostgres))('replicas that stop, on $name', (mode) => {
   it('online counts drop at once for a clean stop (SIGTERM, sockets closed with 1012) and within 30 s for SIGKILL', async () => {
     const env = {
       ...(await freshDatabaseEnv(cleanups, 'postgres')),
-      REDIS_URL: redisUrl,
+      ...(await mode.env(cleanups)),
       PRESENCE_HEARTBEAT: '1s',
       PRESENCE_TTL: '5s',
     };

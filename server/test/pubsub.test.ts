@@ -39,7 +39,7 @@ describe('the Redis pub/sub', () => {
 
   it.runIf(hasRedis)('closes cleanly with a SUBSCRIBE and an UNSUBSCRIBE still on their way', async () => {
     const unhandled = await unhandledDuring(async () => {
-      const bus = openBus(redisUrl!);
+      const bus = openBus({ redisUrl });
       const first = bus.pubsub.subscribe('chat:test:a', () => undefined, {});
       const second = bus.pubsub.subscribe('chat:test:b', () => undefined, {});
       bus.pubsub.unsubscribe(await first);
@@ -51,7 +51,7 @@ describe('the Redis pub/sub', () => {
 
   it('closes within about a second when Redis cannot be reached', async () => {
     const unhandled = await unhandledDuring(async () => {
-      const bus = openBus('redis://127.0.0.1:1'); // nothing listens on port 1
+      const bus = openBus({ redisUrl: 'redis://127.0.0.1:1' }); // nothing listens on port 1
       void bus.pubsub.subscribe('chat:test', () => undefined, {}).catch(() => undefined);
       const started = Date.now();
       await bus.close();

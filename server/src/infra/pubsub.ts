@@ -1,18 +1,25 @@
 import { EventEmitter } from 'node:events';
 import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { PubSub, type PubSubEngine } from 'graphql-subscriptions';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { Config } from '../config.js';
 import type { Logger } from './logger.js';
+import { ShardedPubSub } from './sharded-pubsub.js';
+
+/** Redis for shared state: one server, or a cluster (keys that go together share a {hash tag}). */
+export type SharedRedis = Redis | Cluster;
 
 /**
  * The pub/sub the server publishes events on: Redis when REDIS_URL is set (every replica sees every
- * event), in-process otherwise (one replica). Both are graphql-subscriptions PubSubEngines.
+ * event), a Redis Cluster's sharded pub/sub when REDIS_CLUSTER_NODES is (each replica hears the
+ * channels it listens on, from the shard that owns each), in-process otherwise (one replica). All
+ * are graphql-subscriptions PubSubEngines.
  */
 export interface Bus {
-  kind: 'redis' | 'memory';
+  kind: 'redis' | 'cluster' | 'memory';
   pubsub: PubSubEngine;
   /** A general-purpose Redis connection for shared state (presence, rate limits); null in memory mode. */
-  redis: Redis | null;
+  redis: SharedRedis | null;
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -81,7 +88,91 @@ class SafeRedisPubSub extends RedisPubSub {
   }
 }
 
-export function openBus(redisUrl: string | undefined, log?: Logger, onReconnect?: () => void): Bus {
+/** A cluster client, retrying as createRedis does; `sharded` adds a subscriber connection per master. */
+function createCluster(
+  nodes: { host: string; port: number }[],
+  log: Logger | undefined,
+  name: string,
+  sharded: boolean,
+  onReconnect?: () => void,
+): Cluster {
+  const cluster = new Cluster(nodes, {
+    shardedSubscribers: sharded,
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    redisOptions: { connectionName: `chat-${name}`, maxRetriesPerRequest: 2 },
+  });
+  cluster.on('error', (error: Error) => log?.warn({ err: error.message, connection: name }, 'redis cluster error'));
+  cluster.on('node error', (error: Error, node: string) =>
+    log?.warn({ err: error.message, connection: name, node }, 'redis cluster node error'),
+  );
+  if (onReconnect) cluster.on('reconnecting', onReconnect);
+  return cluster;
+}
+
+/** Rejects unless `check` settles within `timeoutMs`. */
+async function within(check: Promise<unknown>, timeoutMs: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * QUIT lets the replies of commands still on their way arrive first (a heartbeat, an UNSUBSCRIBE);
+ * a connection that cannot say goodbye within a second (Redis away) is cut.
+ */
+async function closeAll(connections: SharedRedis[]): Promise<void> {
+  await Promise.all(
+    connections.map(async (connection) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cut = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 1_000);
+      });
+      await Promise.race([connection.quit().catch(() => undefined), cut]);
+      clearTimeout(timer);
+      connection.disconnect();
+    }),
+  );
+}
+
+export function openBus(
+  target: Partial<Pick<Config, 'redisUrl' | 'redisClusterNodes'>>,
+  log?: Logger,
+  onReconnect?: () => void,
+): Bus {
+  const { redisUrl, redisClusterNodes } = target;
+  if (redisClusterNodes) {
+    const pubsub = createCluster(redisClusterNodes, log, 'pubsub', true, onReconnect);
+    const redis = createCluster(redisClusterNodes, log, 'state', false, onReconnect);
+    return {
+      kind: 'cluster',
+      pubsub: new ShardedPubSub(pubsub),
+      redis,
+      // Every master answers, and the cluster says it serves all its slots.
+      async ping(timeoutMs = 2_000) {
+        await within(
+          (async () => {
+            const masters = redis.nodes('master');
+            if (masters.length === 0) throw new Error('no Redis Cluster master is known');
+            await Promise.all(masters.map((node) => node.ping()));
+            const info = await redis.cluster('INFO');
+            const state = /cluster_state:(\w+)/.exec(info)?.[1];
+            if (state !== 'ok') throw new Error(`the Redis Cluster's state is ${state ?? 'unknown'}`);
+          })(),
+          timeoutMs,
+          'the Redis Cluster',
+        );
+      },
+      close: () => closeAll([pubsub, redis]),
+    };
+  }
   if (!redisUrl) {
     // One listener per subscription on a channel: no limit on how many.
     const eventEmitter = new EventEmitter();
@@ -102,33 +193,7 @@ export function openBus(redisUrl: string | undefined, log?: Logger, onReconnect?
     kind: 'redis',
     pubsub,
     redis,
-    async ping(timeoutMs = 2_000) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          Promise.all([redis.ping(), publisher.ping()]),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`redis did not answer within ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
-    async close() {
-      // QUIT lets the replies of commands still on their way arrive first (a heartbeat, an
-      // UNSUBSCRIBE); a connection that cannot say goodbye within a second (Redis away) is cut.
-      await Promise.all(
-        [publisher, subscriber, redis].map(async (connection) => {
-          let timer: NodeJS.Timeout | undefined;
-          const cut = new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, 1_000);
-          });
-          await Promise.race([connection.quit().catch(() => undefined), cut]);
-          clearTimeout(timer);
-          connection.disconnect();
-        }),
-      );
-    },
+    ping: (timeoutMs = 2_000) => within(Promise.all([redis.ping(), publisher.ping()]), timeoutMs, 'redis'),
+    close: () => closeAll([publisher, subscriber, redis]),
   };
 }

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
 import type { PubSubEngine } from 'graphql-subscriptions';
 import { Repeater } from 'graphql-yoga';
 import type { Logger } from '../infra/logger.js';
+import type { SharedRedis } from '../infra/pubsub.js';
 import { PRESENCE_CHANNEL } from './channels.js';
+
+/**
+ * Presence keys share one hash tag, so the transactions and pipelines over several of them stay in
+ * one slot of a Redis Cluster.
+ */
+const REPLICAS_KEY = 'chat:{presence}:replicas';
+const replicaKey = (replica: string) => `chat:{presence}:replica:${replica}`;
 
 export interface OnlineCount {
   /** Distinct signed-in users with at least one live connection, on any replica. */
@@ -31,7 +38,7 @@ export class Presence {
   private listening: Promise<number> | undefined;
 
   constructor(
-    private readonly redis: Redis | null,
+    private readonly redis: SharedRedis | null,
     private readonly pubsub: PubSubEngine,
     private readonly options: { heartbeatMs: number; ttlMs: number },
     private readonly log: Logger,
@@ -40,7 +47,7 @@ export class Presence {
   }
 
   private get key() {
-    return `chat:presence:replica:${this.replicaId}`;
+    return replicaKey(this.replicaId);
   }
 
   /** Starts the heartbeat. Does not wait for Redis: a server starts while Redis is down (not ready). */
@@ -70,7 +77,7 @@ export class Presence {
     const replicas = await this.liveReplicas();
     if (replicas.length === 0) return false;
     const pipeline = this.redis.pipeline();
-    for (const replica of replicas) pipeline.hexists(`chat:presence:replica:${replica}`, `u:${userId}`);
+    for (const replica of replicas) pipeline.hexists(replicaKey(replica), `u:${userId}`);
     const results = (await pipeline.exec()) ?? [];
     return results.some(([error, exists]) => !error && exists === 1);
   }
@@ -99,7 +106,7 @@ export class Presence {
     this.guests = 0;
     if (!this.redis) return;
     try {
-      await this.redis.multi().del(this.key).zrem('chat:presence:replicas', this.replicaId).exec();
+      await this.redis.multi().del(this.key).zrem(REPLICAS_KEY, this.replicaId).exec();
       await this.pubsub.publish(PRESENCE_CHANNEL, { replica: this.replicaId });
       const id = await this.listening?.catch(() => undefined);
       if (id !== undefined) this.pubsub.unsubscribe(id);
@@ -148,8 +155,8 @@ export class Presence {
       if (Object.keys(fields).length) write.hset(this.key, fields);
       await write
         .pexpire(this.key, this.options.ttlMs)
-        .zadd('chat:presence:replicas', now + this.options.ttlMs, this.replicaId)
-        .zremrangebyscore('chat:presence:replicas', '-inf', now)
+        .zadd(REPLICAS_KEY, now + this.options.ttlMs, this.replicaId)
+        .zremrangebyscore(REPLICAS_KEY, '-inf', now)
         .exec();
       await this.scheduleRecount();
     } catch (error) {
@@ -158,7 +165,7 @@ export class Presence {
   }
 
   private async liveReplicas(): Promise<string[]> {
-    return this.redis!.zrangebyscore('chat:presence:replicas', Date.now(), '+inf');
+    return this.redis!.zrangebyscore(REPLICAS_KEY, Date.now(), '+inf');
   }
 
   /** Recounts from Redis; concurrent requests share one recount (and one more after it). */
@@ -181,7 +188,7 @@ export class Presence {
   private async recountNow() {
     const replicas = await this.liveReplicas();
     const pipeline = this.redis!.pipeline();
-    for (const replica of replicas) pipeline.hgetall(`chat:presence:replica:${replica}`);
+    for (const replica of replicas) pipeline.hgetall(replicaKey(replica));
     const hashes = ((await pipeline.exec()) ?? []).map(([, hash]) => (hash ?? {}) as Record<string, string>);
     const users = new Set<string>();
     let guests = 0;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { SharedRedis } from '../infra/pubsub.js';
 import type { RoomEvents } from './events.js';
 
 /**
@@ -15,7 +15,7 @@ export class Typing {
 
   constructor(
     private readonly events: RoomEvents,
-    private readonly redis: Redis | null,
+    private readonly redis: SharedRedis | null,
     private readonly expiryMs = 5_000,
   ) {}
 

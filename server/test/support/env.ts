@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /**
  * What the test run has: PostgreSQL when DATABASE_URL is set, Redis when REDIS_URL is set (CI sets
  * both). Without them, tests run on the embedded database and in-process pub/sub, and the ones that
@@ -18,3 +19,13 @@ function need(name: string, present: boolean): boolean {
 export const hasPostgres = need('DATABASE_URL (PostgreSQL)', !!adminDatabaseUrl);
 /** True when Redis is available; throws under CI when it is not. */
 export const hasRedis = need('REDIS_URL (Redis)', !!redisUrl);
+
+const runs = (command: string) => spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
+/**
+ * True when Debian's redis-server and redis-cli are installed, so tests can make a Redis Cluster of
+ * their own (support/redis-cluster.ts); throws under CI when they are not.
+ */
+export const hasRedisCluster = need(
+  'redis-server and redis-cli (Redis Cluster)',
+  runs('redis-server') && runs('redis-cli'),
+);

@@ -1,0 +1,27 @@
+import { hasRedis, hasRedisCluster, redisUrl } from './env.js';
+import { startRedisCluster } from './redis-cluster.js';
+
+/**
+ * The ways replicas share events and state, for tests that must hold in each: one Redis
+ * (REDIS_URL), and a 3-master Redis Cluster with sharded pub/sub (REDIS_CLUSTER_NODES) that the
+ * test file starts for itself. `env` gives a server's settings for the mode; `cleanups` stop what
+ * it started.
+ */
+export interface SharedMode {
+  name: string;
+  run: boolean;
+  env(cleanups: (() => Promise<void>)[]): Promise<Record<string, string>>;
+}
+
+export const sharedModes: SharedMode[] = [
+  { name: 'one Redis', run: hasRedis, env: async () => ({ REDIS_URL: redisUrl! }) },
+  {
+    name: 'a Redis Cluster',
+    run: hasRedisCluster,
+    async env(cleanups) {
+      const cluster = await startRedisCluster();
+      cleanups.push(cluster.stop);
+      return { REDIS_CLUSTER_NODES: cluster.nodes };
+    },
+  },
+];
