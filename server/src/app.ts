@@ -12,6 +12,7 @@ import { loadTrustedDocuments, useTrustedDocuments } from './http/trusted-docume
 import { useHttpSubscriptionsRefused } from './http/use-http-subscriptions-refused.js';
 import { useMetricsEndpoint, useOperations } from './http/use-operations.js';
 import { useRequestParams } from './http/use-request-params.js';
+import { useTracing } from './http/use-tracing.js';
 import { useWebApp } from './http/web-app.js';
 import { yogaLogger } from './http/yoga-logger.js';
 import { clientAddressOf, viewerFromAuthorization } from './auth/context.js';
@@ -111,6 +112,7 @@ export async function buildApp(
       useInputErrorCodes(),
       useMetricsEndpoint(services.metrics),
       useOperations(services.metrics, log),
+      ...(config.tracing ? [useTracing()] : []),
       useSharedExecution(services.metrics, maskError),
       useHttpSubscriptionsRefused(),
       // Depth, cost, aliases, tokens and directives: refused while parsing and validating,

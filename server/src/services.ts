@@ -8,6 +8,7 @@ import type { Logger } from './infra/logger.js';
 import { openBus, type Bus } from './infra/pubsub.js';
 import { Metrics } from './infra/metrics.js';
 import { AbuseLimits, createLimiter } from './infra/rate-limit.js';
+import { startTracing, tracingEnabled } from './infra/tracing.js';
 import { RoomEvents } from './realtime/events.js';
 import { Presence } from './realtime/presence.js';
 import { Typing } from './realtime/typing.js';
@@ -36,12 +37,19 @@ export async function createServices(
   log: Logger,
   options: { countQueries?: boolean } = {},
 ): Promise<Services> {
-  const db = await openDatabase(config, { log: log.child({ source: 'db' }), countQueries: options.countQueries });
+  const tracing = await startTracing(config.tracing);
+  if (tracing) log.info({ endpoint: config.tracing!.endpoint }, 'tracing to OTLP/HTTP');
+  const db = await openDatabase(config, {
+    log: log.child({ source: 'db' }),
+    countQueries: options.countQueries,
+    trace: tracingEnabled(),
+  });
   try {
     const applied = await db.migrate();
     if (applied.length) log.info({ applied }, 'database migrated');
   } catch (error) {
     await db.close();
+    await tracing?.close();
     throw error;
   }
   const metrics = new Metrics();
@@ -103,6 +111,7 @@ export async function createServices(
       await presence.stop();
       await bus.close();
       await db.close();
+      await tracing?.close();
     },
   };
 }

@@ -38,8 +38,8 @@ describe.runIf(hasRedisCluster && hasPostgres)('on a 3-master Redis Cluster, two
   /** The port of the node that owns `channel`'s slot. */
   const ownerOf = async (channel: string): Promise<number> => {
     const slot = Number(await cluster.node(0).cluster('KEYSLOT', channel));
-    const ranges = (await cluster.node(0).cluster('SLOTS')) as [number, number, [string, number]][];
-    return ranges.find(([from, to]) => from <= slot && slot <= to)![2][1];
+    const ranges = await cluster.node(0).cluster('SLOTS');
+    return ranges.find(([from, to]) => from <= slot && slot <= to)![2]![1];
   };
   /** Sends to `roomId` until `sub` hears a message: its subscription is live. */
   const untilLive = async (roomId: string, sub: Subscription) => {

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from './logger.js';
 import { migrate, type MigrationConnection } from './migrator.js';
+import { traced, SpanKind } from './tracing.js';
 
 export { PrismaClient };
 
@@ -41,6 +42,8 @@ export interface DatabaseOptions {
   log?: Logger;
   /** Count the statements Prisma sends (to check a request's query count in tests). */
   countQueries?: boolean;
+  /** A span per statement on PostgreSQL (tracing is on). */
+  trace?: boolean;
 }
 
 type DbConfig = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>;
@@ -93,7 +96,29 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]).finally(() => clearTimeout(timer));
 }
 
-function openPostgres(url: string, poolSize: number, { log, countQueries }: DatabaseOptions): Database {
+/**
+ * Every promise-style statement run through `target` (the pool, as Prisma and `read` use it, or a
+ * connection taken for a transaction) in a span of its own, with its text (never its values).
+ * The pool runs its own statements on a connection with a callback: those pass through untraced.
+ */
+function traceStatements(target: { query: unknown }) {
+  const query = (target.query as (...args: unknown[]) => unknown).bind(target);
+  target.query = (...args: unknown[]) => {
+    const [first] = args;
+    const callback = typeof args.at(-1) === 'function';
+    const submittable = typeof (first as { submit?: unknown } | null)?.submit === 'function';
+    if (callback || submittable) return query(...args);
+    const text = typeof first === 'string' ? first : String((first as { text?: unknown } | null)?.text ?? '');
+    return traced(
+      `db ${text.trimStart().split(/\s/, 1)[0]!.toUpperCase()}`,
+      { 'db.system.name': 'postgresql', 'db.query.text': text },
+      () => query(...args) as Promise<unknown>,
+      { kind: SpanKind.CLIENT },
+    );
+  };
+}
+
+function openPostgres(url: string, poolSize: number, { log, countQueries, trace }: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: url,
     // The chat's statements are short; PostgreSQL's JIT compiler (on by default) took ~60 ms to
@@ -105,6 +130,10 @@ function openPostgres(url: string, poolSize: number, { log, countQueries }: Data
   });
   // A dropped connection must not crash the process; the pool replaces it on the next query.
   pool.on('error', (error) => log?.warn({ err: error.message }, 'database connection lost'));
+  if (trace) {
+    traceStatements(pool);
+    pool.on('connect', traceStatements);
+  }
   const access = createClient(new PrismaPg(pool), (text, values) => pool.query(text, values), countQueries);
   return {
     kind: 'postgres',

@@ -1,6 +1,7 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
 import type { CarriedMessage } from '../chat/carried.js';
 import type { Logger } from '../infra/logger.js';
+import { tracedPublish, type TraceCarrier } from '../infra/tracing.js';
 import { roomChannel, userChannel } from './channels.js';
 
 /**
@@ -9,7 +10,7 @@ import { roomChannel, userChannel } from './channels.js';
  * subscriptions. Each replica loads whatever else its subscribers ask for once per event (see
  * schema/events.ts). They must survive JSON (Redis), so no Dates.
  */
-export type RoomEvent = { roomId: string; at: number } & (
+export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
   | {
       type: 'MessageCreated' | 'MessageEdited' | 'MessageDeleted';
       messageId: string;
@@ -21,7 +22,7 @@ export type RoomEvent = { roomId: string; at: number } & (
   | { type: 'ReadReceipt'; userId: string; lastReadSeq: number }
 );
 
-type Distribute<T> = T extends unknown ? Omit<T, 'at'> : never;
+type Distribute<T> = T extends unknown ? Omit<T, 'at' | 'trace'> : never;
 export type NewRoomEvent = Distribute<RoomEvent>;
 
 /**
@@ -41,9 +42,12 @@ export class RoomEvents {
     if (event.type === 'MemberJoined' || event.type === 'MemberLeft') channels.push(userChannel(event.userId));
     await Promise.all(
       channels.map((channel) =>
-        this.pubsub.publish(channel, full).catch((error: Error) => {
-          this.log.warn({ err: error.message, channel, type: event.type }, 'publish failed');
-        }),
+        // With tracing on, the event carries the publish's trace context to every replica.
+        tracedPublish(channel, (trace) => this.pubsub.publish(channel, trace ? { ...full, trace } : full)).catch(
+          (error: Error) => {
+            this.log.warn({ err: error.message, channel, type: event.type }, 'publish failed');
+          },
+        ),
       ),
     );
   }

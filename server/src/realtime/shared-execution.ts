@@ -13,6 +13,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../infra/metrics.js';
+import { tracedDelivery } from '../infra/tracing.js';
 import type { Context, LiveOperation } from '../schema/context.js';
 import type { ChannelStream } from './stream.js';
 
@@ -71,10 +72,11 @@ async function sharedSubscribe(
     JSON.stringify(args.variableValues ?? {}),
     dependsOnViewer(args.schema, args.document, args.operationName ?? '') ? (ctx.viewer?.userId ?? 'guest') : '',
   ].join('\u0000');
-  const run = async (event: unknown): Promise<Shared> => {
-    metrics.eventExecutions.inc({ field });
-    return { result: await execute({ ...args, rootValue: event }) };
-  };
+  const run = (event: unknown): Promise<Shared> =>
+    tracedDelivery(field, event, async () => {
+      metrics.eventExecutions.inc({ field });
+      return { result: await execute({ ...args, rootValue: event }) };
+    });
   const delivered = (event: unknown) => {
     const at = (event as { at?: unknown } | null)?.at;
     if (typeof at === 'number') metrics.delivered(field, at);
