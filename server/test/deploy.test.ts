@@ -17,6 +17,8 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 type Service = {
   build?: unknown;
+  command?: string | string[];
+  entrypoint?: string | string[];
   image?: string;
   environment?: Record<string, unknown> | string[];
   depends_on?: string[] | Record<string, { condition?: string }>;
@@ -75,18 +77,46 @@ const upstreams = [...nginxCode.matchAll(/\bupstream\s+([\w.-]+)\s*\{([^}]*)\}/g
   })),
 }));
 
-describe('docker-compose.yml', () => {
+/** The compose files: one Redis, and a Redis Cluster; the same setup otherwise. */
+const composeFiles = [
+  { file: 'docker-compose.yml', cluster: false },
+  { file: 'docker-compose.cluster.yml', cluster: true },
+];
+
+describe.each(composeFiles)('$file', ({ file, cluster }) => {
+  const services = (parse(read(file)) as Compose).services;
+  const replicas = Object.keys(services ?? {}).filter((name) => REPLICA.test(name));
+  const redisNodes = Object.keys(services ?? {}).filter((name) => /^redis-\d+$/.test(name));
+
+  const redisServices = cluster ? redisNodes : ['redis'];
+
   it('has postgres, redis, nginx and exactly three server replicas', () => {
-    expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', 'redis', 'nginx']));
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgres', ...redisServices, 'nginx']));
     expect(replicas).toEqual(['server1', 'server2', 'server3']);
+    if (cluster) expect(redisNodes).toEqual(['redis-1', 'redis-2', 'redis-3']);
   });
 
   it('gives postgres and redis healthchecks, so replicas can wait for them to be healthy', () => {
     expect(services.postgres!.image).toMatch(/^postgres:/);
     expect(healthcheckText(services.postgres!)).toMatch(/pg_isready/);
-    expect(services.redis!.image).toMatch(/^redis:/);
-    expect(healthcheckText(services.redis!)).toMatch(/redis-cli.*ping/);
+    for (const name of redisServices) {
+      expect(services[name]!.image).toMatch(/^redis:(7|8)/);
+      expect(healthcheckText(services[name]!)).toMatch(/redis-cli.*ping/);
+    }
   });
+
+  // The cluster's own pieces (only that file has them).
+  if (cluster)
+    it('runs the Redis nodes in cluster mode, and makes them one cluster before any replica starts', () => {
+      for (const name of redisNodes) {
+        expect([services[name]!.command].flat().join(' ')).toMatch(/--cluster-enabled yes/);
+      }
+      const create = services['redis-cluster']!;
+      const script = [create.entrypoint].flat().join(' ');
+      expect(script).toMatch(/redis-cli --cluster create/);
+      for (const name of redisNodes) expect(script).toContain(`getent hosts ${name} `);
+      expect(dependenciesOf(create)).toEqual(Object.fromEntries(redisNodes.map((n) => [n, 'service_healthy'])));
+    });
 
   it.each(replicas)('runs %s on PostgreSQL and Redis in production mode', (name) => {
     const service = services[name]!;
@@ -103,16 +133,27 @@ describe('docker-compose.yml', () => {
     expect(decodeURIComponent(database.password)).toBe(postgres.POSTGRES_PASSWORD);
     expect(database.pathname).toBe(`/${postgres.POSTGRES_DB}`);
 
-    const redis = new URL(env.REDIS_URL ?? '');
-    expect(redis.protocol).toBe('redis:');
-    expect(redis.hostname).toBe('redis');
+    if (cluster) {
+      // Both would stop the server (config.ts): one or the other.
+      expect(env.REDIS_URL).toBeUndefined();
+      expect(env.REDIS_CLUSTER_NODES!.split(',')).toEqual(redisNodes.map((node) => `${node}:6379`));
+    } else {
+      const redis = new URL(env.REDIS_URL ?? '');
+      expect(redis.protocol).toBe('redis:');
+      expect(redis.hostname).toBe('redis');
+      expect(env.REDIS_CLUSTER_NODES).toBeUndefined();
+    }
 
     // Production refuses to start without one of at least 32 characters (config.ts), even when
     // the user has not set JWT_SECRET and the compose file's default applies.
     expect(env.JWT_SECRET?.length ?? 0).toBeGreaterThanOrEqual(32);
     expect(env.TRUST_PROXY).toBe('true');
 
-    expect(dependenciesOf(service)).toMatchObject({ postgres: 'service_healthy', redis: 'service_healthy' });
+    expect(dependenciesOf(service)).toMatchObject(
+      cluster
+        ? { postgres: 'service_healthy', 'redis-cluster': 'service_completed_successfully' }
+        : { postgres: 'service_healthy', redis: 'service_healthy' },
+    );
     expect(healthcheckText(service)).toMatch(/\/readyz/);
   });
 

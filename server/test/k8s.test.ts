@@ -374,6 +374,70 @@ describe(`${K8S} manifests`, () => {
   });
 });
 
+// ---- deploy/k8s/redis-cluster: the overlay for a Redis Cluster ---------------------------------------
+
+const OVERLAY = `${K8S}/redis-cluster`;
+const overlayDocs = (file: string) =>
+  parseAllDocuments(read(`${OVERLAY}/${file}`)).map((doc) => {
+    expect(
+      [...doc.errors, ...doc.warnings].map((e) => e.message),
+      file,
+    ).toEqual([]);
+    return doc.toJS() as Resource;
+  });
+
+describe(`${OVERLAY} overlay`, () => {
+  const kustomization = overlayDocs('kustomization.yaml')[0] as Kustomization & { patches?: { path: string }[] };
+  const resources = overlayDocs('redis-cluster.yaml');
+  const statefulSet = resources.find((r) => r.kind === 'StatefulSet') as Resource & {
+    spec: {
+      serviceName: string;
+      replicas: number;
+      template: { spec: { containers: (Container & { args?: string[] })[] } };
+    };
+  };
+  const service = resources.find((r) => r.kind === 'Service') as Service & { spec: { clusterIP?: string } };
+  const job = resources.find((r) => r.kind === 'Job') as Resource & {
+    spec: { template: { spec: { containers: { command: string[] }[] } } };
+  };
+  const patch = overlayDocs('configmap-patch.yaml')[0] as ConfigMap;
+  /** The pods' stable names, as the nodes announce them: NAME-i.SERVICE. */
+  const nodes = () =>
+    Array.from(
+      { length: statefulSet.spec.replicas },
+      (_, i) => `${statefulSet.metadata!.name}-${i}.${service.metadata!.name}`,
+    );
+
+  it('builds on the base, adding the cluster and patching the settings', () => {
+    expect(kustomization.resources).toEqual(['../', 'redis-cluster.yaml']);
+    expect(kustomization.patches?.map((p) => p.path)).toEqual(['configmap-patch.yaml']);
+    // The patch targets the base's ConfigMap, and sets only a setting the server reads.
+    expect(patch.metadata?.name).toBe(one<ConfigMap>('ConfigMap').metadata?.name);
+    expect(Object.keys(patch.data ?? {})).toEqual(['REDIS_CLUSTER_NODES']);
+    expect(envExampleNames.has('REDIS_CLUSTER_NODES')).toBe(true);
+    // The base's ConfigMap never sets REDIS_URL (the secret does; the overlay's secret must not).
+    expect(Object.keys(one<ConfigMap>('ConfigMap').data ?? {})).not.toContain('REDIS_URL');
+  });
+
+  it('runs three Redis masters in cluster mode behind a headless Service, announcing stable hostnames', () => {
+    expect(statefulSet.spec.replicas).toBe(3);
+    expect(statefulSet.spec.serviceName).toBe(service.metadata!.name);
+    expect(service.spec.clusterIP).toBe('None');
+    const args = statefulSet.spec.template.spec.containers[0]!.args!.join(' ');
+    expect(args).toMatch(/--cluster-enabled yes/);
+    expect(args).toContain(`--cluster-announce-hostname $(POD_NAME).${service.metadata!.name}`);
+    expect(args).toMatch(/--cluster-preferred-endpoint-type hostname/);
+    expect(statefulSet.spec.template.spec.containers[0]!.image).toMatch(/^redis:(7|8)/);
+  });
+
+  it('points the replicas at exactly those nodes, and the Job makes exactly those a cluster', () => {
+    expect(String(patch.data!.REDIS_CLUSTER_NODES).split(',')).toEqual(nodes().map((node) => `${node}:6379`));
+    const script = job.spec.template.spec.containers[0]!.command.join(' ');
+    expect(script).toMatch(/redis-cli --cluster create/);
+    for (const node of nodes()) expect(script).toContain(`$$(getent hosts ${node} `);
+  });
+});
+
 // ---- deploy/grafana-dashboard.json ----------------------------------------------------------------
 
 /** The metrics the server exposes at /metrics (server/src/infra/metrics.ts). */
