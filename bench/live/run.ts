@@ -6,7 +6,7 @@
 //        [--seconds 10] [--warmup 3] [--refine 4] [--max-rate 4000] [--workers 2]
 //        [--memory-sockets 5000] [--no-memory] [--no-latency] [--profile <rate>]
 //        [--idle-load 1.5] [--max-wait-minutes 20] [--busy-cores 0.3] [--busy-retries 3]
-//        [--baseline-rate 100] [--heap-profile]
+//        [--baseline-rate 100] [--heap-profile] [--redis one|cluster|both] [--tracing <endpoint>]
 //
 // Topology per target: two server processes on one Redis (ours: also one PostgreSQL database,
 // created fresh for the run and dropped at the end), 20 rooms × 50 subscribers = 1,000 WebSockets,
@@ -26,6 +26,12 @@
 // --heap-profile: the memory phase also records a sampling heap profile of what the 5,000 sockets
 // keep alive (bench/results/live-heap-<target>-<timestamp>.heapprofile; the figures of such a run
 // include the profiler's own overhead).
+//
+// --redis (ours only): one Redis (REDIS_URL, the default), a 3-master Redis Cluster started here on
+// free ports (support/redis-cluster.ts; sharded pub/sub), or both, one after the other in the same
+// sitting (results under "ours" and "ours (cluster)"). The "redis" CPU probe is the Redis server(s)
+// in use (their INFO process_id), and each step reports Redis CPU ms per 1,000 deliveries.
+// --tracing <endpoint>: the replicas send OpenTelemetry spans to that OTLP/HTTP endpoint.
 //
 // Everything runs on 127.0.0.1; every loop is bounded in count and time; every process started
 // here is stopped and the database dropped at the end. Writes bench/results/live-<timestamp>.json.
@@ -82,6 +88,10 @@ const heapProfile = flag('heap-profile');
 const baselineRate = clamp(Number(arg('baseline-rate', '100')), 0, 20_000);
 const busyCores = clamp(Number(arg('busy-cores', '0.3')), 0, 64);
 const busyRetries = clamp(Number(arg('busy-retries', '3')), 0, 10);
+const redisModeArg = arg('redis', 'one');
+if (!['one', 'cluster', 'both'].includes(redisModeArg)) throw new Error('--redis: one, cluster or both');
+const redisModes = (redisModeArg === 'both' ? ['one', 'cluster'] : [redisModeArg]) as ('one' | 'cluster')[];
+const tracingEndpoint = arg('tracing', '');
 const targetArg = arg('target', 'all');
 const targets: Target[] = targetArg === 'all' ? [...TARGETS] : [targetArg as Target];
 if (!targets.every((t) => TARGETS.includes(t))) throw new Error(`--target: one of ${TARGETS.join(', ')}, all`);
@@ -95,6 +105,7 @@ const { createPostgresDatabase } = await import('../../server/test/support/datab
 const { spawnServer } = await import('../../server/test/support/server.js');
 const { registerUser } = await import('../../server/test/support/users.js');
 const { chatClient } = await import('../../server/test/support/chat.js');
+const { startRedisCluster } = await import('../../server/test/support/redis-cluster.js');
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
@@ -161,6 +172,16 @@ interface Replica {
   child: ChildProcess;
 }
 
+/** What the replicas are pointed at (--redis), and the pids of the Redis servers that serve them. */
+let redisEnv: Record<string, string> = {};
+let redisPids: number[] = [];
+
+/** The pid of the Redis server on `port` (127.0.0.1), from its INFO. */
+function redisPid(port: number): number {
+  const info = execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'info', 'server']).toString();
+  return Number(/process_id:(\d+)/.exec(info)?.[1]);
+}
+
 async function startOurs(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<Replica> {
   const port = await freePort();
   const server = spawnServer({
@@ -171,6 +192,8 @@ async function startOurs(databaseUrl: string, extraEnv: Record<string, string> =
     LOG_LEVEL: 'warn',
     MAX_SOCKETS_PER_USER: '10000',
     ACCESS_TOKEN_TTL: '6h',
+    ...(tracingEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: tracingEndpoint } : {}),
+    ...redisEnv,
     ...extraEnv,
   });
   track(server.child);
@@ -519,6 +542,9 @@ interface StepResult {
   deliveriesPerSecond: number;
   drainMs: number;
   cpuCores: Record<string, number>;
+  /** CPU time of the Redis server(s) per 1,000 deliveries to sockets, and per 1,000 sent messages. */
+  redisCpuMsPer1000Deliveries: number;
+  redisCpuMsPer1000Sends: number;
   socketProblems: string[];
   pass: boolean;
   /** Runs of this step (more than one when other processes were busy; the quietest is kept). */
@@ -699,9 +725,14 @@ async function step(
     deliveriesPerSecond: Math.round(delivered / ((lastReceipt - start) / 1000)),
     drainMs,
     cpuCores: cpuBetween(cpu0, cpu1),
+    redisCpuMsPer1000Deliveries: 0,
+    redisCpuMsPer1000Sends: 0,
     socketProblems,
     pass: latency.p99Ms < P99_LIMIT_MS && lost === 0 && duplicates === 0 && skipped === 0 && sendErrors === 0,
   };
+  const redisCores = result.cpuCores.redis ?? 0;
+  result.redisCpuMsPer1000Deliveries = round((redisCores * 1e6) / Math.max(1, result.deliveriesPerSecond), 2);
+  result.redisCpuMsPer1000Sends = round((redisCores * 1e6) / Math.max(1, result.sendsPerSecond), 2);
   log(
     `${plan.target} ${label} ${rate}/s: sent ${sent} (${result.sendsPerSecond}/s, ${skipped} skipped, ${sendErrors} errors), ` +
       `delivered ${delivered}/${expected} (lost ${lost}, dup ${duplicates}, unexpected ${unexpected}), ` +
@@ -766,7 +797,12 @@ async function latencyRun(plan: Plan, workers: Worker[], probes: CpuProbe[]) {
   return {
     steps,
     maxPassing: best
-      ? { rate: best.rate, deliveriesPerSecond: best.deliveriesPerSecond, p99Ms: best.latency.p99Ms }
+      ? {
+          rate: best.rate,
+          deliveriesPerSecond: best.deliveriesPerSecond,
+          p99Ms: best.latency.p99Ms,
+          redisCpuMsPer1000Deliveries: best.redisCpuMsPer1000Deliveries,
+        }
       : null,
   };
 }
@@ -958,9 +994,10 @@ const report: Record<string, any> = {
   targets: {},
 };
 
-async function runTarget(target: Target, databaseUrl: string | null) {
+async function runTarget(target: Target, databaseUrl: string | null, key: string = target) {
   const out: Record<string, any> = { loadAtStart: loadavg().map((x) => round(x)) };
-  report.targets[target] = out;
+  report.targets[key] = out;
+  const tag = key === target ? '' : 'c';
   const startReplicas = async (n: number, extraEnv: Record<string, string> = {}) =>
     Promise.all(
       Array.from({ length: n }, () =>
@@ -981,13 +1018,13 @@ async function runTarget(target: Target, databaseUrl: string | null) {
       ),
     );
     log(`${target}: replicas ${replicas.map((r) => `${r.url} (pid ${r.pid})`).join(', ')}`);
-    const plan = await makePlan(replicas, profileRate ? 'prof' : 'lat');
+    const plan = await makePlan(replicas, `${profileRate ? 'prof' : 'lat'}${tag}`);
     const workers = Array.from({ length: workerCount }, () => new Worker());
     const probes: CpuProbe[] = [
       ...replicas.map((r, i) => ({ name: `replica ${'AB'[i]}`, pids: () => [r.pid] })),
       { name: 'replicas (kernel)', pids: () => replicas.map((r) => r.pid), part: 'system' as const },
       { name: 'subscriber workers', pids: () => workers.map((w) => w.pid) },
-      { name: 'redis', pids: () => pidsOf('redis-server') },
+      { name: 'redis', pids: () => (target === 'ours' ? redisPids : pidsOf('redis-server')) },
       { name: 'postgres (all)', pids: () => pidsOf('postgres') },
     ];
     try {
@@ -1075,7 +1112,7 @@ async function runTarget(target: Target, databaseUrl: string | null) {
     if (target === 'ours') {
       const [setup] = await startReplicas(1);
       try {
-        plan = await makePlan([setup!], 'mem');
+        plan = await makePlan([setup!], `mem${tag}`);
       } finally {
         await stopChild(setup!.child);
       }
@@ -1136,12 +1173,14 @@ function printSummary() {
   for (const [target, t] of Object.entries(report.targets) as [string, any][]) {
     console.log(`\n${target}`);
     if (t.steps) {
-      console.log('  rate/s  label   p50 ms   p99 ms   max ms  deliv/s   lost  dup  skipped  sendP99 ms  pass');
+      console.log(
+        '  rate/s  label   p50 ms   p99 ms   max ms  deliv/s   lost  dup  skipped  sendP99 ms  pass  redis ms/1k deliv',
+      );
       for (const s of t.steps as StepResult[]) {
         console.log(
           `  ${String(s.rate).padStart(6)}  ${s.label.padEnd(6)} ${String(s.latency.p50Ms).padStart(7)} ${String(s.latency.p99Ms).padStart(8)} ` +
             `${String(s.latency.maxMs).padStart(8)} ${String(s.deliveriesPerSecond).padStart(8)} ${String(s.lost).padStart(6)} ` +
-            `${String(s.duplicates).padStart(4)} ${String(s.skipped).padStart(8)} ${String(s.sendResponse.p99Ms).padStart(11)}  ${s.pass ? 'yes' : 'no'}`,
+            `${String(s.duplicates).padStart(4)} ${String(s.skipped).padStart(8)} ${String(s.sendResponse.p99Ms).padStart(11)}  ${s.pass ? 'yes' : 'no '}  ${s.redisCpuMsPer1000Deliveries}`,
         );
       }
       console.log(`  highest passing: ${JSON.stringify(t.maxPassing)}`);
@@ -1166,7 +1205,26 @@ try {
     databaseUrl = db.url;
     log(`ours: database ${new URL(db.url).pathname.slice(1)}`);
   }
-  for (const target of targets) await runTarget(target, databaseUrl);
+  for (const target of targets) {
+    if (target !== 'ours') {
+      await runTarget(target, databaseUrl);
+      continue;
+    }
+    for (const mode of redisModes) {
+      if (mode === 'cluster') {
+        const cluster = await startRedisCluster();
+        cleanups.push(cluster.stop);
+        redisEnv = { REDIS_URL: '', REDIS_CLUSTER_NODES: cluster.nodes };
+        redisPids = cluster.ports.map(redisPid);
+        log(`ours: Redis Cluster ${cluster.nodes} (pids ${redisPids.join(', ')})`);
+      } else {
+        redisEnv = {};
+        redisPids = [redisPid(Number(new URL(REDIS_URL).port || 6379))];
+      }
+      await runTarget(target, databaseUrl, mode === 'cluster' ? 'ours (cluster)' : 'ours');
+      if (mode === 'cluster') await cleanups.pop()!();
+    }
+  }
   ratios();
 } catch (error) {
   exitCode = 1;
