@@ -31,7 +31,8 @@
 // free ports (support/redis-cluster.ts; sharded pub/sub), or both, one after the other in the same
 // sitting (results under "ours" and "ours (cluster)"). The "redis" CPU probe is the Redis server(s)
 // in use (their INFO process_id), and each step reports Redis CPU ms per 1,000 deliveries.
-// --tracing <endpoint>: the replicas send OpenTelemetry spans to that OTLP/HTTP endpoint.
+// --tracing <endpoint>: the replicas send OpenTelemetry spans to that OTLP/HTTP endpoint; `sink`
+// starts one here that only counts the bytes it is sent (the cost of tracing on, collector aside).
 //
 // Everything runs on 127.0.0.1; every loop is bounded in count and time; every process started
 // here is stopped and the database dropped at the end. Writes bench/results/live-<timestamp>.json.
@@ -91,7 +92,19 @@ const busyRetries = clamp(Number(arg('busy-retries', '3')), 0, 10);
 const redisModeArg = arg('redis', 'one');
 if (!['one', 'cluster', 'both'].includes(redisModeArg)) throw new Error('--redis: one, cluster or both');
 const redisModes = (redisModeArg === 'both' ? ['one', 'cluster'] : [redisModeArg]) as ('one' | 'cluster')[];
-const tracingEndpoint = arg('tracing', '');
+let tracingEndpoint = arg('tracing', '');
+const otlpSink = { requests: 0, bytes: 0 };
+if (tracingEndpoint === 'sink') {
+  const { createServer: createHttpServer } = await import('node:http');
+  const sink = createHttpServer((request, response) => {
+    otlpSink.requests++;
+    request.on('data', (chunk: Buffer) => (otlpSink.bytes += chunk.length));
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  sink.unref();
+  tracingEndpoint = `http://127.0.0.1:${(sink.address() as { port: number }).port}`;
+}
 const targetArg = arg('target', 'all');
 const targets: Target[] = targetArg === 'all' ? [...TARGETS] : [targetArg as Target];
 if (!targets.every((t) => TARGETS.includes(t))) throw new Error(`--target: one of ${TARGETS.join(', ')}, all`);
@@ -502,7 +515,8 @@ function cpuBetween(a: ReturnType<typeof cpuSnapshot>, b: ReturnType<typeof cpuS
       const before = a.perProbe[name]?.get(pid);
       if (before !== undefined) used += (seconds - before) / wall;
     }
-    cores[name] = round(used);
+    // Three digits: a lightly loaded party (Redis) uses a few thousandths of a core.
+    cores[name] = round(used, 3);
     if (!name.endsWith(' (kernel)')) known += used;
   }
   const machineBusy = (b.machine.busy - a.machine.busy) / 100 / wall;
@@ -1234,6 +1248,7 @@ try {
   await cleanupAll();
   closeHttp();
   report.finishedAt = new Date().toISOString();
+  if (tracingEndpoint) report.otlp = { endpoint: tracingEndpoint, ...otlpSink };
   mkdirSync(resultsDir, { recursive: true });
   const file = `${resultsDir}live-${stamp}.json`;
   writeFileSync(file, JSON.stringify(report, null, 2));
