@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -128,6 +129,18 @@ const schema = z
     ARGON2_MEMORY_KIB: int(19_456, 4_194_304).default(19_456),
     ARGON2_ITERATIONS: int(2, 100).default(2),
     ARGON2_PARALLELISM: int(1, 16).default(1),
+    MAX_ATTACHMENT_BYTES: int(1, 2 ** 31 - 1).default(25 * 1024 * 1024),
+    MAX_IMAGE_PIXELS: int(1, 1_000_000_000).default(50_000_000),
+    ATTACHMENT_URL_TTL: duration.default(3_600_000),
+    UNSENT_ATTACHMENT_TTL: duration.default(86_400_000),
+    ATTACHMENT_SWEEP_INTERVAL: duration.default(600_000),
+    UPLOAD_TMP_DIR: z.string().min(1).optional(),
+    S3_URL: url(['http:', 'https:'], 'https://s3.example.com').optional(),
+    S3_BUCKET: z.string().min(1).optional(),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_FORCE_PATH_STYLE: bool.optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
@@ -138,6 +151,16 @@ const schema = z
         code: 'custom',
         path: ['REDIS_CLUSTER_NODES'],
         message: 'cannot be set together with REDIS_URL: set REDIS_URL for one Redis, or this for a Redis Cluster',
+      });
+    }
+    if ((env.S3_URL || env.S3_ACCESS_KEY_ID || env.S3_SECRET_ACCESS_KEY) && !env.S3_BUCKET) {
+      ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when any other S3_ setting is set' });
+    }
+    if (!env.S3_ACCESS_KEY_ID !== !env.S3_SECRET_ACCESS_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'],
+        message: 'is required with the other S3 credential',
       });
     }
   });
@@ -209,6 +232,28 @@ function toConfig(env: z.infer<typeof schema>) {
       maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
     },
     presence: { heartbeatMs: env.PRESENCE_HEARTBEAT, ttlMs: env.PRESENCE_TTL },
+    attachments: {
+      maxBytes: env.MAX_ATTACHMENT_BYTES,
+      maxImagePixels: env.MAX_IMAGE_PIXELS,
+      urlTtlMs: env.ATTACHMENT_URL_TTL,
+      unsentTtlMs: env.UNSENT_ATTACHMENT_TTL,
+      sweepIntervalMs: env.ATTACHMENT_SWEEP_INTERVAL,
+      /** Where uploads are staged while they stream in (then moved to the store). */
+      tmpDir: env.UPLOAD_TMP_DIR ?? tmpdir(),
+      /** S3-compatible object storage when a bucket is set; local disk under DATA_DIR otherwise. */
+      s3: env.S3_BUCKET
+        ? {
+            url: env.S3_URL,
+            bucket: env.S3_BUCKET,
+            region: env.S3_REGION,
+            credentials:
+              env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
+                ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
+                : undefined,
+            forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_URL !== undefined,
+          }
+        : null,
+    },
   };
 }
 
