@@ -6,6 +6,7 @@ import { createYoga } from 'graphql-yoga';
 import type { Config } from './config.js';
 import { useGraphiQL } from './http/graphiql.js';
 import { useCsrfPrevention } from './http/use-csrf-prevention.js';
+import { maxBodyBytesOf, useAttachments } from './http/use-attachments.js';
 import { useHealth } from './http/use-health.js';
 import { requestIdOf } from './http/request-id.js';
 import { loadTrustedDocuments, useTrustedDocuments } from './http/trusted-documents.js';
@@ -126,6 +127,7 @@ export async function buildApp(
         blockFieldSuggestion: { enabled: config.production },
       }),
       useCsrfPrevention(),
+      useAttachments(services),
       useRequestParams(),
       useTrustedDocuments(trusted),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
@@ -173,7 +175,7 @@ export async function buildApp(
     if (policy.draining) res.setHeader('connection', 'close');
     openResponses.add(res);
     res.once('close', () => openResponses.delete(res));
-    const refusal = bodyRefusal(req, config.maxBodyBytes);
+    const refusal = bodyRefusal(req, maxBodyBytesOf(req, config));
     if (refusal) {
       res.writeHead(refusal.status, { 'content-type': 'application/json', connection: 'close' });
       res.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: 'BAD_USER_INPUT' } }] }));

@@ -12,6 +12,9 @@ import { startTracing, tracingEnabled } from './infra/tracing.js';
 import { RoomEvents } from './realtime/events.js';
 import { Presence } from './realtime/presence.js';
 import { Typing } from './realtime/typing.js';
+import { sweepUnsent } from './chat/attachments.js';
+import { openAttachmentStore } from './storage/open.js';
+import type { AttachmentStore } from './storage/store.js';
 
 /** What resolvers and domain code reach through the context: built once per server. */
 export interface Services {
@@ -28,6 +31,8 @@ export interface Services {
   events: RoomEvents;
   presence: Presence;
   typing: Typing;
+  /** Where attachments' bytes are kept (local disk or S3). */
+  store: AttachmentStore;
   close(): Promise<void>;
 }
 
@@ -93,6 +98,16 @@ export async function createServices(
   const presence = new Presence(bus.redis, bus.pubsub, config.presence, log.child({ source: 'presence' }));
   presence.start();
   const typing = new Typing(events, bus.redis);
+  const store = openAttachmentStore(config, secret);
+  // Every replica sweeps; claims keep them apart (chat/attachments.ts).
+  const sweepLog = log.child({ source: 'attachments' });
+  const sweeper = setInterval(() => {
+    sweepUnsent({ prisma: db.prisma, store, settings: config.attachments }).then(
+      (removed) => removed && sweepLog.info({ removed }, 'unsent attachments removed'),
+      (error: Error) => sweepLog.warn({ err: error.message }, 'attachment sweep failed'),
+    );
+  }, config.attachments.sweepIntervalMs);
+  sweeper.unref();
   return {
     config,
     log,
@@ -106,7 +121,9 @@ export async function createServices(
     events,
     presence,
     typing,
+    store,
     async close() {
+      clearInterval(sweeper);
       typing.stop();
       await presence.stop();
       await bus.close();

@@ -12,6 +12,7 @@ import {
   toConnection,
 } from './cursor.js';
 import { answersMessageQuery, type MessageWithAuthor, PUBLIC_USER_SELECT } from './carried.js';
+import { assertAttachable, attachToMessage, parseAttachmentIds, UNSENT_TTL_DEFAULT_MS } from './attachments.js';
 import { assertCan, requireUser } from './policy.js';
 import { accessRoom, type Db, isUniqueViolation, selecting, type Selection, type UniqueIndex } from './rooms.js';
 import {
@@ -48,7 +49,10 @@ interface NewMessage {
   authorId: string;
   body: string;
   clientMessageId: string | null;
+  /** Uploads to attach, in order (checked by assertAttachable), and the settings that bound them. */
+  attachments: { ids: string[]; settings: AttachmentSettings };
 }
+type AttachmentSettings = Parameters<typeof assertAttachable>[1];
 
 /**
  * Stores a message under the room's next seq, in one statement (so one transaction): the UPDATE
@@ -136,10 +140,24 @@ function replay(original: Message, roomId: string): { message: Message; created:
   return { message: original, created: false };
 }
 
+/**
+ * Stores the message; with attachments, in one transaction with attaching them (a failure to
+ * attach takes the message and its seq back with it).
+ */
+function store(prisma: Db, message: NewMessage): Promise<MessageWithAuthor | null> {
+  const { ids, settings } = message.attachments;
+  if (ids.length === 0) return storeWithNextSeq(prisma, message);
+  return (prisma as PrismaClient).$transaction(async (tx) => {
+    const stored = await storeWithNextSeq(tx, message);
+    if (stored) await attachToMessage(tx, settings, stored, ids);
+    return stored;
+  });
+}
+
 /** Stores the message, or finds the original when the clientMessageId is already taken. */
 async function storeOrReplay(prisma: Db, message: NewMessage) {
   try {
-    const stored = await storeWithNextSeq(prisma, message);
+    const stored = await store(prisma, message);
     return stored && { message: stored, created: true as const };
   } catch (error) {
     // A retry raced the first attempt: the unique (author, clientMessageId) index refused the
@@ -152,24 +170,29 @@ async function storeOrReplay(prisma: Db, message: NewMessage) {
 }
 
 /**
- * Sends a message to a room the viewer is a member of. The same clientMessageId from the same
- * author returns the original message and stores nothing (`created: false`: publish nothing);
- * reusing it for another room is CONFLICT.
+ * Sends a message to a room the viewer is a member of, with the viewer's uploads to that room
+ * (`attachmentIds`; the body may then be empty). The same clientMessageId from the same author
+ * returns the original message and stores nothing (`created: false`: publish nothing); reusing it
+ * for another room is CONFLICT.
  */
 export async function sendMessage(
   prisma: PrismaClient,
   viewerId: string | null,
-  input: { roomId: string; body: string; clientMessageId?: string | null },
+  input: { roomId: string; body: string; clientMessageId?: string | null; attachmentIds?: readonly string[] | null },
+  attachmentSettings: AttachmentSettings = { unsentTtlMs: UNSENT_TTL_DEFAULT_MS },
 ): Promise<{ message: Message | MessageWithAuthor; created: boolean }> {
   const authorId = requireUser(viewerId);
   const roomId = parseId('roomId', input.roomId);
-  const body = parseBody(input.body);
+  const attachmentIds = parseAttachmentIds(input.attachmentIds);
+  const body = parseBody(input.body, attachmentIds.length > 0);
   const clientMessageId = parseClientMessageId(input.clientMessageId);
   if (clientMessageId) {
     const original = await findByClientMessageId(prisma, authorId, clientMessageId);
     if (original) return replay(original, roomId);
   }
-  const message: NewMessage = { roomId, authorId, body, clientMessageId };
+  await assertAttachable(prisma, attachmentSettings, authorId, roomId, attachmentIds);
+  const attachments = { ids: attachmentIds, settings: attachmentSettings };
+  const message: NewMessage = { roomId, authorId, body, clientMessageId, attachments };
   return (await storeOrReplay(prisma, message)) ?? (await refuseOrRetry(prisma, message));
 }
 

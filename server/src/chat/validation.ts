@@ -72,11 +72,14 @@ export function parseTopic(value: unknown): string | null {
   return topic;
 }
 
-/** A message body: trimmed, 1–4000 characters; tabs and line breaks allowed, other control characters not. */
-export function parseBody(value: unknown): string {
+/**
+ * A message body: trimmed, 1–4000 characters (0 allowed with `allowEmpty`: a message of
+ * attachments); tabs and line breaks allowed, other control characters not.
+ */
+export function parseBody(value: unknown, allowEmpty = false): string {
   if (!isString(value)) throw badInput('body', 'must be a string');
   const body = value.trim();
-  if (body.length === 0) throw badInput('body', 'must not be empty');
+  if (body.length === 0 && !allowEmpty) throw badInput('body', 'must not be empty');
   if (length(body) > BODY_MAX) throw badInput('body', `must be at most ${BODY_MAX} characters`);
   if (BODY_FORBIDDEN.test(body)) throw badInput('body', 'must not contain control characters');
   return body;

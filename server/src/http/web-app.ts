@@ -10,7 +10,7 @@ import type { Logger } from '../infra/logger.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Paths the API answers itself: never files of the app, never index.html. */
-const API_PATHS = ['/graphql', '/healthz', '/readyz', '/metrics', '/yoga-health'];
+const API_PATHS = ['/graphql', '/files', '/healthz', '/readyz', '/metrics', '/yoga-health'];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -4,12 +4,13 @@ import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError, Kind } from 'graphql';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
+import type { StagedUpload } from '../storage/staged.js';
 import type { Context } from './context.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
-  Scalars: { DateTime: { Input: Date; Output: Date | string } };
+  Scalars: { DateTime: { Input: Date; Output: Date | string }; File: { Input: StagedUpload; Output: never } };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
 }>({

@@ -5,6 +5,7 @@ import './user.js';
 import './auth.js';
 import './room.js';
 import './message.js';
+import './attachment.js';
 import './events.js';
 
 export const schema = withSyncNodeIds(builder.toSchema());

@@ -155,10 +155,14 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
   description: 'A message to send.',
   fields: (t) => ({
     roomId: t.id({ description: 'The global id of the room, which the viewer must be a member of.' }),
-    body: t.string({ description: '1–4000 characters after trimming.' }),
+    body: t.string({ description: '1–4000 characters after trimming; may be "" when attachments are given.' }),
     clientMessageId: t.string({
       required: false,
       description: 'Idempotency key (1–100 characters): sending again with it returns the first message.',
+    }),
+    attachmentIds: t.idList({
+      required: false,
+      description: 'Up to 10 of the viewer\u2019s uploads to this room (uploadAttachment), sent within 24 hours.',
     }),
   }),
 });
@@ -190,10 +194,12 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) => {
       await limit(ctx, 'sendMessage');
       const roomId = idOf('Room', input.roomId, 'roomId');
-      const { message, created } = await messages.sendMessage(ctx.services.db.prisma, viewerIdOf(ctx), {
-        ...input,
-        roomId,
-      });
+      const { message, created } = await messages.sendMessage(
+        ctx.services.db.prisma,
+        viewerIdOf(ctx),
+        { ...input, roomId, attachmentIds: input.attachmentIds?.map((id) => idOf('Attachment', id, 'attachmentIds')) },
+        ctx.services.config.attachments,
+      );
       if (created) {
         ctx.services.metrics.messagesStored.inc();
         await publishMessage(ctx, 'MessageCreated', message);

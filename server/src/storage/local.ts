@@ -20,7 +20,7 @@ export class LocalStore implements AttachmentStore {
   private readonly root: string;
   private readonly signingKey: Buffer;
 
-  constructor(dataDir: string, secret: Buffer) {
+  constructor(dataDir: string, secret: string | Buffer) {
     this.root = resolve(dataDir, 'attachments');
     this.signingKey = createHmac('sha256', secret).update('attachment urls').digest();
   }

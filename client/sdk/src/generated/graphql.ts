@@ -123,7 +123,9 @@ export type RoomKind =
 
 /** A message to send. */
 export type SendMessageInput = {
-  /** 1–4000 characters after trimming. */
+  /** Up to 10 of the viewer’s uploads to this room (uploadAttachment), sent within 24 hours. */
+  attachmentIds?: Array<string | number> | null | undefined;
+  /** 1–4000 characters after trimming; may be "" when attachments are given. */
   body: string;
   /** Idempotency key (1–100 characters): sending again with it returns the first message. */
   clientMessageId?: string | null | undefined;
@@ -293,6 +295,7 @@ export type NodeQueryVariables = Exact<{
 
 
 export type NodeQuery = { node:
+    | { __typename: 'Attachment', id: string }
     | { __typename: 'Message', id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string } }
     | { __typename: 'Room', id: string, name: string, kind: RoomKind, topic: string | null, createdAt: string, lastActivityAt: string, memberCount: number, viewerIsMember: boolean, unreadCount: number, viewerLastReadSeq: number | null, lastSeq: number }
     | { __typename: 'User', online: boolean, createdAt: string, id: string, username: string, displayName: string | null }

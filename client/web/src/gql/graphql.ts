@@ -91,7 +91,9 @@ export type RoomKind =
 
 /** A message to send. */
 export type SendMessageInput = {
-  /** 1–4000 characters after trimming. */
+  /** Up to 10 of the viewer’s uploads to this room (uploadAttachment), sent within 24 hours. */
+  attachmentIds?: Array<string | number> | null | undefined;
+  /** 1–4000 characters after trimming; may be "" when attachments are given. */
   body: string;
   /** Idempotency key (1–100 characters): sending again with it returns the first message. */
   clientMessageId?: string | null | undefined;
