@@ -134,7 +134,8 @@ const config: CodegenConfig = {
         'sdk-document-ids',
       ],
       config: {
-        scalars: { DateTime: 'string' },
+        // A File is sent as multipart (http.ts): any Blob, or a File with its name.
+        scalars: { DateTime: 'string', File: 'Blob' },
         enumType: 'string-literal',
         skipTypename: true,
         dedupeOperationSuffix: true,
@@ -154,7 +155,7 @@ const config: CodegenConfig = {
       documents: ['client/web/src/**/*.{ts,tsx}', '!client/sdk/src/operations/*.graphql'],
       documentTransforms: [addTypenameSelectionDocumentTransform],
       presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
-      config: { scalars: { DateTime: 'string' }, enumsAsTypes: true, useTypeImports: true },
+      config: { scalars: { DateTime: 'string', File: 'File' }, enumsAsTypes: true, useTypeImports: true },
     },
   },
 };

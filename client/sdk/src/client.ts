@@ -8,6 +8,7 @@ import {
   mutations,
   queries,
   subscriptions,
+  type AttachmentFieldsFragment,
   type AuthPayloadFieldsFragment,
   type ChangePasswordInput,
   type LoginInput,
@@ -108,6 +109,7 @@ export type Message = MessageFieldsFragment;
 export type Room = RoomFieldsFragment;
 export type RoomEvent = RoomEventFieldsFragment;
 export type AuthPayload = AuthPayloadFieldsFragment;
+export type Attachment = AttachmentFieldsFragment;
 
 /** The session-keeping versions of the auth mutations. */
 export interface AuthFunctions {
@@ -144,8 +146,20 @@ export interface RoomHandle {
     page?: { first?: number; after?: string; last?: number; before?: string },
     options?: RequestOptions,
   ): Promise<MessageConnectionFieldsFragment>;
-  /** Sends a message, with an idempotency key (generated unless given): safe to retry. */
-  send(body: string, options?: RequestOptions & { clientMessageId?: string }): Promise<Message>;
+  /**
+   * Sends a message, with an idempotency key (generated unless given): safe to retry. With
+   * `attachments` (uploads of this room, by id or as `upload` returned them; at most 10) the body
+   * may be empty.
+   */
+  send(
+    message: string | { body?: string; attachments?: readonly (string | { id: string })[] },
+    options?: RequestOptions & { clientMessageId?: string },
+  ): Promise<Message>;
+  /**
+   * Uploads a file to the room (a Blob or File; `filename` names a Blob, or renames a File), as a
+   * multipart request. Send it within 24 hours with `send({ attachments: [attachment] })`.
+   */
+  upload(file: Blob, options?: RequestOptions & { filename?: string }): Promise<Attachment>;
   join(options?: RequestOptions): Promise<Room>;
   leave(options?: RequestOptions): Promise<Room>;
   invite(username: string, options?: RequestOptions): Promise<Room>;
@@ -471,8 +485,19 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     events: (handlers) => subscribe.roomEvents!({ roomId }, handlers) as LiveSubscription<RoomEvent>,
     get: (requestOptions) => call.room({ id: roomId }, requestOptions),
     history: (page = {}, requestOptions) => call.messages({ roomId, ...page }, requestOptions),
-    send: (body, { clientMessageId = newClientMessageId(), ...requestOptions } = {}) =>
-      call.sendMessage({ roomId, body, clientMessageId }, { idempotent: true, ...requestOptions }),
+    send: (message, { clientMessageId = newClientMessageId(), ...requestOptions } = {}) => {
+      const { body = '', attachments = [] } = typeof message === 'string' ? { body: message } : message;
+      const attachmentIds = attachments.map((a) => (typeof a === 'string' ? a : a.id));
+      return call.sendMessage(
+        { roomId, body, clientMessageId, ...(attachmentIds.length ? { attachmentIds } : {}) },
+        { idempotent: true, ...requestOptions },
+      );
+    },
+    upload: (file, { filename, ...requestOptions } = {}) =>
+      call.uploadAttachment(
+        { roomId, file: filename ? new File([file], filename, { type: file.type }) : file },
+        requestOptions,
+      ),
     join: (requestOptions) => call.joinRoom({ roomId }, requestOptions),
     leave: (requestOptions) => call.leaveRoom({ roomId }, requestOptions),
     invite: (username, requestOptions) => call.inviteToRoom({ roomId, username }, requestOptions),

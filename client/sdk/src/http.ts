@@ -28,7 +28,38 @@ export function isUnreachable(error: unknown): boolean {
 }
 
 /**
- * One GraphQL request over HTTP POST. Resolves with the data; rejects with a ChatError: the
+ * The Blobs (File arguments) among `variables`, each with its path, and the variables with null in
+ * their place: what the GraphQL multipart request spec sends.
+ */
+function extractFiles(value: unknown, path: string, files: [string, Blob][]): unknown {
+  if (typeof Blob !== 'undefined' && value instanceof Blob) {
+    files.push([path, value]);
+    return null;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => extractFiles(item, `${path}.${i}`, files));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, extractFiles(v, `${path}.${k}`, files)]));
+  }
+  return value;
+}
+
+/**
+ * The body of a request: JSON, or a multipart form (the GraphQL multipart request spec) when its
+ * variables hold files. A multipart request carries `x-graphql-csrf` (the server's CSRF rule).
+ */
+function bodyOf(request: GraphQLRequest): { body: string | FormData; headers: Record<string, string> } {
+  const files: [string, Blob][] = [];
+  const variables = extractFiles(request.variables, 'variables', files);
+  if (files.length === 0) return { body: JSON.stringify(request), headers: { 'content-type': 'application/json' } };
+  const form = new FormData();
+  form.set('operations', JSON.stringify({ ...request, variables }));
+  form.set('map', JSON.stringify(Object.fromEntries(files.map(([path], i) => [String(i), [path]]))));
+  files.forEach(([, file], i) => form.set(String(i), file, (file as File).name || 'file'));
+  return { body: form, headers: { 'x-graphql-csrf': '1' } };
+}
+
+/**
+ * One GraphQL request over HTTP POST (multipart when it carries files). Resolves with the data; rejects with a ChatError: the
  * server's own code for GraphQL errors, NETWORK when there was no GraphQL answer.
  */
 export async function postGraphQL(
@@ -38,16 +69,17 @@ export async function postGraphQL(
   options: { token?: string | null; headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<Record<string, unknown>> {
   let response: Response;
+  const { body: requestBody, headers: bodyHeaders } = bodyOf(request);
   try {
     response = await fetchImpl(url, {
       method: 'POST',
       headers: {
-        'content-type': 'application/json',
+        ...bodyHeaders,
         accept: 'application/graphql-response+json, application/json',
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
         ...options.headers,
       },
-      body: JSON.stringify(request),
+      body: requestBody,
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {

@@ -3,6 +3,7 @@
  */
 export {
   createChatClient,
+  type Attachment,
   type AuthFunctions,
   type AuthPayload,
   type ChatClient,
