@@ -136,6 +136,7 @@ const schema = z
     ATTACHMENT_SWEEP_INTERVAL: duration.default(600_000),
     UPLOAD_TMP_DIR: z.string().min(1).optional(),
     S3_URL: url(['http:', 'https:'], 'https://s3.example.com').optional(),
+    S3_PUBLIC_URL: url(['http:', 'https:'], 'https://files.example.com').optional(),
     S3_BUCKET: z.string().min(1).optional(),
     S3_ACCESS_KEY_ID: z.string().min(1).optional(),
     S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
@@ -244,6 +245,7 @@ function toConfig(env: z.infer<typeof schema>) {
       s3: env.S3_BUCKET
         ? {
             url: env.S3_URL,
+            publicUrl: env.S3_PUBLIC_URL,
             bucket: env.S3_BUCKET,
             region: env.S3_REGION,
             credentials:

@@ -141,6 +141,27 @@ describe.each(storeKinds)('AttachmentStore ($kind)', ({ kind, open }) => {
   });
 });
 
+describe('S3_PUBLIC_URL', () => {
+  it('presigns for the endpoint browsers reach, not the one the server uses', async () => {
+    const store = openAttachmentStore(
+      loadConfig({
+        S3_URL: 'http://minio:9000',
+        S3_PUBLIC_URL: 'https://files.example.com',
+        S3_BUCKET: 'chat',
+        S3_ACCESS_KEY_ID: 'a',
+        S3_SECRET_ACCESS_KEY: 'b',
+      }),
+      secret,
+    );
+    const url = await store.signedUrl(
+      '0'.repeat(32),
+      { contentType: 'image/png', filename: 'a.png', inline: true },
+      60_000,
+    );
+    expect(url).toMatch(/^https:\/\/files\.example\.com\/chat\/attachments\/0{32}\?/);
+  });
+});
+
 describe('contentDisposition', () => {
   it('quotes an ASCII fallback and encodes the full name', () => {
     expect(contentDisposition({ inline: false, filename: 'naïve "x".pdf' })).toBe(

@@ -13,6 +13,8 @@ import { type AttachmentStore, contentDisposition, type Download, newObjectKey, 
 export interface S3Settings {
   /** The endpoint (unset: AWS's own for the region). */
   url: string | undefined;
+  /** The endpoint as browsers reach it, when not `url` (presigned URLs are made for it). */
+  publicUrl: string | undefined;
   bucket: string;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
@@ -27,6 +29,8 @@ export interface S3Settings {
 export class S3Store implements AttachmentStore {
   readonly kind = 's3';
   private readonly client: S3Client;
+  /** Signs URLs (offline) for the endpoint browsers reach. */
+  private readonly presigner: S3Client;
   private readonly bucket: string;
 
   constructor(settings: S3Settings) {
@@ -41,6 +45,7 @@ export class S3Store implements AttachmentStore {
     if (settings.url) config.endpoint = settings.url;
     if (settings.credentials) config.credentials = settings.credentials;
     this.client = new S3Client(config);
+    this.presigner = settings.publicUrl ? new S3Client({ ...config, endpoint: settings.publicUrl }) : this.client;
     this.bucket = settings.bucket;
   }
 
@@ -89,10 +94,6 @@ export class S3Store implements AttachmentStore {
       ResponseContentType: download.contentType,
       ResponseContentDisposition: contentDisposition(download),
     });
-    return getSignedUrl(this.client, command, { expiresIn: Math.max(1, Math.round(expiresInMs / 1000)) });
-  }
-
-  destroy(): void {
-    this.client.destroy();
+    return getSignedUrl(this.presigner, command, { expiresIn: Math.max(1, Math.round(expiresInMs / 1000)) });
   }
 }
