@@ -77,7 +77,7 @@ builder.mutationFields((t) => ({
     type: AttachmentRef,
     description:
       'Stores a file for a room (members who may send). Nobody else sees it until a sendMessage of the uploader names it; unsent uploads are removed after 24 hours.',
-    args: { input: t.arg({ type: UploadAttachmentInput }) },
+    args: { input: t.arg({ type: UploadAttachmentInput, description: 'The room and the file.' }) },
     resolve: (_root, { input }, ctx) =>
       attachments.uploadAttachment(depsOf(ctx), viewerIdOf(ctx), idOf('Room', input.roomId, 'roomId'), input.file),
   }),
