@@ -12,6 +12,8 @@ import { startTracing, tracingEnabled } from './infra/tracing.js';
 import { RoomEvents } from './realtime/events.js';
 import { Presence } from './realtime/presence.js';
 import { Typing } from './realtime/typing.js';
+import { DeliveryWorker } from './integrations/delivery.js';
+import { WebhookSecrets } from './integrations/webhooks.js';
 
 /** What resolvers and domain code reach through the context: built once per server. */
 export interface Services {
@@ -28,6 +30,8 @@ export interface Services {
   events: RoomEvents;
   presence: Presence;
   typing: Typing;
+  /** Webhook secrets (sealing, signing) and this replica's delivery worker. */
+  webhooks: { secrets: WebhookSecrets; worker: DeliveryWorker };
   close(): Promise<void>;
 }
 
@@ -93,6 +97,9 @@ export async function createServices(
   const presence = new Presence(bus.redis, bus.pubsub, config.presence, log.child({ source: 'presence' }));
   presence.start();
   const typing = new Typing(events, bus.redis);
+  const webhookSecrets = new WebhookSecrets(secret);
+  const worker = new DeliveryWorker(db, webhookSecrets, config.webhooks, log.child({ source: 'webhooks' }), metrics);
+  worker.start();
   return {
     config,
     log,
@@ -106,7 +113,10 @@ export async function createServices(
     events,
     presence,
     typing,
+    webhooks: { secrets: webhookSecrets, worker },
     async close() {
+      // Attempts under way get a quarter of the drain time to be recorded; the rest are sent again.
+      await worker.stop(config.shutdownTimeoutMs / 4);
       typing.stop();
       await presence.stop();
       await bus.close();

@@ -9,7 +9,17 @@ import { hasPostgres } from './support/env.js';
 import { gql } from './support/graphql.js';
 import { spawnServer, startServer } from './support/server.js';
 
-const TABLES = ['_prisma_migrations', 'invitations', 'memberships', 'messages', 'rooms', 'sessions', 'users'];
+const TABLES = [
+  '_prisma_migrations',
+  'invitations',
+  'memberships',
+  'messages',
+  'rooms',
+  'sessions',
+  'users',
+  'webhook_deliveries',
+  'webhooks',
+];
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

@@ -6,6 +6,7 @@ import './auth.js';
 import './room.js';
 import './message.js';
 import './events.js';
+import './webhook.js';
 
 export const schema = withSyncNodeIds(builder.toSchema());
 

@@ -296,6 +296,8 @@ export type NodeQuery = { node:
     | { __typename: 'Message', id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string } }
     | { __typename: 'Room', id: string, name: string, kind: RoomKind, topic: string | null, createdAt: string, lastActivityAt: string, memberCount: number, viewerIsMember: boolean, unreadCount: number, viewerLastReadSeq: number | null, lastSeq: number }
     | { __typename: 'User', online: boolean, createdAt: string, id: string, username: string, displayName: string | null }
+    | { __typename: 'Webhook', id: string }
+    | { __typename: 'WebhookDelivery', id: string }
    | null };
 
 export type RoomQueryVariables = Exact<{
