@@ -1,4 +1,5 @@
 import { Webhook } from 'standardwebhooks';
+import { verifyWebhook } from '../../client/sdk/src/index.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatClient, type ChatClient } from './support/chat.js';
 import { databaseKinds, freshDatabaseEnv } from './support/databases.js';
@@ -127,8 +128,11 @@ describe.each(databaseKinds)('webhooks on the %s database', (kind) => {
       });
       expect(bodies[4]!.data.message).toMatchObject({ id: sent.id, body: '', deletedAt: expect.any(String) });
 
+      // The SDK's helper says the same.
+      expect(got.map((r) => verifyWebhook(secret, r.headers, r.body))).toEqual(bodies);
       // A tampered body or another secret does not verify.
       expect(() => verifier.verify(got[2]!.body.replace('hello', 'HELLO'), got[2]!.headers as never)).toThrow();
+      expect(() => verifyWebhook(secret, got[2]!.headers, got[2]!.body.replace('hello', 'HELLO'))).toThrow();
       const other = (
         await owner.call(
           'mutation ($i: WebhookIdInput!) { rotateWebhookSecret(input: $i) { secret webhook { id } } }',
