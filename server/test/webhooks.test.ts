@@ -2,9 +2,10 @@ import { Webhook } from 'standardwebhooks';
 import { verifyWebhook } from '../../client/sdk/src/index.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatClient, type ChatClient } from './support/chat.js';
-import { databaseKinds, freshDatabaseEnv } from './support/databases.js';
+import { databaseKinds, freshDatabaseEnv, query } from './support/databases.js';
+import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
 import { startReceiver, type Receiver, type Received } from './support/receiver.js';
-import { startServer, type TestServer } from './support/server.js';
+import { rawId, spawnReplicas, startServer, type TestServer } from './support/server.js';
 import { registerUser, uniqueName } from './support/users.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -385,5 +386,86 @@ describe('URLs of private and loopback addresses, and plain http', () => {
     expect(result.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'url' } });
     expect(result.errors![0]!.message).toMatch(reason);
     expect((await owner.data(WEBHOOKS, { r: roomId })).webhooks).toEqual([]);
+  });
+});
+
+describe.runIf(hasPostgres && hasRedis)('webhooks across replicas', () => {
+  it('a replica SIGKILLed mid-delivery: the other delivers everything, in order, none acknowledged twice', async () => {
+    const { DATABASE_URL } = await freshDatabaseEnv(cleanups, 'postgres');
+    const env = { DATABASE_URL: DATABASE_URL!, REDIS_URL: redisUrl, ...WEBHOOK_TEST_ENV };
+    const { processes, urls } = await spawnReplicas(2, env, cleanups);
+    let killed: number | undefined;
+    const receiver = await startReceiver(async (request, earlier) => {
+      if (earlier > 0) return 200;
+      // The first POST: the replica that sent it dies before it hears the answer.
+      const [row] = await query<{ claimed_by: string }>(
+        env.DATABASE_URL,
+        'SELECT claimed_by FROM webhook_deliveries WHERE id = $1',
+        [rawId(String(request.headers['webhook-id']))],
+      );
+      const sender = processes.find((p) => row?.claimed_by.endsWith(`:${p.child.pid}`))!;
+      killed = processes.indexOf(sender);
+      sender.kill('SIGKILL');
+      await sender.exited;
+      return 500;
+    });
+    cleanups.push(receiver.close);
+    const owner = await registerUser(urls[0]!);
+    const client = chatClient(urls[0]!, owner.accessToken);
+    const roomId = (await client.createRoom(uniqueName('kill'))).data!.createRoom.id;
+    const created = await client.call(CREATE, {
+      i: { roomId, url: `${receiver.url}/kill`, events: ['MESSAGE_CREATED'] },
+    });
+    expect(created.errors).toBeUndefined();
+    const bodies = Array.from({ length: 20 }, (_, i) => `message ${i + 1}`);
+    // Sent through both replicas, alternately, until one of them dies.
+    for (const [i, body] of bodies.entries()) {
+      const via = killed === undefined ? urls[i % 2]! : urls[1 - killed]!;
+      expect((await chatClient(via, owner.accessToken).send(roomId, body)).errors).toBeUndefined();
+    }
+    const acknowledged = await eventually(() => {
+      const ok = receiver.at('/kill').filter((r) => r.answered === 200);
+      expect(ok).toHaveLength(20);
+      return ok;
+    }, 40_000);
+    expect(killed).toBeDefined();
+    expect(acknowledged.map((r) => parsed(r).data.message.body)).toEqual(bodies);
+    expect(new Set(acknowledged.map((r) => r.headers['webhook-id'])).size).toBe(20);
+    // The first was sent twice with the same Webhook-Id: to the replica that died, then by the other.
+    const all = receiver.at('/kill');
+    expect(all[0]!.headers['webhook-id']).toBe(acknowledged[0]!.headers['webhook-id']);
+    expect(all[0]!.answered).not.toBe(200);
+    const rows = await query<{ status: string; n: number }>(
+      env.DATABASE_URL,
+      'SELECT status::text, count(*)::int AS n FROM webhook_deliveries GROUP BY status',
+    );
+    expect(rows).toEqual([{ status: 'DELIVERED', n: 20 }]);
+  });
+
+  it('checks the address again on delivery: a URL accepted before is refused once private ones are not', async () => {
+    const env = await freshDatabaseEnv(cleanups, 'postgres');
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    const lenient = await startServer({ ...env, ...WEBHOOK_TEST_ENV });
+    const owner = await registerUser(lenient.url);
+    const client = chatClient(lenient.url, owner.accessToken);
+    const roomId = (await client.createRoom(uniqueName('rebind'))).data!.createRoom.id;
+    const created = await client.data(CREATE, {
+      i: { roomId, url: `${receiver.url}/rebind`, events: ['MESSAGE_CREATED'] },
+    });
+    await lenient.stop();
+    // The same database, served by a replica that allows http but no private addresses.
+    const strict = await startServer({ ...env, ...WEBHOOK_TEST_ENV, WEBHOOK_ALLOW_PRIVATE: 'false' });
+    cleanups.push(strict.stop);
+    const as = chatClient(strict.url, owner.accessToken);
+    await as.send(roomId, 'to a loopback address');
+    const [delivery] = await eventually(async () => {
+      const list = (await as.data(DELIVERIES, { w: created.createWebhook.webhook.id })).webhookDeliveries.edges;
+      expect(list[0]?.node.attempts).toBeGreaterThan(0);
+      return list.map((e: { node: unknown }) => e.node);
+    });
+    expect(delivery).toMatchObject({ status: 'PENDING', lastStatusCode: null });
+    expect(delivery.lastError).toMatch(/resolves to a loopback address, which is not allowed/);
+    expect(receiver.received).toHaveLength(0);
   });
 });
