@@ -418,10 +418,17 @@ describe.runIf(hasPostgres && hasRedis)('webhooks across replicas', () => {
     });
     expect(created.errors).toBeUndefined();
     const bodies = Array.from({ length: 20 }, (_, i) => `message ${i + 1}`);
-    // Sent through both replicas, alternately, until one of them dies.
+    // Sent through both replicas, alternately, until one of them dies; a send cut off by the kill
+    // is sent again through the other with the same clientMessageId, as clients do.
+    const sendVia = (url: string, body: string) =>
+      chatClient(url, owner.accessToken).send(roomId, body, `kill-${body.replace(' ', '-')}`);
     for (const [i, body] of bodies.entries()) {
       const via = killed === undefined ? urls[i % 2]! : urls[1 - killed]!;
-      expect((await chatClient(via, owner.accessToken).send(roomId, body)).errors).toBeUndefined();
+      const sent = await sendVia(via, body).catch(async () => {
+        await eventually(() => expect(killed).toBeDefined());
+        return sendVia(urls[1 - killed!]!, body);
+      });
+      expect(sent.errors).toBeUndefined();
     }
     const acknowledged = await eventually(() => {
       const ok = receiver.at('/kill').filter((r) => r.answered === 200);

@@ -200,6 +200,9 @@ export class DeliveryWorker {
     let outcome: Outcome;
     try {
       outcome = await this.attempt(delivery, controller.signal);
+    } catch (error) {
+      // Not the receiver's doing: a secret sealed under another server secret, say.
+      outcome = { kind: 'retry', status: null, error: `not sent: ${(error as Error).message}` };
     } finally {
       this.inFlight.delete(delivery.id);
     }
