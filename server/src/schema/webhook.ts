@@ -84,11 +84,14 @@ export const WebhookDeliveryRef = builder.prismaNode('WebhookDelivery', {
   }),
 });
 
-const WebhookDeliveryConnection = builder.connectionObject({
-  type: WebhookDeliveryRef,
-  name: 'WebhookDeliveryConnection',
-  description: 'Deliveries of a webhook, newest first.',
-});
+const WebhookDeliveryConnection = builder.connectionObject(
+  {
+    type: WebhookDeliveryRef,
+    name: 'WebhookDeliveryConnection',
+    description: 'Deliveries of a webhook, newest first.',
+  },
+  { description: 'A delivery in a page of a webhook\u2019s deliveries.' },
+);
 
 const WebhookWithSecret = builder.objectRef<{ webhook: object; secret: string }>('WebhookWithSecret').implement({
   description: 'A webhook and its signing secret, which is shown this once.',
