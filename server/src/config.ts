@@ -126,6 +126,14 @@ const schema = z
     GRAPHQL_MAX_ALIASES: int(0, 10_000).default(30),
     GRAPHQL_MAX_TOKENS: int(10, 1_000_000).default(2_000),
     GRAPHQL_MAX_DIRECTIVES: int(0, 10_000).default(20),
+    WEBHOOK_ALLOW_HTTP: bool.default(false),
+    WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+    WEBHOOK_TIMEOUT: duration.default(10_000),
+    WEBHOOK_RETRY_BASE: duration.default(10_000),
+    WEBHOOK_RETRY_WINDOW: duration.default(24 * 3_600_000),
+    WEBHOOK_POLL_INTERVAL: duration.default(1_000),
+    WEBHOOK_CONCURRENCY: int(1, 1_000).default(16),
+    WEBHOOKS_PER_ROOM: int(1, 1_000).default(10),
     ARGON2_MEMORY_KIB: int(19_456, 4_194_304).default(19_456),
     ARGON2_ITERATIONS: int(2, 100).default(2),
     ARGON2_PARALLELISM: int(1, 16).default(1),
@@ -255,6 +263,16 @@ function toConfig(env: z.infer<typeof schema>) {
             forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_URL !== undefined,
           }
         : null,
+    },
+    webhooks: {
+      allowHttp: env.WEBHOOK_ALLOW_HTTP,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: env.WEBHOOK_TIMEOUT,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE,
+      retryWindowMs: env.WEBHOOK_RETRY_WINDOW,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      perRoom: env.WEBHOOKS_PER_ROOM,
     },
   };
 }

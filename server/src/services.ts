@@ -15,6 +15,8 @@ import { Typing } from './realtime/typing.js';
 import { sweepUnsent } from './chat/attachments.js';
 import { openAttachmentStore } from './storage/open.js';
 import type { AttachmentStore } from './storage/store.js';
+import { DeliveryWorker } from './integrations/delivery.js';
+import { WebhookSecrets } from './integrations/webhooks.js';
 
 /** What resolvers and domain code reach through the context: built once per server. */
 export interface Services {
@@ -33,6 +35,8 @@ export interface Services {
   typing: Typing;
   /** Where attachments' bytes are kept (local disk or S3). */
   store: AttachmentStore;
+  /** Webhook secrets (sealing, signing) and this replica's delivery worker. */
+  webhooks: { secrets: WebhookSecrets; worker: DeliveryWorker };
   close(): Promise<void>;
 }
 
@@ -108,6 +112,9 @@ export async function createServices(
     );
   }, config.attachments.sweepIntervalMs);
   sweeper.unref();
+  const webhookSecrets = new WebhookSecrets(secret);
+  const worker = new DeliveryWorker(db, webhookSecrets, config.webhooks, log.child({ source: 'webhooks' }), metrics);
+  worker.start();
   return {
     config,
     log,
@@ -122,8 +129,11 @@ export async function createServices(
     presence,
     typing,
     store,
+    webhooks: { secrets: webhookSecrets, worker },
     async close() {
       clearInterval(sweeper);
+      // Attempts under way get a quarter of the drain time to be recorded; the rest are sent again.
+      await worker.stop(config.shutdownTimeoutMs / 4);
       typing.stop();
       await presence.stop();
       await bus.close();

@@ -92,6 +92,17 @@ describe('policy', () => {
   });
 
   it.each([
+    [null, { isMember: false, isOwner: false }, U],
+    [{ userId: 'outsider-id' }, { isMember: false, isOwner: false }, F],
+    [{ userId: 'member-id' }, { isMember: true, isOwner: false }, F],
+    [{ userId: 'owner-id' }, { isMember: true, isOwner: true }, OK],
+  ] as const)('room.manageWebhooks by %j on %j: %s', (viewer, standing, expected) => {
+    for (const kind of KINDS) {
+      expect(refusal(viewer, 'room.manageWebhooks', { kind, ...standing })?.code ?? OK).toBe(expected);
+    }
+  });
+
+  it.each([
     ['message.edit', 'guest', U],
     ['message.edit', 'other', F],
     ['message.edit', 'author', OK],

@@ -18,6 +18,8 @@ const TABLES = [
   'rooms',
   'sessions',
   'users',
+  'webhook_deliveries',
+  'webhooks',
 ];
 
 const cleanups: (() => Promise<void>)[] = [];

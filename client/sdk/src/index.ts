@@ -33,6 +33,7 @@ export {
 } from './room-stream.js';
 export { SeqBuffer, type Sequenced } from './seq-buffer.js';
 export type { RefreshReason, SessionEvents } from './session.js';
+export { verifyWebhook, type WebhookPayload } from './webhooks.js';
 export { localStorageTokens, memoryTokens, type Session, type StorageLike, type TokenStorage } from './tokens.js';
 /** The typed documents and types generated from the schema and src/operations/ (for urql, Apollo…). */
 export * from './generated/graphql.js';

@@ -115,6 +115,9 @@ export const chatCache = () =>
       MemberLeft: () => null,
       TypingChanged: () => null,
       ReadReceipt: () => null,
+      WebhookWithSecret: () => null,
+      WebhookDeliveryConnection: () => null,
+      WebhookDeliveryEdge: () => null,
     },
     updates: {
       Subscription: {

@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabaseEnv } from '../../../server/test/support/databases.js';
 import { chromiumPresent, launchChromium, screenshot } from '../../../server/test/support/chromium.js';
 import { redisUrl } from '../../../server/test/support/env.js';
+import { startReceiver } from '../../../server/test/support/receiver.js';
 import { repoRoot, startServer, type TestServer } from '../../../server/test/support/server.js';
-import { createChatClient } from '../../sdk/src/index.js';
+import { createChatClient, verifyWebhook } from '../../sdk/src/index.js';
 
 const PASSWORD = 'correct horse battery';
 /** More than one page (50) of history, so that the newest page leaves some out. */
@@ -64,6 +65,9 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
       ...(await freshDatabaseEnv(cleanups)),
       REDIS_URL: redisUrl,
       TRUSTED_DOCUMENTS_ONLY: 'true',
+      // Webhooks go to a receiver the test starts on loopback.
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     });
     cleanups.push(() => server.stop());
     browser = await launchChromium();
@@ -354,6 +358,47 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await badge.waitFor({ state: 'detached' });
     // Bob hears that Alice has read it.
     await message(bob, 'Thanks! Looking at it now.').getByText('Seen by Alice').waitFor();
+  });
+
+  it('lets the room’s owner add a webhook, shows its secret once, and lists its deliveries', async () => {
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    // Bob is a member, not the owner: the panel says so.
+    await bob.getByText('Webhooks', { exact: true }).click();
+    await bob.getByText('Only the room’s owner can manage its webhooks').waitFor();
+    await bob.getByText('Webhooks', { exact: true }).click();
+
+    await alice.getByText('Webhooks', { exact: true }).click();
+    await alice.getByText('No webhooks yet.').waitFor();
+    await alice.getByLabel('URL to POST events to').fill(`${receiver.url}/design-review`);
+    await alice.getByRole('checkbox', { name: 'Messages edited' }).check();
+    await alice.getByRole('button', { name: 'Add webhook' }).click();
+    const secret = await alice.locator('.secret code').innerText();
+    expect(secret).toMatch(/^whsec_/);
+    await alice.getByText(`${receiver.url}/design-review`).waitFor();
+    await alice.getByText('Active · Messages sent, Messages edited').waitFor();
+
+    await send(bob, 'Does the hook hear this?');
+    await until(
+      'the webhook POST',
+      () => Promise.resolve(receiver.received.length),
+      (n) => n === 1,
+    );
+    const post = receiver.received[0]!;
+    expect(verifyWebhook(secret, post.headers, post.body)).toMatchObject({
+      type: 'message.created',
+      data: { message: { body: 'Does the hook hear this?', author: { username: 'bob' } } },
+    });
+    await alice.getByRole('button', { name: 'Recent deliveries' }).click();
+    const row = alice.locator('.deliveries tbody tr');
+    await row.first().waitFor();
+    expect(await row.first().innerText()).toMatch(/1\s+message\.created\s+delivered\s+1\s+HTTP 200/);
+    // The secret is not shown again: a reload of the panel lists the webhook without it.
+    await alice.getByText('Webhooks', { exact: true }).click();
+    await alice.getByText('Webhooks', { exact: true }).click();
+    await alice.getByText(`${receiver.url}/design-review`).waitFor();
+    expect(await alice.locator('.secret').count()).toBe(0);
+    await alice.getByText('Webhooks', { exact: true }).click();
   });
 
   it('saves screenshots of the chat on a desktop and on a phone, having thrown no error', async () => {

@@ -11,6 +11,7 @@ import {
   encodeKeyCursor,
   toConnection,
 } from './cursor.js';
+import { messageData, queueWebhookEvent, type WebhookEvent } from '../integrations/outbox.js';
 import { answersMessageQuery, type MessageWithAuthor, PUBLIC_USER_SELECT } from './carried.js';
 import { assertAttachable, attachToMessage, parseAttachmentIds, UNSENT_TTL_DEFAULT_MS } from './attachments.js';
 import { assertCan, requireUser } from './policy.js';
@@ -78,23 +79,38 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
     ), seen AS (
       UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, stored.seq)
       FROM stored WHERE memberships.room_id = stored.room_id AND memberships.user_id = stored.author_id
-    )
+    ), ${messageEvent('MESSAGE_CREATED', 'stored')}
     SELECT ${storedRowColumns.stored} FROM stored JOIN users ON users.id = stored.author_id`;
   const row = rows[0];
   return row ? withAuthor(row) : null;
 }
 
+/**
+ * The webhook outbox's CTEs for a message event of the message CTE `message` (a row of `messages`
+ * stored or changed by the statement): nothing when the room has no webhook for it.
+ */
+const messageEvent = (event: WebhookEvent, message: 'stored' | 'changed') =>
+  queueWebhookEvent(
+    event,
+    Prisma.sql`SELECT ${Prisma.raw(message)}.room_id, ${messageData(message, 'author')} AS data
+      FROM ${Prisma.raw(message)} JOIN users author ON author.id = ${Prisma.raw(message)}.author_id`,
+  );
+
 /** A message and its author's public columns, as one row of a join. */
 type StoredRow = Message & { authorUsername: string; authorDisplayName: string | null; authorCreatedAt: Date };
 
 /** The select list of a `StoredRow`: the message row named `message`, joined with its author as `users`. */
-const selectStoredRow = (message: 'stored' | 'page') =>
+const selectStoredRow = (message: 'stored' | 'changed' | 'page') =>
   Prisma.raw(`${message}.id, ${message}.room_id AS "roomId", ${message}.seq, ${message}.author_id AS "authorId",
     ${message}.body, ${message}.client_message_id AS "clientMessageId", ${message}.created_at AS "createdAt",
     ${message}.edited_at AS "editedAt", ${message}.deleted_at AS "deletedAt", users.username AS "authorUsername",
     users.display_name AS "authorDisplayName", users.created_at AS "authorCreatedAt"`);
-/** Built once: the send statement's and the history page's (a hot path). */
-const storedRowColumns = { stored: selectStoredRow('stored'), page: selectStoredRow('page') };
+/** Built once: the send statement's, an edit's or delete's, and the history page's (a hot path). */
+const storedRowColumns = {
+  stored: selectStoredRow('stored'),
+  changed: selectStoredRow('changed'),
+  page: selectStoredRow('page'),
+};
 
 function withAuthor(row: StoredRow): MessageWithAuthor {
   // Field by field rather than a rest spread: a page maps 51 of these, and the row has more columns.
@@ -214,7 +230,28 @@ async function findMessage(prisma: Db, messageId: string): Promise<MessageWithAu
   return message;
 }
 
-const isNotFound = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025';
+/**
+ * Sets `columns` of a message that is not deleted, stamping editedAt (MESSAGE_EDITED) or deletedAt
+ * (MESSAGE_DELETED), and queues the event for the room's webhooks, in one statement. Null when the
+ * message was deleted in between (nothing changed).
+ */
+async function changeMessage(
+  prisma: Db,
+  messageId: string,
+  event: 'MESSAGE_EDITED' | 'MESSAGE_DELETED',
+  columns: Prisma.Sql,
+): Promise<MessageWithAuthor | null> {
+  const stamp = Prisma.raw(event === 'MESSAGE_EDITED' ? 'edited_at' : 'deleted_at');
+  const rows = await prisma.$queryRaw<StoredRow[]>`
+    WITH changed AS (
+      UPDATE messages SET ${columns}, ${stamp} = clock_timestamp()
+      WHERE id = ${messageId}::uuid AND deleted_at IS NULL
+      RETURNING id, room_id, seq, author_id, body, client_message_id, created_at, edited_at, deleted_at
+    ), ${messageEvent(event, 'changed')}
+    SELECT ${storedRowColumns.changed} FROM changed JOIN users ON users.id = changed.author_id`;
+  const row = rows[0];
+  return row ? withAuthor(row) : null;
+}
 
 /**
  * The author edits a message: sets the body and editedAt. The same body again changes nothing
@@ -232,17 +269,9 @@ export async function editMessage(
   assertCan({ userId }, 'message.edit', message);
   if (message.deletedAt) throw deletedMessage();
   if (message.body === text) return { message, changed: false };
-  try {
-    const edited = await prisma.message.update({
-      ...WITH_AUTHOR,
-      where: { id: message.id, deletedAt: null },
-      data: { body: text, editedAt: new Date() },
-    });
-    return { message: edited, changed: true };
-  } catch (error) {
-    if (isNotFound(error)) throw deletedMessage(); // deleted in between
-    throw error;
-  }
+  const edited = await changeMessage(prisma, message.id, 'MESSAGE_EDITED', Prisma.sql`body = ${text}`);
+  if (!edited) throw deletedMessage(); // deleted in between
+  return { message: edited, changed: true };
 }
 
 /**
@@ -259,17 +288,9 @@ export async function deleteMessage(
   const message = await findMessage(prisma, messageId);
   assertCan({ userId }, 'message.delete', message);
   if (message.deletedAt) return { message, changed: false };
-  try {
-    const deleted = await prisma.message.update({
-      ...WITH_AUTHOR,
-      where: { id: message.id, deletedAt: null },
-      data: { body: '', deletedAt: new Date() },
-    });
-    return { message: deleted, changed: true };
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-    return { message: await findMessage(prisma, message.id), changed: false };
-  }
+  const deleted = await changeMessage(prisma, message.id, 'MESSAGE_DELETED', Prisma.sql`body = ''`);
+  if (!deleted) return { message: await findMessage(prisma, message.id), changed: false };
+  return { message: deleted, changed: true };
 }
 
 // ——— Read positions ————————————————————————————————————————————————————————————————————————————

@@ -10,7 +10,8 @@ import type { RoomKind } from '../generated/prisma/client.js';
 /** A signed-in user, or null for a guest. */
 export type Viewer = { userId: string } | null;
 
-export type RoomAction = 'room.read' | 'room.join' | 'room.leave' | 'room.invite' | 'room.send' | 'room.markRead';
+export type RoomAction =
+  'room.read' | 'room.join' | 'room.leave' | 'room.invite' | 'room.send' | 'room.markRead' | 'room.manageWebhooks';
 export type MessageAction = 'message.edit' | 'message.delete';
 export type Action = RoomAction | MessageAction;
 
@@ -21,6 +22,8 @@ export interface RoomResource {
   isMember: boolean;
   /** The viewer holds an invitation to the room (only joinRoom needs to know). */
   isInvited?: boolean;
+  /** The viewer is the room's owner (its creator, for now), for the actions that need one. */
+  isOwner?: boolean;
 }
 
 /** What a message rule needs to know. */
@@ -68,6 +71,8 @@ const rules: { [A in Action]: Rule<A> } = {
 
   'room.send': membersOnly('Only members can send messages to this room'),
   'room.markRead': membersOnly('Only members have a read position in this room'),
+  'room.manageWebhooks': (_viewer, room) =>
+    room.isMember && room.isOwner ? null : forbidden('Only the room\u2019s owner can manage its webhooks'),
   'message.edit': authorOnly('edit'),
   'message.delete': authorOnly('delete'),
 };

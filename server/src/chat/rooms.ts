@@ -8,6 +8,7 @@ import {
   type Room,
   type User,
 } from '../generated/prisma/client.js';
+import { enqueueWebhookEvent, memberData } from '../integrations/outbox.js';
 import { type Connection, type CursorSecret, decodeKeyCursor, encodeKeyCursor, toConnection } from './cursor.js';
 import { assertCan, type RoomAction, type RoomResource, requireUser } from './policy.js';
 import {
@@ -85,7 +86,12 @@ export interface RoomAccess {
 }
 
 export function roomResource(access: RoomAccess, isInvited = false): RoomResource {
-  return { kind: access.room.kind, isMember: access.membership !== null, isInvited };
+  return {
+    kind: access.room.kind,
+    isMember: access.membership !== null,
+    isInvited,
+    isOwner: access.membership?.role === 'OWNER',
+  };
 }
 
 /**
@@ -141,7 +147,7 @@ export async function accessRoom(
 }
 
 /** Locks the room's row until the transaction ends: membership changes and sends of a room queue up here. */
-async function lockRoom(tx: Prisma.TransactionClient, roomId: string): Promise<void> {
+export async function lockRoom(tx: Prisma.TransactionClient, roomId: string): Promise<void> {
   const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM rooms WHERE id = ${roomId}::uuid FOR UPDATE`;
   if (rows.length === 0) throw notFound('Room');
 }
@@ -252,6 +258,7 @@ export async function joinRoom(
     if (access.membership) return { room: access.room, joined: false };
     await tx.membership.create({ data: { roomId, userId, role: 'MEMBER' } });
     if (invitation) await tx.invitation.delete({ where: { roomId_userId: { roomId, userId } } });
+    await enqueueWebhookEvent(tx, 'MEMBER_JOINED', roomId, memberData(userId));
     const room = await tx.room.update({ where: { id: roomId }, data: { memberCount: { increment: 1 } } });
     return { room, joined: true };
   });
@@ -275,6 +282,7 @@ export async function leaveRoom(
     assertCan({ userId }, 'room.leave', roomResource(access));
     if (!access.membership) return { room: access.room, left: false };
     await tx.membership.delete({ where: { roomId_userId: { roomId: id, userId } } });
+    await enqueueWebhookEvent(tx, 'MEMBER_LEFT', id, memberData(userId));
     const room = await tx.room.update({ where: { id }, data: { memberCount: { decrement: 1 } } });
     return { room, left: true };
   });

@@ -34,9 +34,15 @@ export interface Database {
    * That was ~35 KB copied and promoted per history page.
    */
   read<T>(statement: Prisma.Sql): Promise<T[]>;
-  /** SQL statements sent so far through `prisma` and `read`, when opened with `countQueries` (tests); else 0. */
+  /**
+   * SQL statements sent so far through `prisma` and `read`, when opened with `countQueries` (tests);
+   * else 0. Statements of background work (starting with BACKGROUND) are no request's: not counted.
+   */
   queryCount(): number;
 }
+
+/** The mark a statement of background work (not of a request) starts with, so queryCount leaves it out. */
+export const BACKGROUND = '/* background */';
 
 export interface DatabaseOptions {
   log?: Logger;
@@ -69,7 +75,14 @@ function createClient(
   const prisma = countQueries
     ? new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })
     : new PrismaClient({ adapter });
-  if (countQueries) prisma.$on('query' as never, () => count++);
+  if (countQueries) {
+    prisma.$on(
+      'query' as never,
+      ((event: { query: string }) => {
+        if (!event.query.startsWith(BACKGROUND)) count++;
+      }) as never,
+    );
+  }
   return {
     prisma,
     async read<T>(statement: Prisma.Sql) {

@@ -66,6 +66,12 @@ export class Metrics {
     labelNames: ['limit'],
     registers: [this.registry],
   });
+  readonly webhookAttempts = new Counter({
+    name: 'chat_webhook_attempts_total',
+    help: 'Webhook delivery attempts, by outcome: delivered, retry (to be tried again) or failed.',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   private readPool: (() => { total: number; idle: number; waiting: number }) | undefined;
   readonly dbPool = new Gauge({
     name: 'chat_db_pool_connections',

@@ -9,11 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * not such an id is BAD_USER_INPUT naming `field`; a well-formed id of nothing is the caller's
  * NOT_FOUND.
  */
-export function idOf(
-  typename: 'User' | 'Room' | 'Message' | 'Attachment',
-  globalId: string | number,
-  field: string,
-): string {
+export function idOf(typename: (typeof NODE_TYPES)[number], globalId: string | number, field: string): string {
   let decoded: { typename: string; id: string };
   try {
     decoded = decodeGlobalID(String(globalId));
@@ -25,7 +21,7 @@ export function idOf(
 }
 
 /** The node types; each one's global id is made of its `id` column. */
-const NODE_TYPES = ['User', 'Room', 'Message', 'Attachment'] as const;
+const NODE_TYPES = ['User', 'Room', 'Message', 'Attachment', 'Webhook', 'WebhookDelivery'] as const;
 
 /**
  * `schema` with the `id` of every node type answered synchronously. The relay plugin's id resolver

@@ -7,6 +7,7 @@ import './room.js';
 import './message.js';
 import './attachment.js';
 import './events.js';
+import './webhook.js';
 
 export const schema = withSyncNodeIds(builder.toSchema());
 

@@ -9,6 +9,7 @@ import { Composer } from './Composer';
 import { PeerName } from './DirectPeer';
 import { errorText } from './errors';
 import { MessageList } from './MessageList';
+import { WebhookSettings } from './Webhooks';
 
 const RoomQuery = graphql(`
   query Room($roomId: ID!) {
@@ -78,6 +79,7 @@ export function RoomView({
           </p>
         </div>
         {room.kind === 'PRIVATE' && room.viewerIsMember && <InviteForm roomId={room.id} roomName={room.name} />}
+        {room.kind !== 'DIRECT' && room.viewerIsMember && <WebhookSettings roomId={room.id} />}
       </header>
       <MessageList
         roomId={room.id}
