@@ -9,7 +9,17 @@ import { hasPostgres } from './support/env.js';
 import { gql } from './support/graphql.js';
 import { spawnServer, startServer } from './support/server.js';
 
-const TABLES = ['_prisma_migrations', 'invitations', 'memberships', 'messages', 'rooms', 'sessions', 'users'];
+const TABLES = [
+  '_prisma_migrations',
+  'invitations',
+  'memberships',
+  'message_mentions',
+  'messages',
+  'reactions',
+  'rooms',
+  'sessions',
+  'users',
+];
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {

@@ -85,7 +85,12 @@ export interface RoomAccess {
 }
 
 export function roomResource(access: RoomAccess, isInvited = false): RoomResource {
-  return { kind: access.room.kind, isMember: access.membership !== null, isInvited };
+  return {
+    kind: access.room.kind,
+    isMember: access.membership !== null,
+    isInvited,
+    role: access.membership?.role ?? null,
+  };
 }
 
 /**

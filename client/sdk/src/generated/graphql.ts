@@ -129,6 +129,8 @@ export type SendMessageInput = {
   clientMessageId?: string | null | undefined;
   /** The global id of the room, which the viewer must be a member of. */
   roomId: string | number;
+  /** Sends a reply in the thread of this top-level message of the same room. */
+  threadRootId?: string | number | null | undefined;
 };
 
 /** Whether the viewer is typing in a room. */
@@ -163,7 +165,15 @@ type RoomEventFields_MessageDeleted_Fragment = { __typename: 'MessageDeleted', m
 
 type RoomEventFields_MessageEdited_Fragment = { __typename: 'MessageEdited', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string } } };
 
+type RoomEventFields_MessagePinned_Fragment = { __typename: 'MessagePinned' };
+
+type RoomEventFields_MessageUnpinned_Fragment = { __typename: 'MessageUnpinned' };
+
+type RoomEventFields_ReactionChanged_Fragment = { __typename: 'ReactionChanged' };
+
 type RoomEventFields_ReadReceipt_Fragment = { __typename: 'ReadReceipt', lastReadSeq: number, room: { id: string }, user: { id: string, username: string, displayName: string | null } };
+
+type RoomEventFields_ThreadUpdated_Fragment = { __typename: 'ThreadUpdated' };
 
 type RoomEventFields_TypingChanged_Fragment = { __typename: 'TypingChanged', typing: boolean, room: { id: string }, user: { id: string, username: string, displayName: string | null } };
 
@@ -173,7 +183,11 @@ export type RoomEventFieldsFragment =
   | RoomEventFields_MessageCreated_Fragment
   | RoomEventFields_MessageDeleted_Fragment
   | RoomEventFields_MessageEdited_Fragment
+  | RoomEventFields_MessagePinned_Fragment
+  | RoomEventFields_MessageUnpinned_Fragment
+  | RoomEventFields_ReactionChanged_Fragment
   | RoomEventFields_ReadReceipt_Fragment
+  | RoomEventFields_ThreadUpdated_Fragment
   | RoomEventFields_TypingChanged_Fragment
 ;
 
@@ -384,7 +398,11 @@ export type RoomEventsSubscription = { roomEvents:
     | { __typename: 'MessageCreated', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string } } }
     | { __typename: 'MessageDeleted', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string } } }
     | { __typename: 'MessageEdited', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string } } }
+    | { __typename: 'MessagePinned' }
+    | { __typename: 'MessageUnpinned' }
+    | { __typename: 'ReactionChanged' }
     | { __typename: 'ReadReceipt', lastReadSeq: number, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
+    | { __typename: 'ThreadUpdated' }
     | { __typename: 'TypingChanged', typing: boolean, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
    };
 
@@ -404,7 +422,11 @@ export type MyEventsSubscription = { myEvents:
     | { __typename: 'MessageCreated', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string } } }
     | { __typename: 'MessageDeleted', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string } } }
     | { __typename: 'MessageEdited', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string } } }
+    | { __typename: 'MessagePinned' }
+    | { __typename: 'MessageUnpinned' }
+    | { __typename: 'ReactionChanged' }
     | { __typename: 'ReadReceipt', lastReadSeq: number, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
+    | { __typename: 'ThreadUpdated' }
     | { __typename: 'TypingChanged', typing: boolean, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
    };
 

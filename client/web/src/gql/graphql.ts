@@ -97,6 +97,8 @@ export type SendMessageInput = {
   clientMessageId?: string | null | undefined;
   /** The global id of the room, which the viewer must be a member of. */
   roomId: string | number;
+  /** Sends a reply in the thread of this top-level message of the same room. */
+  threadRootId?: string | number | null | undefined;
 };
 
 /** Whether the viewer is typing in a room. */
@@ -162,7 +164,11 @@ export type MyEventsSubscription = { myEvents:
     | { __typename: 'MessageCreated', message: { __typename: 'Message', id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, author: { __typename: 'User', id: string, username: string, displayName: string | null }, room: { __typename: 'Room', id: string } } }
     | { __typename: 'MessageDeleted', message: { __typename: 'Message', id: string, body: string, deletedAt: string | null } }
     | { __typename: 'MessageEdited', message: { __typename: 'Message', id: string, body: string, editedAt: string | null } }
+    | { __typename: 'MessagePinned' }
+    | { __typename: 'MessageUnpinned' }
+    | { __typename: 'ReactionChanged' }
     | { __typename: 'ReadReceipt', lastReadSeq: number, room: { __typename: 'Room', id: string }, user: { __typename: 'User', id: string, username: string, displayName: string | null } }
+    | { __typename: 'ThreadUpdated' }
     | { __typename: 'TypingChanged', typing: boolean, room: { __typename: 'Room', id: string }, user: { __typename: 'User', id: string, username: string, displayName: string | null } }
    };
 
