@@ -267,7 +267,12 @@ describe.each(databaseKinds)('conversations on the %s database', (kind) => {
       await as.owner.remove(gone.id);
       expect(refusal(await pin(as.owner, gone.id))).toEqual({ code: 'BAD_USER_INPUT', field: 'messageId' });
 
+      const canPin = async (c: ChatClient, id: string) =>
+        (await c.data('query ($id: ID!) { room(id: $id) { viewerCanPin } }', { id })).room.viewerCanPin;
+      expect([await canPin(as.owner, privateRoom), await canPin(as.member, privateRoom)]).toEqual([true, false]);
+      expect(await canPin(as.guest, publicRoom)).toBe(false);
       const direct = (await as.member.openDirect(owner.user.username)).data!.openDirectRoom.id;
+      expect(await canPin(as.member, direct)).toBe(true);
       const words = await sent(as.owner, direct, 'between us');
       expect((await pin(as.member, words.id)).data!.pinMessage.pinnedBy).toEqual({ username: member.user.username });
       expect(outcome(await pin(as.owner, words.id, false))).toBe('OK');
