@@ -70,27 +70,33 @@ export async function removeReaction(
 const idList = (ids: readonly string[]) => Prisma.sql`string_to_array(${ids.join(',')}::text, ',')::uuid[]`;
 
 /**
- * The reactions of each of `messageIds`, most used first (then the first used first), with whether
- * `viewerId` reacted: one statement for a whole page.
+ * The reactions of each message asked for, most used first (then the first used first), with
+ * whether the viewer of that key reacted: one statement for any number of messages and viewers
+ * (a page, or every viewer's execution of one live event).
  */
 export async function reactionCounts(
   db: Pick<Reader, 'read'>,
-  viewerId: string | null,
-  messageIds: readonly string[],
+  keys: readonly { messageId: string; viewerId: string | null }[],
 ): Promise<ReactionCount[][]> {
-  const rows = await db.read<ReactionCount>(Prisma.sql`
+  const viewers = [...new Set(keys.map((key) => key.viewerId).filter((id) => id !== null))];
+  const rows = await db.read<Omit<ReactionCount, 'viewerReacted'> & { reacted: string[] | null }>(Prisma.sql`
     SELECT message_id AS "messageId", emoji, count(*)::int AS count,
-           COALESCE(bool_or(user_id = ${viewerId}::uuid), false) AS "viewerReacted"
-    FROM reactions WHERE message_id = ANY(${idList(messageIds)})
+           array_agg(user_id::text) FILTER (WHERE user_id = ANY(${idList(viewers)})) AS reacted
+    FROM reactions WHERE message_id = ANY(${idList([...new Set(keys.map((key) => key.messageId))])})
     GROUP BY message_id, emoji
     ORDER BY count(*) DESC, min(created_at), emoji`);
-  const byMessage = new Map<string, ReactionCount[]>();
+  const byMessage = new Map<string, typeof rows>();
   for (const row of rows) {
     const list = byMessage.get(row.messageId);
     if (list) list.push(row);
     else byMessage.set(row.messageId, [row]);
   }
-  return messageIds.map((id) => byMessage.get(id) ?? []);
+  return keys.map(({ messageId, viewerId }) =>
+    (byMessage.get(messageId) ?? []).map(({ reacted, ...count }) => ({
+      ...count,
+      viewerReacted: viewerId !== null && (reacted?.includes(viewerId) ?? false),
+    })),
+  );
 }
 
 /** Up to `first` of the users who reacted with each (message, emoji), earliest first: one statement. */

@@ -14,11 +14,11 @@ import { batchOf } from './loaders.js';
 import { UserRef } from './user.js';
 import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
 
-/** The reactions of the messages resolved in the same tick, for this viewer: one statement. */
+/** The reactions of a message for the viewer, batched with the other loads of the moment. */
 const reactionsOf = (ctx: Context, messageId: string) =>
-  batchOf(ctx, 'reactions', (ids: readonly string[]) => reactionCounts(ctx.services.db, viewerIdOf(ctx), ids)).load(
-    messageId,
-  );
+  batchOf(ctx.services.db, 'reactions', (keys: readonly { messageId: string; viewerId: string | null }[]) =>
+    reactionCounts(ctx.services.db, keys),
+  ).load({ messageId, viewerId: viewerIdOf(ctx) });
 
 export const ReactionCountRef = builder.objectRef<ReactionCount>('ReactionCount').implement({
   description: 'One emoji on a message: how many reacted with it, whether the viewer did, and who.',
@@ -36,7 +36,7 @@ export const ReactionCountRef = builder.objectRef<ReactionCount>('ReactionCount'
       args: { first: t.arg.int({ required: false, description: '1–100, default 10.' }) },
       resolve: (reaction, args, ctx) => {
         const first = args.first == null ? 10 : parseCount('first', args.first, 100);
-        return batchOf(ctx, `reactionUsers:${first}`, (keys: readonly ReactionCount[]) =>
+        return batchOf(ctx.services.db, `reactionUsers:${first}`, (keys: readonly ReactionCount[]) =>
           reactionUsers(ctx.services.db, keys, first),
         ).load(reaction) as Promise<PublicUser[]> as never;
       },
@@ -107,7 +107,7 @@ export const MessageRef = builder.prismaNode('Message', {
       type: [UserRef],
       description: 'The users named as @username in the body who were members when it was stored (or last edited).',
       resolve: (message, _args, ctx) =>
-        batchOf(ctx, 'mentions', (ids: readonly string[]) => mentionedUsers(ctx.services.db, ids)).load(
+        batchOf(ctx.services.db, 'mentions', (ids: readonly string[]) => mentionedUsers(ctx.services.db, ids)).load(
           message.id,
         ) as never,
     }),
