@@ -408,6 +408,7 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await message(alice, asked).getByRole('button', { name: '1 reply' }).click();
     const alicesThread = alice.getByRole('complementary', { name: 'Thread' });
     await alicesThread.getByText('On it, the logs look clean.').waitFor();
+    await screenshot(alice, 'conversations.png');
     // In the thread only, not in the room's list.
     expect(await message(alice, 'On it, the logs look clean.').count()).toBe(0);
     await bobsThread.getByRole('button', { name: 'Close the thread' }).click();
