@@ -419,8 +419,9 @@ describe.each(databaseKinds)('conversation events on the %s database', (kind) =>
       emoji: '🎉',
       added: true,
       user: { username: owner.user.username },
-      message: { reactions: [{ emoji: '🎉', count: 1, viewerReacted: false }] },
     });
+    // An event names the message; its reactions are read when the event is delivered, which under
+    // load may be after the removal already: the last one shows none either way.
     expect(got[4]).toMatchObject({ added: false, message: { reactions: [] } });
     expect(got[5].message).toEqual({ body: 'the root', pinnedBy: { username: owner.user.username } });
     expect(got[6].message).toEqual({ body: 'the root', pinnedAt: null });
