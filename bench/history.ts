@@ -3,7 +3,7 @@
 //   npx tsx bench/history.ts [--messages 1000000] [--requests 500] [--concurrency 4]
 //                            [--send-seconds 10] [--senders 16] [--max-phase-seconds 180]
 //                            [--embedded] [--seeded <manifest.json>] [--keep] [--only history,search,sql,send]
-//                            [--warm-up 300] [--client http|fetch]
+//                            [--warm-up 300] [--client http|fetch] [--only …,conversations]
 // Seeds a fresh database with bench/seed-history.ts first (PostgreSQL on DATABASE_URL's server,
 // default postgresql://postgres@127.0.0.1:5432/test; `--embedded`: a PGlite DATA_DIR), or reuses
 // one kept by `bench/seed-history.ts --keep` (`--seeded`). Drops what it seeded unless --keep.
@@ -42,7 +42,7 @@ const WARM_UP = Math.min(10_000, Math.max(0, Number(arg('warm-up', '300'))));
 const client = arg('client', 'http');
 if (client !== 'http' && client !== 'fetch') throw new Error('--client is http or fetch');
 /** Which parts to run (all by default). */
-const only = new Set(arg('only', 'history,search,sql,send').split(','));
+const only = new Set(arg('only', 'history,search,sql,send,conversations').split(','));
 /** Upper bound on sends in one phase, whatever the duration. */
 const MAX_SENDS = 200_000;
 const TARGETS = { historyP99Ms: 10, searchP99Ms: 50 };
@@ -175,6 +175,15 @@ const HISTORY = `query ($roomId: ID!, $last: Int, $before: String) {
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }`;
+/** The history page as a client showing reactions and threads asks for it (issue 14). */
+const CONVERSATION_NODE = `${NODE} replyCount lastReplyAt reactions { emoji count viewerReacted }`;
+const HISTORY_CONVERSATION = HISTORY.replace(NODE, CONVERSATION_NODE);
+const AROUND = `query ($roomId: ID!, $seq: Int!) {
+  messages: messagesAround(roomId: $roomId, seq: $seq, limit: 50) {
+    edges { cursor node { ${NODE} } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
 const SEARCH = `query ($q: String!, $roomId: ID, $first: Int) {
   searchMessages(query: $q, roomId: $roomId, first: $first) {
     edges { cursor node { ${NODE} room { id } } }
@@ -284,8 +293,33 @@ try {
     return null;
   };
 
+  // Reactions on every 5th message (two emoji by two users each), once per seeded database.
+  if (only.has('conversations') && postgres) {
+    const client = new pg.Client({ connectionString: seeded.databaseUrl });
+    await client.connect();
+    try {
+      const started = performance.now();
+      const { rowCount } = await client.query(
+        `INSERT INTO reactions (message_id, emoji, user_id)
+         SELECT m.id, e.emoji, u.id FROM messages m
+         CROSS JOIN (VALUES ('👍'), ('🎉')) AS e(emoji)
+         CROSS JOIN (SELECT id FROM users ORDER BY id LIMIT 2) AS u
+         WHERE m.room_id = $1 AND m.seq % 5 = 0 AND NOT EXISTS (SELECT 1 FROM reactions LIMIT 1)`,
+        [seeded.room.uuid],
+      );
+      await client.query('ANALYZE reactions');
+      console.log(`reactions: ${rowCount} rows added in ${Math.round(performance.now() - started)} ms`);
+    } finally {
+      await client.end();
+    }
+  }
+
   const deepCursor = cursorAt(DEEP_BEFORE_SEQ);
-  const readCases: { name: string; request: () => Promise<string | null>; kind: 'history' | 'search' }[] = [
+  const readCases: {
+    name: string;
+    request: () => Promise<string | null>;
+    kind: 'history' | 'search' | 'conversations';
+  }[] = [
     {
       name: 'history: newest 50',
       kind: 'history',
@@ -310,6 +344,42 @@ try {
           before - 50,
           before - 1,
         )(await gql(a.graphqlUrl, HISTORY, { roomId, last: 50, before: cursorAt(before) }, token));
+      },
+    },
+    {
+      name: 'history: newest 50, with reactions and replyCount',
+      kind: 'conversations',
+      request: async () =>
+        historyCheck(lastSeq - 49, lastSeq)(await gql(a.graphqlUrl, HISTORY_CONVERSATION, { roomId, last: 50 }, token)),
+    },
+    {
+      name: 'history: 50 before a random seq, with reactions and replyCount',
+      kind: 'conversations',
+      request: async () => {
+        const before = randomInt(51, lastSeq + 1);
+        return historyCheck(
+          before - 50,
+          before - 1,
+        )(await gql(a.graphqlUrl, HISTORY_CONVERSATION, { roomId, last: 50, before: cursorAt(before) }, token));
+      },
+    },
+    {
+      name: 'history: 50 before a random seq, again without them',
+      kind: 'conversations',
+      request: async () => {
+        const before = randomInt(51, lastSeq + 1);
+        return historyCheck(
+          before - 50,
+          before - 1,
+        )(await gql(a.graphqlUrl, HISTORY, { roomId, last: 50, before: cursorAt(before) }, token));
+      },
+    },
+    {
+      name: 'messagesAround a random seq, limit 50',
+      kind: 'conversations',
+      request: async () => {
+        const seq = randomInt(26, lastSeq - 24);
+        return historyCheck(seq - 24, seq + 25)(await gql(a.graphqlUrl, AROUND, { roomId, seq }, token));
       },
     },
     ...[

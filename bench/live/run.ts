@@ -7,6 +7,7 @@
 //        [--memory-sockets 5000] [--no-memory] [--no-latency] [--profile <rate>]
 //        [--idle-load 1.5] [--max-wait-minutes 20] [--busy-cores 0.3] [--busy-retries 3]
 //        [--baseline-rate 100] [--heap-profile] [--redis one|cluster|both] [--tracing <endpoint>]
+//        [--selection plain|reactions]
 //
 // Topology per target: two server processes on one Redis (ours: also one PostgreSQL database,
 // created fresh for the run and dropped at the end), 20 rooms × 50 subscribers = 1,000 WebSockets,
@@ -26,6 +27,8 @@
 // --heap-profile: the memory phase also records a sampling heap profile of what the 5,000 sockets
 // keep alive (bench/results/live-heap-<target>-<timestamp>.heapprofile; the figures of such a run
 // include the profiler's own overhead).
+// --selection reactions: our subscribers also select the message's reactions with viewerReacted
+// (issue 14), which is viewer-dependent, so each event is executed once per subscribing viewer.
 //
 // --redis (ours only): one Redis (REDIS_URL, the default), a 3-master Redis Cluster started here on
 // free ports (support/redis-cluster.ts; sharded pub/sub), or both, one after the other in the same
@@ -106,6 +109,8 @@ if (tracingEndpoint === 'sink') {
   tracingEndpoint = `http://127.0.0.1:${(sink.address() as { port: number }).port}`;
 }
 const targetArg = arg('target', 'all');
+const selection = arg('selection', 'plain');
+if (selection !== 'plain' && selection !== 'reactions') throw new Error('--selection is plain or reactions');
 const targets: Target[] = targetArg === 'all' ? [...TARGETS] : [targetArg as Target];
 if (!targets.every((t) => TARGETS.includes(t))) throw new Error(`--target: one of ${TARGETS.join(', ')}, all`);
 
@@ -265,6 +270,7 @@ class Worker {
       fork(fileURLToPath(new URL('./subscriber.ts', import.meta.url)), [], {
         cwd: root,
         execArgv: ['--import', 'tsx'],
+        env: { ...process.env, BENCH_LIVE_SELECTION: selection },
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),

@@ -13,9 +13,13 @@ import {
   type WorkerReply,
 } from './common.js';
 
-/** The subscription each of our subscribers holds (the selection the issue names). */
-export const MESSAGE_ADDED =
-  'subscription ($roomId: ID!) { messageAdded(roomId: $roomId) { id seq body createdAt author { id username } } }';
+/**
+ * The subscription each of our subscribers holds (the selection the issue names); with
+ * BENCH_LIVE_SELECTION=reactions (run.ts --selection reactions) it also asks for the message's
+ * reactions with viewerReacted, which is executed once per viewer.
+ */
+const REACTIONS = process.env.BENCH_LIVE_SELECTION === 'reactions' ? ' reactions { emoji count viewerReacted }' : '';
+export const MESSAGE_ADDED = `subscription ($roomId: ID!) { messageAdded(roomId: $roomId) { id seq body createdAt author { id username }${REACTIONS} } }`;
 
 /** At most this many deliveries are kept per step (about 240 MB); the rest are counted as overflow. */
 const MAX_DELIVERIES = 8_000_000;

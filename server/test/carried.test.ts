@@ -41,6 +41,11 @@ describe('carried messages', () => {
       createdAt: new Date('2026-11-22T10:00:00.123Z'),
       editedAt: null,
       deletedAt: null,
+      threadRootId: '2b2b3c4d-1f4e-4a57-9a4f-0d4c1b1f7a14',
+      replyCount: 3,
+      lastReplyAt: new Date('2026-11-22T10:05:00.456Z'),
+      pinnedAt: new Date('2026-11-22T10:06:00.789Z'),
+      pinnedById: '1a2b3c4d-1f4e-4a57-9a4f-0d4c1b1f7a13',
       author: {
         id: '1a2b3c4d-1f4e-4a57-9a4f-0d4c1b1f7a13',
         username: 'ada',

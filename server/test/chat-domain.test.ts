@@ -78,6 +78,9 @@ describe('policy', () => {
     'room.invite': { PUBLIC: [U, F, F, F], PRIVATE: [U, F, F, OK], DIRECT: [U, F, F, F] },
     'room.send': { PUBLIC: [U, F, F, OK], PRIVATE: [U, F, F, OK], DIRECT: [U, F, F, OK] },
     'room.markRead': { PUBLIC: [U, F, F, OK], PRIVATE: [U, F, F, OK], DIRECT: [U, F, F, OK] },
+    'room.react': { PUBLIC: [U, F, F, OK], PRIVATE: [U, F, F, OK], DIRECT: [U, F, F, OK] },
+    // A plain member pins only in a DIRECT room; the room's OWNERs pin (below).
+    'room.pin': { PUBLIC: [U, F, F, F], PRIVATE: [U, F, F, F], DIRECT: [U, F, F, OK] },
   };
   const viewerOf = (role: Role | 'other' | 'author') => (role === 'guest' ? null : { userId: `${role}-id` });
   const cases = Object.entries(roomRules).flatMap(([action, byKind]) =>
@@ -89,6 +92,13 @@ describe('policy', () => {
     const error = refusal(viewerOf(role), action as Action, resource as ResourceOf<Action>);
     expect(error?.code ?? OK).toBe(expected);
     expect(can(viewerOf(role), action as Action, resource as ResourceOf<Action>)).toBe(expected === OK);
+  });
+
+  it.each(KINDS)('room.pin on a %s room by an OWNER member', (kind) => {
+    expect(refusal({ userId: 'owner-id' }, 'room.pin', { kind, isMember: true, role: 'OWNER' })).toBeNull();
+    expect(refusal({ userId: 'member-id' }, 'room.pin', { kind, isMember: true, role: 'MEMBER' })?.code).toBe(
+      kind === 'DIRECT' ? undefined : F,
+    );
   });
 
   it.each([

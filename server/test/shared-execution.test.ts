@@ -23,9 +23,9 @@ describe('shared execution of live events', () => {
     cleanups.push(server.stop);
   });
 
-  async function metric(name: string): Promise<number> {
+  async function metric(name: string, field = 'messageAdded'): Promise<number> {
     const text = await (await fetch(`${server.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name}{field="messageAdded"} `));
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{field="${field}"} `));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
   }
 
@@ -84,6 +84,69 @@ describe('shared execution of live events', () => {
         .slice(heard[shared.length + 1])
         .map((e) => e.messageAdded.clientMessageId),
     ).toEqual([null, null, null]);
+  });
+
+  it('never shows one viewer\u2019s reactions as another\u2019s: viewerReacted is executed per viewer', async () => {
+    const [alice, bob, carol] = await Promise.all([
+      registerUser(server.url),
+      registerUser(server.url),
+      registerUser(server.url),
+    ]);
+    const alices = chatClient(server.url, alice.accessToken);
+    const room = (await alices.createRoom(uniqueName('reactions'))).data!.createRoom.id as string;
+    for (const user of [bob, carol]) await chatClient(server.url, user.accessToken).joinRoom({ roomId: room });
+    const open = (token: string) => {
+      const socket = connect(server.wsUrl, token);
+      cleanups.push(() => socket.dispose());
+      return socket;
+    };
+    const WITH_VIEWER = `subscription V($r: ID!) { roomEvents(roomId: $r) {
+      ... on MessageCreated { message { id } }
+      ... on ReactionChanged { message { reactions { emoji count viewerReacted } } } } }`;
+    const COUNTS = `subscription C($r: ID!) { roomEvents(roomId: $r) {
+      ... on MessageCreated { message { id } }
+      ... on ReactionChanged { message { reactions { emoji count } } } } }`;
+    const [alicesView, bobsView, carolsView] = [alice, bob, carol].map((u) =>
+      subscribe(open(u.accessToken), WITH_VIEWER, { r: room }),
+    );
+    const counts = [alice, bob, carol].map((u) => subscribe(open(u.accessToken), COUNTS, { r: room }));
+    const all = [alicesView!, bobsView!, carolsView!, ...counts];
+    let messageId = '';
+    await eventually(async () => {
+      messageId = (await alices.send(room, 'react here')).data!.sendMessage.id;
+      await new Promise((r) => setTimeout(r, 50));
+      return all.every((s) => s.events().length > 0);
+    });
+    const heard = all.map((s) => s.events().length);
+    const executions = await metric('chat_event_executions_total', 'roomEvents');
+
+    const reactAs = (token: string, emoji: string) =>
+      chatClient(server.url, token).data('mutation ($i: ReactionInput!) { addReaction(input: $i) { id } }', {
+        i: { messageId, emoji },
+      });
+    await reactAs(alice.accessToken, '👍');
+    await reactAs(bob.accessToken, '🎉');
+    await Promise.all(all.map((s, i) => s.waitFor((events) => events.length >= heard[i]! + 2)));
+    const last = (s: Subscription) => s.events().at(-1)!.roomEvents.message.reactions;
+    expect(last(alicesView!)).toEqual([
+      { emoji: '👍', count: 1, viewerReacted: true },
+      { emoji: '🎉', count: 1, viewerReacted: false },
+    ]);
+    expect(last(bobsView!)).toEqual([
+      { emoji: '👍', count: 1, viewerReacted: false },
+      { emoji: '🎉', count: 1, viewerReacted: true },
+    ]);
+    expect(last(carolsView!)).toEqual([
+      { emoji: '👍', count: 1, viewerReacted: false },
+      { emoji: '🎉', count: 1, viewerReacted: false },
+    ]);
+    for (const s of counts)
+      expect(last(s)).toEqual([
+        { emoji: '👍', count: 1 },
+        { emoji: '🎉', count: 1 },
+      ]);
+    // Per event: one execution per viewer of the viewer-dependent document, one for the other.
+    expect((await metric('chat_event_executions_total', 'roomEvents')) - executions).toBe(2 * (3 + 1));
   });
 });
 

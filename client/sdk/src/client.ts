@@ -165,6 +165,25 @@ export interface RoomHandle {
   invite(username: string, options?: RequestOptions): Promise<Room>;
   markRead(seq: number, options?: RequestOptions): Promise<Room>;
   setTyping(typing: boolean, options?: RequestOptions): Promise<boolean>;
+  /** The thread of one of the room's top-level messages. */
+  thread(rootId: string): ThreadHandle;
+}
+
+/** One thread: its replies live, a page of them, and replying. */
+export interface ThreadHandle {
+  readonly rootId: string;
+  /**
+   * The thread's replies in seq order, exactly once, from `afterSeq` on (default: now), with the
+   * guarantees of the room's stream, which it follows (replies are room messages with a seq).
+   */
+  replies(options?: Omit<MessageStreamOptions, 'only'>): MessageStream<Message>;
+  /** A page of replies, oldest first: the newest 50 by default; `last`/`before` to page back. */
+  history(
+    page?: { first?: number; after?: string; last?: number; before?: string },
+    options?: RequestOptions,
+  ): Promise<MessageConnectionFieldsFragment>;
+  /** Sends a reply, with an idempotency key (generated unless given): safe to retry. */
+  reply(body: string, options?: RequestOptions & { clientMessageId?: string }): Promise<Message>;
 }
 
 /**
@@ -472,16 +491,31 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     onConnected: (listener) => events.on('connected', () => listener()),
   };
 
+  const messageStream = (roomId: string, streamOptions?: MessageStreamOptions<Message>) => {
+    if (closed) throw new ChatError('CLOSED', 'The client is closed');
+    realtime(); // a missing WebSocket implementation shows here, not later
+    const stream = new MessageStream<Message>(host, roomId, streamOptions);
+    streams.add(stream);
+    stream.on('end', () => streams.delete(stream));
+    return stream;
+  };
+
+  const thread = (roomId: string, rootId: string): ThreadHandle => ({
+    rootId,
+    replies: (streamOptions) =>
+      messageStream(roomId, { ...streamOptions, only: (message) => message.threadRootId === rootId }),
+    history: (page = {}, requestOptions) => call.threadMessages({ messageId: rootId, ...page }, requestOptions),
+    reply: (body, { clientMessageId = newClientMessageId(), ...requestOptions } = {}) =>
+      call.sendMessage(
+        { roomId, body, clientMessageId, threadRootId: rootId },
+        { idempotent: true, ...requestOptions },
+      ),
+  });
+
   const room = (roomId: string): RoomHandle => ({
     id: roomId,
-    messages(streamOptions) {
-      if (closed) throw new ChatError('CLOSED', 'The client is closed');
-      realtime(); // a missing WebSocket implementation shows here, not later
-      const stream = new MessageStream<Message>(host, roomId, streamOptions);
-      streams.add(stream);
-      stream.on('end', () => streams.delete(stream));
-      return stream;
-    },
+    messages: (streamOptions) => messageStream(roomId, streamOptions),
+    thread: (rootId) => thread(roomId, rootId),
     events: (handlers) => subscribe.roomEvents!({ roomId }, handlers) as LiveSubscription<RoomEvent>,
     get: (requestOptions) => call.room({ id: roomId }, requestOptions),
     history: (page = {}, requestOptions) => call.messages({ roomId, ...page }, requestOptions),

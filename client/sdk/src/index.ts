@@ -17,6 +17,7 @@ export {
   type RoomEvent,
   type RoomHandle,
   type SubscriptionFunctions,
+  type ThreadHandle,
 } from './client.js';
 export { ChatError, isChatError, type ChatErrorCode, type GraphQLErrorLike } from './errors.js';
 export { toWebSocketUrl, type Endpoint } from './endpoints.js';

@@ -18,7 +18,7 @@ export interface StreamHost<M extends Sequenced> {
   onConnected(listener: () => void): () => void;
 }
 
-export interface MessageStreamOptions {
+export interface MessageStreamOptions<M extends Sequenced = Sequenced> {
   /**
    * Deliver the messages after this seq. Default: the room's lastSeq when the stream starts, so only
    * new messages; 0 replays the whole history first.
@@ -37,6 +37,11 @@ export interface MessageStreamOptions {
    * Default [750, 2500].
    */
   settleDelaysMs?: readonly number[];
+  /**
+   * Deliver only the messages for which this holds (a thread's replies, say). The others still
+   * move the stream on, so what it delivers stays in seq order, exactly once.
+   */
+  only?: (message: M) => boolean;
 }
 
 export interface MessageStreamStats {
@@ -92,16 +97,18 @@ export class MessageStream<M extends Sequenced> implements AsyncIterable<M> {
   private readonly pageSize: number;
   private readonly gapWaitMs: number;
   private readonly settleDelaysMs: readonly number[];
+  private readonly only: ((message: M) => boolean) | undefined;
   private readonly counters = { recoveryRequests: 0, recovered: 0, connections: 0 };
 
   constructor(
     private readonly host: StreamHost<M>,
     readonly roomId: string,
-    options: MessageStreamOptions = {},
+    options: MessageStreamOptions<M> = {},
   ) {
     this.pageSize = Math.min(1_000, Math.max(1, options.pageSize ?? 500));
     this.gapWaitMs = options.gapWaitMs ?? 150;
     this.settleDelaysMs = options.settleDelaysMs ?? [750, 2_500];
+    this.only = options.only;
     this.start(options.afterSeq).catch((error: unknown) => this.fail(error));
   }
 
@@ -167,7 +174,7 @@ export class MessageStream<M extends Sequenced> implements AsyncIterable<M> {
   }
 
   private deliver(message: M): void {
-    if (this.ended) return;
+    if (this.ended || (this.only && !this.only(message))) return;
     if (this.unclaimed) this.unclaimed.push(message);
     for (const queue of this.queues) {
       queue.items.push(message);

@@ -191,6 +191,44 @@ describe('the generated operations', () => {
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
     expect(stream.closed).toBe(true);
   });
+
+  it('threads: the room stream carries replies once, a thread stream only its own; reactions and pins', async () => {
+    const alice = await signedIn('alice');
+    const room = await alice.c.createRoom({ name: uniqueName('threads'), kind: 'PUBLIC' });
+    const handle = alice.c.room(room.id);
+    const root = await handle.send('root');
+    const other = await handle.send('another root');
+    const reader = client();
+    const all = reader.room(room.id).messages({ afterSeq: 0, pageSize: 2 });
+    const thread = reader.room(room.id).thread(root.id).replies({ afterSeq: 0 });
+    await handle.thread(root.id).reply('reply 1');
+    await handle.thread(other.id).reply('elsewhere');
+    const last = await handle.thread(root.id).reply('reply 2');
+    const inRoom: string[] = [];
+    for await (const message of all) {
+      inRoom.push(message.body);
+      if (message.seq === last.seq) break;
+    }
+    expect(inRoom).toEqual(['root', 'another root', 'reply 1', 'elsewhere', 'reply 2']);
+    const inThread: string[] = [];
+    for await (const message of thread) {
+      inThread.push(message.body);
+      expect(message.threadRootId).toBe(root.id);
+      if (message.seq === last.seq) break;
+    }
+    expect(inThread).toEqual(['reply 1', 'reply 2']);
+    expect((await handle.thread(root.id).history()).edges.map((e) => e.node.body)).toEqual(['reply 1', 'reply 2']);
+    expect((await handle.history()).edges.map((e) => e.node.body)).toEqual(['root', 'another root']);
+
+    const reacted = await alice.c.addReaction({ messageId: root.id, emoji: '👍' });
+    expect(reacted.reactions).toEqual([{ emoji: '👍', count: 1, viewerReacted: true }]);
+    expect(reacted.replyCount).toBe(2);
+    expect((await alice.c.pinMessage({ messageId: root.id })).pinnedAt).not.toBeNull();
+    const pinned = await alice.c.roomPinnedMessages({ id: room.id });
+    expect(pinned?.pinnedMessages.map((m) => m.id)).toEqual([root.id]);
+    const around = await alice.c.messagesAround({ roomId: room.id, seq: root.seq, limit: 3 });
+    expect(around.edges.map((e) => e.node.body)).toEqual(['root', 'another root']);
+  });
 });
 
 describe('errors', () => {

@@ -15,7 +15,9 @@ import type {
   MessagesSinceQuery,
   MessagesSinceQueryVariables,
   MyEventsSubscription,
+  PinMessageMutation,
   SendMessageMutation,
+  UnpinMessageMutation,
   SendMessageMutationVariables,
 } from './gql/graphql';
 import { addToNewestPage, PENDING_PREFIX, type Message } from './messages';
@@ -83,6 +85,11 @@ function onEvent(cache: Cache, event: MyEventsSubscription['myEvents']) {
       addToNewestPage(cache, event.message.room.id, [event.message]);
       noteActivity(cache, event.message);
       break;
+    case 'MessagePinned':
+    case 'MessageUnpinned':
+      // The room's pins are read again (in pin order, by the server).
+      cache.invalidate(roomKey(event.message.room.id), 'pinnedMessages');
+      break;
     case 'MemberJoined':
     case 'MemberLeft':
       if (event.user.id === viewerId) refetchMyRooms(cache);
@@ -92,6 +99,13 @@ function onEvent(cache: Cache, event: MyEventsSubscription['myEvents']) {
       if (event.user.id === viewerId) readUpTo(cache, event.room.id, event.lastReadSeq);
       break;
   }
+}
+
+/** The pins of the message's room are read again. */
+function invalidatePins(cache: Cache, messageId: string) {
+  const roomId = cache.resolve({ __typename: 'Message', id: messageId }, 'room');
+  const id = typeof roomId === 'string' ? cache.resolve(roomId, 'id') : null;
+  if (typeof id === 'string') cache.invalidate(roomKey(id), 'pinnedMessages');
 }
 
 const now = () => new Date().toISOString();
@@ -118,6 +132,11 @@ export const chatCache = () =>
       WebhookWithSecret: () => null,
       WebhookDeliveryConnection: () => null,
       WebhookDeliveryEdge: () => null,
+      ReactionChanged: () => null,
+      MessagePinned: () => null,
+      MessageUnpinned: () => null,
+      ThreadUpdated: () => null,
+      ReactionCount: () => null,
     },
     updates: {
       Subscription: {
@@ -133,6 +152,8 @@ export const chatCache = () =>
         sendMessage: (result: SendMessageMutation, _args, cache) => {
           addToNewestPage(cache, result.sendMessage.room.id, [result.sendMessage]);
         },
+        pinMessage: (result: PinMessageMutation, _args, cache) => invalidatePins(cache, result.pinMessage.id),
+        unpinMessage: (result: UnpinMessageMutation, _args, cache) => invalidatePins(cache, result.unpinMessage.id),
         createRoom: (_result, _args, cache) => refetchMyRooms(cache),
         joinRoom: (_result, _args, cache) => refetchMyRooms(cache),
         openDirectRoom: (_result, _args, cache) => refetchMyRooms(cache),
@@ -157,6 +178,12 @@ export const chatCache = () =>
             displayName: viewer?.displayName ?? null,
           },
           room: { __typename: 'Room', id: input.roomId },
+          threadRootId: input.threadRootId ?? null,
+          replyCount: 0,
+          lastReplyAt: null,
+          pinnedAt: null,
+          reactions: [],
+          mentions: [],
         };
       },
       editMessage: ({ input }: EditMessageMutationVariables) => ({

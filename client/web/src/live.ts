@@ -32,6 +32,41 @@ export const MyEventsSubscriptionDocument = graphql(`
           deletedAt
         }
       }
+      ... on ReactionChanged {
+        message {
+          id
+          reactions {
+            emoji
+            count
+            viewerReacted
+          }
+        }
+      }
+      ... on MessagePinned {
+        message {
+          id
+          pinnedAt
+          room {
+            id
+          }
+        }
+      }
+      ... on MessageUnpinned {
+        message {
+          id
+          pinnedAt
+          room {
+            id
+          }
+        }
+      }
+      ... on ThreadUpdated {
+        root {
+          id
+          replyCount
+          lastReplyAt
+        }
+      }
       ... on MemberJoined {
         room {
           ...RoomSummary

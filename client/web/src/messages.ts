@@ -31,8 +31,24 @@ export const MessageData = graphql(`
     room {
       id
     }
+    threadRootId
+    replyCount
+    lastReplyAt
+    pinnedAt
+    reactions {
+      emoji
+      count
+      viewerReacted
+    }
+    mentions {
+      id
+      username
+    }
   }
 `);
+
+/** Replies live in the newest page with the rest (seq recovery needs every seq) but show in their thread. */
+export const isTopLevel = (message: { threadRootId?: string | null }) => message.threadRootId == null;
 
 export const RoomMessagesQuery = graphql(`
   query RoomMessages($roomId: ID!, $before: String) {
@@ -49,6 +65,126 @@ export const RoomMessagesQuery = graphql(`
           startCursor
         }
       }
+    }
+  }
+`);
+
+/** The history after a cursor (paging on, newer, from a message jumped to). */
+export const RoomMessagesAfterQuery = graphql(`
+  query RoomMessagesAfter($roomId: ID!, $after: String!) {
+    messages(roomId: $roomId, first: 50, after: $after) {
+      edges {
+        node {
+          ...MessageData
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+/** The history around a message (jumping to it from search or the pins). */
+export const MessagesAroundQuery = graphql(`
+  query MessagesAround($roomId: ID!, $seq: Int!) {
+    messagesAround(roomId: $roomId, seq: $seq, limit: 50) {
+      edges {
+        node {
+          ...MessageData
+        }
+      }
+      pageInfo {
+        hasPreviousPage
+        hasNextPage
+        startCursor
+        endCursor
+      }
+    }
+  }
+`);
+
+export const ThreadMessagesQuery = graphql(`
+  query ThreadMessages($messageId: ID!) {
+    threadMessages(messageId: $messageId, last: 100) {
+      edges {
+        node {
+          ...MessageData
+        }
+      }
+    }
+  }
+`);
+
+export const PinnedMessagesQuery = graphql(`
+  query PinnedMessages($roomId: ID!) {
+    room(id: $roomId) {
+      id
+      pinnedMessages {
+        ...MessageData
+      }
+    }
+  }
+`);
+
+export const RoomMembersQuery = graphql(`
+  query RoomMembers($roomId: ID!) {
+    room(id: $roomId) {
+      id
+      members(first: 100) {
+        edges {
+          node {
+            id
+            username
+            displayName
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const AddReactionMutation = graphql(`
+  mutation AddReaction($input: ReactionInput!) {
+    addReaction(input: $input) {
+      id
+      reactions {
+        emoji
+        count
+        viewerReacted
+      }
+    }
+  }
+`);
+
+export const RemoveReactionMutation = graphql(`
+  mutation RemoveReaction($input: ReactionInput!) {
+    removeReaction(input: $input) {
+      id
+      reactions {
+        emoji
+        count
+        viewerReacted
+      }
+    }
+  }
+`);
+
+export const PinMessageMutation = graphql(`
+  mutation PinMessage($input: PinMessageInput!) {
+    pinMessage(input: $input) {
+      id
+      pinnedAt
+    }
+  }
+`);
+
+export const UnpinMessageMutation = graphql(`
+  mutation UnpinMessage($input: PinMessageInput!) {
+    unpinMessage(input: $input) {
+      id
+      pinnedAt
     }
   }
 `);

@@ -1,23 +1,32 @@
 /**
  * The app's few addresses, kept in the URL so a reload (or a shared link) opens the same view:
- * `/` the room list, `/rooms/<id>` a room, `/directory`, `/new`, `/search`. The server answers
- * every one of them with index.html.
+ * `/` the room list, `/rooms/<id>` a room, `/rooms/<id>/messages/<seq>` a room around one of its
+ * messages, `/directory`, `/new`, `/search`. The server answers every one of them with index.html;
+ * any other path is the app's "no such page".
  */
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 export type Route =
-  { name: 'home' } | { name: 'room'; roomId: string } | { name: 'directory' } | { name: 'new' } | { name: 'search' };
+  | { name: 'home' }
+  | { name: 'room'; roomId: string; seq: number | null }
+  | { name: 'directory' }
+  | { name: 'new' }
+  | { name: 'search' }
+  | { name: 'notFound' };
 
 export function parseRoute(pathname: string): Route {
-  const room = /^\/rooms\/([^/]+)\/?$/.exec(pathname);
-  if (room) return { name: 'room', roomId: decodeURIComponent(room[1]!) };
+  const room = /^\/rooms\/([^/]+)(?:\/messages\/([1-9][0-9]{0,9}))?\/?$/.exec(pathname);
+  if (room) return { name: 'room', roomId: decodeURIComponent(room[1]!), seq: room[2] ? Number(room[2]) : null };
+  if (pathname === '/' || pathname === '') return { name: 'home' };
   if (pathname === '/directory') return { name: 'directory' };
   if (pathname === '/new') return { name: 'new' };
   if (pathname === '/search') return { name: 'search' };
-  return { name: 'home' };
+  return { name: 'notFound' };
 }
 
 export const roomPath = (roomId: string) => `/rooms/${encodeURIComponent(roomId)}`;
+/** A room opened around one of its messages, which is highlighted. */
+export const messagePath = (roomId: string, seq: number) => `${roomPath(roomId)}/messages/${seq}`;
 
 const NAVIGATED = 'chat:navigated';
 

@@ -305,6 +305,8 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await alice.getByLabel('Username').fill('bob');
     await alice.getByRole('button', { name: 'Open conversation' }).click();
     await alice.getByRole('heading', { name: 'Bob (online)' }).waitFor();
+    // The message box names the same person as the header.
+    await alice.getByRole('textbox', { name: 'Message Bob' }).waitFor();
     // It shows up in Bob's list as it happens, with Alice online.
     await bob.getByRole('link', { name: 'Rooms', exact: true }).click();
     await bob.getByRole('link', { name: /^Alice \(online\)/ }).waitFor();
@@ -399,6 +401,110 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await alice.getByText(`${receiver.url}/design-review`).waitFor();
     expect(await alice.locator('.secret').count()).toBe(0);
     await alice.getByText('Webhooks', { exact: true }).click();
+  });
+
+  it('mentions with autocomplete, reacts, replies in a thread, pins, and jumps to a searched message', async () => {
+    // @ suggests the room's members; Tab takes the first.
+    const box = alice.getByRole('textbox', { name: 'Message Design review' });
+    await box.fill('');
+    await box.pressSequentially('@bo');
+    await alice.getByRole('listbox', { name: 'Members to mention' }).getByRole('option', { name: /@bob/ }).waitFor();
+    await box.press('Tab');
+    expect(await box.inputValue()).toBe('@bob ');
+    await box.pressSequentially('can you check the logs?');
+    await box.press('Enter');
+    const asked = '@bob can you check the logs?';
+    await message(bob, asked).locator('mark.mention.me', { hasText: '@bob' }).waitFor();
+    await message(alice, asked).locator('mark.mention', { hasText: '@bob' }).waitFor();
+
+    // Bob reacts from the picker; Alice sees the count, adds hers by clicking it.
+    await message(bob, asked).getByRole('button', { name: 'React to this message' }).click();
+    await message(bob, asked)
+      .getByRole('group', { name: 'Pick a reaction' })
+      .getByRole('button', { name: '👍' })
+      .click();
+    const bobsReaction = message(bob, asked).getByRole('button', { name: /👍/ });
+    await until(
+      'Bob’s reaction',
+      () => bobsReaction.innerText(),
+      (text) => text.replace(/\s+/g, ' ') === '👍 1',
+    );
+    expect(await bobsReaction.getAttribute('aria-pressed')).toBe('true');
+    const alicesView = message(alice, asked).getByRole('button', { name: /👍/ });
+    await until(
+      'the reaction at Alice’s',
+      () => alicesView.innerText().catch(() => ''),
+      (t) => t.includes('1'),
+    );
+    expect(await alicesView.getAttribute('aria-pressed')).toBe('false');
+    await alicesView.click();
+    await until(
+      'two reactions',
+      () => bobsReaction.innerText(),
+      (text) => text.replace(/\s+/g, ' ') === '👍 2',
+    );
+
+    // Bob answers in a thread; the reply stays out of the room's list and shows in the thread.
+    await message(bob, asked).getByRole('button', { name: 'Reply in a thread' }).click();
+    const bobsThread = bob.getByRole('complementary', { name: 'Thread' });
+    await bobsThread.getByRole('textbox', { name: 'Reply to Alice' }).fill('On it, the logs look clean.');
+    await bobsThread.getByRole('textbox', { name: 'Reply to Alice' }).press('Enter');
+    await bobsThread.getByText('On it, the logs look clean.').waitFor();
+    await message(alice, asked).getByRole('button', { name: '1 reply' }).click();
+    const alicesThread = alice.getByRole('complementary', { name: 'Thread' });
+    await alicesThread.getByText('On it, the logs look clean.').waitFor();
+    await screenshot(alice, 'conversations.png');
+    // In the thread only, not in the room's list.
+    expect(await message(alice, 'On it, the logs look clean.').count()).toBe(0);
+    await bobsThread.getByRole('button', { name: 'Close the thread' }).click();
+
+    // Alice (the room's owner) pins it; Bob sees the pin and jumps to it.
+    await message(alice, asked).getByRole('button', { name: 'Pin this message' }).click();
+    await bob.getByText('Pinned (1)').click();
+    await bob.getByRole('link', { name: /can you check the logs/ }).click();
+    await until(
+      'the pinned message highlighted',
+      () => bob.locator('.message.highlight .body').allInnerTexts(),
+      (t) => t.includes(asked),
+    );
+    await bob.getByRole('link', { name: 'Jump to newest' }).click();
+
+    // A searched message opens in its context, highlighted, and the history pages on from there.
+    await alice.getByRole('link', { name: 'Search' }).click();
+    await alice.getByLabel('Words to find').fill('"Earlier message 7"');
+    await alice.getByRole('button', { name: 'Search', exact: true }).click();
+    await alice.getByRole('link', { name: 'Earlier message 7', exact: true }).click();
+    expect(new URL(alice.url()).pathname).toBe(`/rooms/${encodeURIComponent(roomId)}/messages/7`);
+    const highlighted = alice.locator('.message.highlight .body');
+    await until(
+      'the message highlighted',
+      () => highlighted.allInnerTexts(),
+      (t) => t.join() === 'Earlier message 7',
+    );
+    await alice.getByText('This is the start of the conversation.').waitFor();
+    const shown = await bodies(alice);
+    expect(shown.slice(0, 7)).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `Earlier message ${n}`));
+    expect(shown).not.toContain('Earlier message 40');
+    await alice.getByRole('button', { name: 'Load newer messages' }).click();
+    await message(alice, 'Earlier message 40').waitFor();
+    await alice.getByRole('link', { name: 'Jump to newest' }).click();
+    await message(alice, asked).waitFor();
+  });
+
+  it('says plainly when a room or a page does not exist, with the way back', async () => {
+    await alice.goto(`${server.url}/rooms/not-a-room`);
+    await alice.getByRole('heading', { name: 'This room cannot be shown' }).waitFor();
+    await alice.getByRole('link', { name: 'Back to your rooms' }).click();
+    await alice.goto(`${server.url}/no/such/page`);
+    await alice.getByRole('heading', { name: 'There is no such page' }).waitFor();
+    await alice.getByRole('link', { name: 'Go to your rooms' }).click();
+    await alice.getByRole('link', { name: /Design review/ }).click();
+    // A paste longer than a message may be is kept, counted, and cannot be sent.
+    const box = alice.getByRole('textbox', { name: 'Message Design review' });
+    await box.fill('x'.repeat(4_012));
+    await alice.getByText('4,012 / 4,000 characters: too long to send').waitFor();
+    expect(await alice.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    await box.fill('');
   });
 
   it('saves screenshots of the chat on a desktop and on a phone, having thrown no error', async () => {

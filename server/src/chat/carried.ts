@@ -15,10 +15,12 @@ export type PublicUser = Pick<User, (typeof PUBLIC_USER_COLUMNS)[number]>;
 export type MessageWithAuthor = Message & { author: PublicUser };
 
 /** The same, as it travels in an event: JSON, so instants as ISO strings. */
-export type CarriedMessage = Omit<Message, 'createdAt' | 'editedAt' | 'deletedAt'> & {
+export type CarriedMessage = Omit<Message, 'createdAt' | 'editedAt' | 'deletedAt' | 'lastReplyAt' | 'pinnedAt'> & {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  lastReplyAt: string | null;
+  pinnedAt: string | null;
   author: Omit<PublicUser, 'createdAt'> & { createdAt: string };
 };
 
@@ -30,23 +32,27 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const date = (value: string | null) => (value === null ? null : new Date(value));
 
 export function carryMessage(message: MessageWithAuthor): CarriedMessage {
-  const { author, createdAt, editedAt, deletedAt, ...rest } = message;
+  const { author, createdAt, editedAt, deletedAt, lastReplyAt, pinnedAt, ...rest } = message;
   return {
     ...rest,
     createdAt: createdAt.toISOString(),
     editedAt: iso(editedAt),
     deletedAt: iso(deletedAt),
+    lastReplyAt: iso(lastReplyAt),
+    pinnedAt: iso(pinnedAt),
     author: { ...author, createdAt: author.createdAt.toISOString() },
   };
 }
 
 export function reviveMessage(carried: CarriedMessage): MessageWithAuthor {
-  const { author, createdAt, editedAt, deletedAt, ...rest } = carried;
+  const { author, createdAt, editedAt, deletedAt, lastReplyAt, pinnedAt, ...rest } = carried;
   return {
     ...rest,
     createdAt: new Date(createdAt),
     editedAt: date(editedAt),
     deletedAt: date(deletedAt),
+    lastReplyAt: date(lastReplyAt),
+    pinnedAt: date(pinnedAt),
     author: { ...author, createdAt: new Date(author.createdAt) },
   };
 }

@@ -17,6 +17,8 @@ import { assertAttachable, attachToMessage, parseAttachmentIds, UNSENT_TTL_DEFAU
 import { assertCan, requireUser } from './policy.js';
 import { accessRoom, type Db, isUniqueViolation, selecting, type Selection, type UniqueIndex } from './rooms.js';
 import {
+  mentionedUsernameKeys,
+  parseAroundLimit,
   parseBody,
   parseClientMessageId,
   parseId,
@@ -52,6 +54,19 @@ interface NewMessage {
   clientMessageId: string | null;
   /** Uploads to attach, in order (checked by assertAttachable), and the settings that bound them. */
   attachments: { ids: string[]; settings: AttachmentSettings };
+  /** A reply's thread root: a checked top-level message of the same room. */
+  threadRootId: string | null;
+}
+
+/**
+ * The members of room `roomId` named as `@username` in `body` (their user ids, as `user_id`): the
+ * mentions a message keeps as rows, resolved once when it is stored (and again when edited).
+ */
+function mentionedMembers(roomId: string, body: string): Prisma.Sql {
+  return Prisma.sql`
+    SELECT memberships.user_id FROM memberships JOIN users ON users.id = memberships.user_id
+    WHERE memberships.room_id = ${roomId}::uuid
+      AND users.username_key = ANY(string_to_array(${mentionedUsernameKeys(body).join(',')}::text, ','))`;
 }
 type AttachmentSettings = Parameters<typeof assertAttachable>[1];
 
@@ -60,10 +75,11 @@ type AttachmentSettings = Parameters<typeof assertAttachable>[1];
  * takes the room row's lock and bumps last_seq, the INSERT uses it, and the sender's read position
  * moves to it. Concurrent senders, on any number of replicas, queue on the room row, so seqs are
  * 1, 2, 3… with no repeat; a failed INSERT (e.g. a clientMessageId that raced in) rolls the bump
- * back with it, so there is no gap. Returns null when the author is not a member (or no room).
+ * back with it, so there is no gap. A reply counts on its thread's root, and the members it
+ * mentions are stored with it. Returns null when the author is not a member (or no room).
  */
 async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<MessageWithAuthor | null> {
-  const { roomId, authorId, body, clientMessageId } = message;
+  const { roomId, authorId, body, clientMessageId, threadRootId } = message;
   const rows = await prisma.$queryRaw<StoredRow[]>`
     WITH next AS (
       UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
@@ -71,14 +87,21 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
         AND EXISTS (SELECT 1 FROM memberships WHERE room_id = ${roomId}::uuid AND user_id = ${authorId}::uuid)
       RETURNING last_seq, last_activity_at
     ), stored AS (
-      INSERT INTO messages (id, room_id, seq, author_id, body, client_message_id, created_at)
+      INSERT INTO messages (id, room_id, seq, author_id, body, client_message_id, created_at, thread_root_id)
       SELECT ${randomUUID()}::uuid, ${roomId}::uuid, next.last_seq, ${authorId}::uuid, ${body}::text,
-             ${clientMessageId}::text, next.last_activity_at
+             ${clientMessageId}::text, next.last_activity_at, ${threadRootId}::uuid
       FROM next
-      RETURNING id, room_id, seq, author_id, body, client_message_id, created_at, edited_at, deleted_at
+      RETURNING id, room_id, seq, author_id, body, client_message_id, created_at, edited_at, deleted_at,
+                thread_root_id, reply_count, last_reply_at, pinned_at, pinned_by_id
     ), seen AS (
       UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, stored.seq)
       FROM stored WHERE memberships.room_id = stored.room_id AND memberships.user_id = stored.author_id
+    ), thread AS (
+      UPDATE messages SET reply_count = messages.reply_count + 1, last_reply_at = stored.created_at
+      FROM stored WHERE messages.id = stored.thread_root_id
+    ), mentioned AS (
+      INSERT INTO message_mentions (message_id, user_id, created_at)
+      SELECT stored.id, member.user_id, stored.created_at FROM stored, (${mentionedMembers(roomId, body)}) AS member
     ), ${messageEvent('MESSAGE_CREATED', 'stored')}
     SELECT ${storedRowColumns.stored} FROM stored JOIN users ON users.id = stored.author_id`;
   const row = rows[0];
@@ -103,7 +126,9 @@ type StoredRow = Message & { authorUsername: string; authorDisplayName: string |
 const selectStoredRow = (message: 'stored' | 'changed' | 'page') =>
   Prisma.raw(`${message}.id, ${message}.room_id AS "roomId", ${message}.seq, ${message}.author_id AS "authorId",
     ${message}.body, ${message}.client_message_id AS "clientMessageId", ${message}.created_at AS "createdAt",
-    ${message}.edited_at AS "editedAt", ${message}.deleted_at AS "deletedAt", users.username AS "authorUsername",
+    ${message}.edited_at AS "editedAt", ${message}.deleted_at AS "deletedAt", ${message}.thread_root_id AS "threadRootId",
+    ${message}.reply_count AS "replyCount", ${message}.last_reply_at AS "lastReplyAt", ${message}.pinned_at AS "pinnedAt",
+    ${message}.pinned_by_id AS "pinnedById", users.username AS "authorUsername",
     users.display_name AS "authorDisplayName", users.created_at AS "authorCreatedAt"`);
 /** Built once: the send statement's, an edit's or delete's, and the history page's (a hot path). */
 const storedRowColumns = {
@@ -124,6 +149,11 @@ function withAuthor(row: StoredRow): MessageWithAuthor {
     createdAt: row.createdAt,
     editedAt: row.editedAt,
     deletedAt: row.deletedAt,
+    threadRootId: row.threadRootId,
+    replyCount: row.replyCount,
+    lastReplyAt: row.lastReplyAt,
+    pinnedAt: row.pinnedAt,
+    pinnedById: row.pinnedById,
     author: {
       id: row.authorId,
       username: row.authorUsername,
@@ -194,7 +224,13 @@ async function storeOrReplay(prisma: Db, message: NewMessage) {
 export async function sendMessage(
   prisma: PrismaClient,
   viewerId: string | null,
-  input: { roomId: string; body: string; clientMessageId?: string | null; attachmentIds?: readonly string[] | null },
+  input: {
+    roomId: string;
+    body: string;
+    clientMessageId?: string | null;
+    attachmentIds?: readonly string[] | null;
+    threadRootId?: string | null;
+  },
   attachmentSettings: AttachmentSettings = { unsentTtlMs: UNSENT_TTL_DEFAULT_MS },
 ): Promise<{ message: Message | MessageWithAuthor; created: boolean }> {
   const authorId = requireUser(viewerId);
@@ -208,8 +244,25 @@ export async function sendMessage(
   }
   await assertAttachable(prisma, attachmentSettings, authorId, roomId, attachmentIds);
   const attachments = { ids: attachmentIds, settings: attachmentSettings };
-  const message: NewMessage = { roomId, authorId, body, clientMessageId, attachments };
+  const threadRootId = input.threadRootId != null ? await threadRootOf(prisma, roomId, input.threadRootId) : null;
+  const message: NewMessage = { roomId, authorId, body, clientMessageId, attachments, threadRootId };
   return (await storeOrReplay(prisma, message)) ?? (await refuseOrRetry(prisma, message));
+}
+
+/**
+ * The id of a reply's thread root: a top-level message of the same room that is not deleted;
+ * BAD_USER_INPUT on threadRootId otherwise (a message of another room is not told apart from none).
+ */
+async function threadRootOf(prisma: Db, roomId: string, threadRootId: string): Promise<string> {
+  const id = parseId('threadRootId', threadRootId);
+  const root = await prisma.message.findUnique({
+    where: { id },
+    select: { roomId: true, threadRootId: true, deletedAt: true },
+  });
+  if (!root || root.roomId !== roomId) throw badInput('threadRootId', 'is not a message of this room');
+  if (root.threadRootId) throw badInput('threadRootId', 'is a reply; a thread is started from a top-level message');
+  if (root.deletedAt) throw badInput('threadRootId', 'is a deleted message');
+  return id;
 }
 
 /** Nothing was stored: NOT_FOUND or FORBIDDEN says why, unless the viewer joined in between. */
@@ -222,9 +275,9 @@ async function refuseOrRetry(prisma: Db, message: NewMessage) {
 
 // ——— Editing and deleting ——————————————————————————————————————————————————————————————————————
 
-const deletedMessage = () => badInput('messageId', 'is a deleted message');
+export const deletedMessage = () => badInput('messageId', 'is a deleted message');
 
-async function findMessage(prisma: Db, messageId: string): Promise<MessageWithAuthor> {
+export async function findMessage(prisma: Db, messageId: string): Promise<MessageWithAuthor> {
   const message = await prisma.message.findUnique({ ...WITH_AUTHOR, where: { id: parseId('messageId', messageId) } });
   if (!message) throw notFound('Message');
   return message;
@@ -246,7 +299,8 @@ async function changeMessage(
     WITH changed AS (
       UPDATE messages SET ${columns}, ${stamp} = clock_timestamp()
       WHERE id = ${messageId}::uuid AND deleted_at IS NULL
-      RETURNING id, room_id, seq, author_id, body, client_message_id, created_at, edited_at, deleted_at
+      RETURNING id, room_id, seq, author_id, body, client_message_id, created_at, edited_at, deleted_at,
+                thread_root_id, reply_count, last_reply_at, pinned_at, pinned_by_id
     ), ${messageEvent(event, 'changed')}
     SELECT ${storedRowColumns.changed} FROM changed JOIN users ON users.id = changed.author_id`;
   const row = rows[0];
@@ -269,15 +323,27 @@ export async function editMessage(
   assertCan({ userId }, 'message.edit', message);
   if (message.deletedAt) throw deletedMessage();
   if (message.body === text) return { message, changed: false };
-  const edited = await changeMessage(prisma, message.id, 'MESSAGE_EDITED', Prisma.sql`body = ${text}`);
+  const edited = await prisma.$transaction(async (tx) => {
+    const row = await changeMessage(tx, message.id, 'MESSAGE_EDITED', Prisma.sql`body = ${text}`);
+    if (!row) return null;
+    // The mentions follow the new body: names dropped go, new ones (of members now) come.
+    const members = mentionedMembers(row.roomId, text);
+    await tx.$executeRaw`
+      DELETE FROM message_mentions WHERE message_id = ${row.id}::uuid AND user_id NOT IN (${members})`;
+    await tx.$executeRaw`
+      INSERT INTO message_mentions (message_id, user_id) SELECT ${row.id}::uuid, member.user_id FROM (${members}) AS member
+      ON CONFLICT DO NOTHING`;
+    return row;
+  });
   if (!edited) throw deletedMessage(); // deleted in between
   return { message: edited, changed: true };
 }
 
 /**
  * The author deletes a message, softly: the body becomes "" and deletedAt is set; the row, its seq
- * and its clientMessageId stay (a retried send still finds it). Deleting a deleted message returns
- * it unchanged (`changed: false`).
+ * and its clientMessageId stay (a retried send still finds it); a pin goes. A deleted reply no
+ * longer counts on its thread's root. Deleting a deleted message returns it unchanged
+ * (`changed: false`).
  */
 export async function deleteMessage(
   prisma: PrismaClient,
@@ -288,9 +354,24 @@ export async function deleteMessage(
   const message = await findMessage(prisma, messageId);
   assertCan({ userId }, 'message.delete', message);
   if (message.deletedAt) return { message, changed: false };
-  const deleted = await changeMessage(prisma, message.id, 'MESSAGE_DELETED', Prisma.sql`body = ''`);
+  const deleted = await changeMessage(
+    prisma,
+    message.id,
+    'MESSAGE_DELETED',
+    Prisma.sql`body = '', pinned_at = NULL, pinned_by_id = NULL`,
+  );
   if (!deleted) return { message: await findMessage(prisma, message.id), changed: false };
+  if (deleted.threadRootId) await recountReplies(prisma, deleted.threadRootId);
   return { message: deleted, changed: true };
+}
+
+/** Sets a thread root's replyCount and lastReplyAt from its replies that are not deleted. */
+async function recountReplies(prisma: Db, rootId: string): Promise<void> {
+  await prisma.$executeRaw`
+    UPDATE messages SET (reply_count, last_reply_at) = (
+      SELECT count(*), max(reply.created_at) FROM messages reply
+      WHERE reply.thread_root_id = ${rootId}::uuid AND reply.deleted_at IS NULL
+    ) WHERE id = ${rootId}::uuid`;
 }
 
 // ——— Read positions ————————————————————————————————————————————————————————————————————————————
@@ -331,7 +412,8 @@ export interface MessagePageArgs {
  * A page of a room's history, keyset on seq (a deep page costs what the first does). `first`/`after`
  * read forward, `last`/`before` backward; edges are oldest → newest either way. With neither
  * `first` nor `last`: the 50 after `after` when only `after` is given, else the newest 50 (before
- * `before`, if given). Deleted messages are in the history with body "".
+ * `before`, if given). Deleted messages are in the history with body ""; replies are not (they are
+ * in their threads, and in messagesSince).
  */
 export async function listMessages(
   db: Reader,
@@ -351,6 +433,7 @@ export async function listMessages(
     before: beforeSeq,
     forward,
     take: size + 1,
+    topLevel: true,
   });
   const more = found.length > size;
   const rows = found.slice(0, size);
@@ -363,7 +446,109 @@ export async function listMessages(
   return toConnection(rows, { all: (nodes) => encodeCursors(secret, id, seqs(nodes)) }, page);
 }
 
-/** Gap recovery: up to `first` (1–1000, default 100) messages after `afterSeq`, ascending. */
+/**
+ * The room's history around `seq` (jumping to a message): `limit` (1–100, default 50) top-level
+ * messages in all, (limit − 1) / 2 (rounded down) before seq and the rest from seq on, fewer at the
+ * room's ends. The cursors are history cursors, so `listMessages` pages on from either end. A seq
+ * after the room's newest message is BAD_USER_INPUT.
+ */
+export async function messagesAround(
+  db: Reader,
+  secret: CursorSecret,
+  viewerId: string | null,
+  roomId: string,
+  seq: number,
+  limit?: number | null,
+  query?: MessageQuery,
+): Promise<Connection<MessageWithAuthor>> {
+  const id = parseId('roomId', roomId);
+  const target = parseSeq('seq', seq);
+  const size = parseAroundLimit(limit);
+  if (target < 1) throw badInput('seq', 'must be 1 or more');
+  const before = Math.floor((size - 1) / 2);
+  const after = size - before;
+  const [older, newer] = await Promise.all([
+    readMessages(db, viewerId, id, query, {
+      after: null,
+      before: target,
+      forward: false,
+      take: before + 1,
+      topLevel: true,
+    }),
+    readMessages(db, viewerId, id, query, {
+      after: target - 1,
+      before: null,
+      forward: true,
+      take: after + 1,
+      topLevel: true,
+    }),
+  ]);
+  if (target > newer.lastSeq) throw badInput('seq', 'is after the newest message of the room');
+  const rows = [...older.messages.slice(0, before).reverse(), ...newer.messages.slice(0, after)];
+  const page = { hasPreviousPage: older.messages.length > before, hasNextPage: newer.messages.length > after };
+  return toConnection(
+    rows,
+    {
+      all: (nodes) =>
+        encodeCursors(
+          secret,
+          id,
+          nodes.map((m) => m.seq),
+        ),
+    },
+    page,
+  );
+}
+
+/**
+ * A thread's replies, oldest → newest, paged like the history (`first`/`after` forward,
+ * `last`/`before` backward, the newest 50 by default). Its cursors belong to the thread. The root
+ * must be a top-level message of a room the viewer may read.
+ */
+export async function threadMessages(
+  prisma: Db,
+  secret: CursorSecret,
+  viewerId: string | null,
+  messageId: string,
+  args: MessagePageArgs = {},
+  query?: MessageQuery,
+): Promise<Connection<MessageWithAuthor>> {
+  const rootId = parseId('messageId', messageId);
+  const { direction, size } = parsePageSize(args, args.after != null && args.before == null ? 'forward' : 'backward');
+  const root = await prisma.message.findUnique({ where: { id: rootId }, select: { roomId: true, threadRootId: true } });
+  if (!root) throw notFound('Message');
+  await accessRoom(prisma, viewerId, root.roomId, 'room.read');
+  if (root.threadRootId) throw badInput('messageId', 'is a reply, not a thread\u2019s root');
+  const afterSeq = args.after != null ? decodeCursor(secret, args.after, rootId, 'after') : null;
+  const beforeSeq = args.before != null ? decodeCursor(secret, args.before, rootId, 'before') : null;
+  const forward = direction === 'forward';
+  const found = (await prisma.message.findMany({
+    ...selecting(query ?? WITH_AUTHOR, { seq: true }),
+    where: { threadRootId: rootId, seq: { gt: afterSeq ?? undefined, lt: beforeSeq ?? undefined } },
+    orderBy: { seq: forward ? 'asc' : 'desc' },
+    take: size + 1,
+  })) as MessageWithAuthor[];
+  const more = found.length > size;
+  const rows = found.slice(0, size);
+  if (!forward) rows.reverse();
+  const page = forward
+    ? { hasNextPage: more, hasPreviousPage: afterSeq !== null }
+    : { hasNextPage: beforeSeq !== null, hasPreviousPage: more };
+  return toConnection(
+    rows,
+    {
+      all: (nodes) =>
+        encodeCursors(
+          secret,
+          rootId,
+          nodes.map((m) => m.seq),
+        ),
+    },
+    page,
+  );
+}
+
+/** Gap recovery: up to `first` (1–1000, default 100) messages after `afterSeq`, ascending, replies included. */
 export async function messagesSince(
   db: Reader,
   viewerId: string | null,
@@ -375,7 +560,8 @@ export async function messagesSince(
   const after = parseSeq('afterSeq', afterSeq);
   const take = parseSinceCount(first);
   const id = parseId('roomId', roomId);
-  return (await readMessages(db, viewerId, id, query, { after, before: null, forward: true, take })).messages;
+  return (await readMessages(db, viewerId, id, query, { after, before: null, forward: true, take, topLevel: false }))
+    .messages;
 }
 
 interface SeqRange {
@@ -385,6 +571,8 @@ interface SeqRange {
   /** Ascending from `after`, or descending from `before`. */
   forward: boolean;
   take: number;
+  /** Only top-level messages (the room's main history), not replies. */
+  topLevel: boolean;
 }
 
 /**
@@ -408,7 +596,10 @@ async function readMessages(
   if (query && !answersMessageQuery(query, true)) {
     const { room, messages = [] } = await accessRoom(db.prisma, viewerId, roomId, 'room.read', undefined, {
       ...selecting(query, { seq: true }),
-      where: { seq: { gt: range.after ?? undefined, lt: range.before ?? undefined } },
+      where: {
+        seq: { gt: range.after ?? undefined, lt: range.before ?? undefined },
+        ...(range.topLevel ? { threadRootId: null } : {}),
+      },
       orderBy: { seq: range.forward ? 'asc' : 'desc' },
       take: range.take,
     });
@@ -425,6 +616,7 @@ async function readMessages(
       SELECT * FROM messages
       WHERE messages.room_id = rooms.id
         AND messages.seq > ${range.after ?? 0}::bigint AND messages.seq < ${range.before ?? Number.MAX_SAFE_INTEGER}::bigint
+        ${range.topLevel ? Prisma.sql`AND messages.thread_root_id IS NULL` : Prisma.empty}
       ORDER BY messages.seq ${order} LIMIT ${range.take}
     ) AS page ON true
     LEFT JOIN users ON users.id = page.author_id

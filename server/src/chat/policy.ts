@@ -1,5 +1,5 @@
 import { type AppError, forbidden, unauthenticated } from '../errors.js';
-import type { RoomKind } from '../generated/prisma/client.js';
+import type { MemberRole, RoomKind } from '../generated/prisma/client.js';
 
 /**
  * Who may do what, in one place. Every operation of chat/ (and the subscriptions) asks here; the
@@ -11,7 +11,15 @@ import type { RoomKind } from '../generated/prisma/client.js';
 export type Viewer = { userId: string } | null;
 
 export type RoomAction =
-  'room.read' | 'room.join' | 'room.leave' | 'room.invite' | 'room.send' | 'room.markRead' | 'room.manageWebhooks';
+  | 'room.read'
+  | 'room.join'
+  | 'room.leave'
+  | 'room.invite'
+  | 'room.send'
+  | 'room.markRead'
+  | 'room.react'
+  | 'room.pin'
+  | 'room.manageWebhooks';
 export type MessageAction = 'message.edit' | 'message.delete';
 export type Action = RoomAction | MessageAction;
 
@@ -22,8 +30,8 @@ export interface RoomResource {
   isMember: boolean;
   /** The viewer holds an invitation to the room (only joinRoom needs to know). */
   isInvited?: boolean;
-  /** The viewer is the room's owner (its creator, for now), for the actions that need one. */
-  isOwner?: boolean;
+  /** The viewer's role in the room, when a member (only the moderating actions need to know). */
+  role?: MemberRole | null;
 }
 
 /** What a message rule needs to know. */
@@ -72,7 +80,15 @@ const rules: { [A in Action]: Rule<A> } = {
   'room.send': membersOnly('Only members can send messages to this room'),
   'room.markRead': membersOnly('Only members have a read position in this room'),
   'room.manageWebhooks': (_viewer, room) =>
-    room.isMember && room.isOwner ? null : forbidden('Only the room\u2019s owner can manage its webhooks'),
+    room.isMember && room.role === 'OWNER' ? null : forbidden('Only the room\u2019s owner can manage its webhooks'),
+  'room.react': membersOnly('Only members can react to messages of this room'),
+
+  // Pinning is the room's OWNERs' (both people's in a DIRECT room). The room's creator is its OWNER.
+  'room.pin': (_viewer, room) => {
+    if (!room.isMember) return forbidden('Only members can pin messages of this room');
+    if (room.kind === 'DIRECT' || room.role === 'OWNER') return null;
+    return forbidden('Only the room\u2019s owners can pin messages');
+  },
   'message.edit': authorOnly('edit'),
   'message.delete': authorOnly('delete'),
 };

@@ -90,7 +90,7 @@ export function roomResource(access: RoomAccess, isInvited = false): RoomResourc
     kind: access.room.kind,
     isMember: access.membership !== null,
     isInvited,
-    isOwner: access.membership?.role === 'OWNER',
+    role: access.membership?.role ?? null,
   };
 }
 

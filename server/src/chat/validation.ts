@@ -121,7 +121,7 @@ export function parseSeq(field: string, value: unknown): number {
   return value;
 }
 
-function parseCount(field: string, value: unknown, max: number): number {
+export function parseCount(field: string, value: unknown, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw badInput(field, `must be between 1 and ${max}`);
   }
@@ -171,4 +171,41 @@ export function parseRoomSearch(value: unknown): string | null {
   if (length(text) > ROOM_NAME_MAX) throw badInput('search', `must be at most ${ROOM_NAME_MAX} characters`);
   if (CONTROL.test(text)) throw badInput('search', 'must not contain control characters');
   return roomNameKey(text);
+}
+
+/** Distinct reactions a message may carry. */
+export const REACTIONS_MAX = 50;
+/** `:shortcode:` as typed: 2–32 of a-z, 0-9, _ + -. */
+const SHORTCODE = /^:[a-z0-9_+-]{2,32}:$/;
+/** What makes a grapheme an emoji: a pictograph, a flag's regional indicators, or a keycap. */
+const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u;
+/** The longest emoji sequences (families, flags of subdivisions) are well under this many code units. */
+const EMOJI_UNITS_MAX = 32;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** A reaction: one Unicode emoji (one grapheme) or a `:shortcode:`, kept as typed. */
+export function parseEmoji(value: unknown): string {
+  if (!isString(value)) throw badInput('emoji', 'must be a string');
+  if (SHORTCODE.test(value)) return value;
+  const count = [...graphemes.segment(value)].length;
+  if (count !== 1 || value.length > EMOJI_UNITS_MAX || !EMOJI.test(value) || CONTROL.test(value)) {
+    throw badInput('emoji', 'must be one emoji or a :shortcode: of 2–32 characters a-z, 0-9, _, + or -');
+  }
+  return value;
+}
+
+/** `limit` of messagesAround: 1–100, default 50. */
+export function parseAroundLimit(value: number | null | undefined): number {
+  return value == null ? PAGE_DEFAULT : parseCount('limit', value, PAGE_MAX);
+}
+
+/**
+ * The username keys named as `@username` in a body (lower-cased, each once). A name counts when
+ * the `@` starts the body or follows a character that cannot be part of an address or a name.
+ */
+const MENTION = /(?<![\p{L}\p{N}_.@-])@([a-zA-Z0-9_.-]{3,32})(?![a-zA-Z0-9_-])/gu;
+export function mentionedUsernameKeys(body: string): string[] {
+  const keys = new Set<string>();
+  for (const match of body.matchAll(MENTION)) keys.add(match[1]!.replace(/\.+$/, '').toLowerCase());
+  return [...keys].filter((key) => key.length >= 3);
 }

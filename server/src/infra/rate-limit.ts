@@ -65,7 +65,7 @@ export function createLimiter(bus: Bus, enabled: boolean, options: LimiterOption
   };
 }
 
-export type LimitedAction = 'sendMessage' | 'createRoom' | 'setTyping' | 'invite' | 'register' | 'connect';
+export type LimitedAction = 'sendMessage' | 'createRoom' | 'setTyping' | 'react' | 'invite' | 'register' | 'connect';
 type Budget = { points: number; windowMs: number };
 
 /**

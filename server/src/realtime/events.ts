@@ -20,6 +20,11 @@ export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
   | { type: 'MemberJoined' | 'MemberLeft'; userId: string }
   | { type: 'TypingChanged'; userId: string; typing: boolean }
   | { type: 'ReadReceipt'; userId: string; lastReadSeq: number }
+  | { type: 'ReactionChanged'; messageId: string; userId: string; emoji: string; added: boolean }
+  | { type: 'MessagePinned'; messageId: string }
+  | { type: 'MessageUnpinned'; messageId: string }
+  /** Names the thread's root, whose replyCount and lastReplyAt changed. */
+  | { type: 'ThreadUpdated'; messageId: string }
 );
 
 type Distribute<T> = T extends unknown ? Omit<T, 'at' | 'trace'> : never;

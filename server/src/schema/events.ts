@@ -50,6 +50,8 @@ function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx
 type Of<T extends RoomEvent['type']> = Extract<RoomEvent, { type: T }>;
 type MessageEvent = Of<'MessageCreated' | 'MessageEdited' | 'MessageDeleted'>;
 
+type AboutMessage = Of<'ReactionChanged' | 'MessagePinned' | 'MessageUnpinned'>;
+
 const messageEvent = (name: MessageEvent['type'], description: string) =>
   builder.objectRef<MessageEvent>(name).implement({
     description,
@@ -63,6 +65,19 @@ const messageEvent = (name: MessageEvent['type'], description: string) =>
         description:
           "The message's history cursor, as `messages(roomId)` edges carry it: put the live message into a paged list, or page on from it.",
         resolve: (e, _a, ctx) => encodeCursor(ctx.services.cursorSecret, e.roomId, e.seq),
+      }),
+    }),
+  });
+
+/** An event about a message that changed without a new body: reactions and pins. */
+const aboutMessage = (name: AboutMessage['type'], description: string) =>
+  builder.objectRef<AboutMessage>(name).implement({
+    description,
+    fields: (t) => ({
+      message: t.field({
+        type: MessageRef,
+        description: 'The message as it is now.',
+        resolve: (e, _a, ctx, info) => load('message', e.messageId, e, ctx, info) as never,
       }),
     }),
   });
@@ -88,7 +103,10 @@ function memberEvent(name: MemberEvent['type'], description: string) {
   });
 }
 
-const MessageCreated = messageEvent('MessageCreated', 'A message was sent to the room.');
+const MessageCreated = messageEvent(
+  'MessageCreated',
+  'A message was sent to the room (a reply too: its threadRoot is set).',
+);
 const MessageEdited = messageEvent('MessageEdited', "A message's body was edited by its author.");
 const MessageDeleted = messageEvent('MessageDeleted', 'A message was deleted (its body is now empty).');
 const MemberJoined = memberEvent(
@@ -110,8 +128,45 @@ builder.objectField(ReadReceipt, 'lastReadSeq', (t) =>
     resolve: (e) => (e as Of<'ReadReceipt'>).lastReadSeq,
   }),
 );
+const ReactionChanged = aboutMessage('ReactionChanged', 'Someone added or removed a reaction to a message.');
+const MessagePinned = aboutMessage('MessagePinned', 'A message was pinned to its room.');
+const MessageUnpinned = aboutMessage('MessageUnpinned', 'A message was unpinned.');
+builder.objectFields(ReactionChanged, (t) => ({
+  user: t.field({
+    type: UserRef,
+    description: 'Who reacted (or took the reaction back).',
+    resolve: (e, _a, ctx, info) => load('user', (e as Of<'ReactionChanged'>).userId, e, ctx, info) as never,
+  }),
+  emoji: t.string({ description: 'The reaction, as stored.', resolve: (e) => (e as Of<'ReactionChanged'>).emoji }),
+  added: t.boolean({
+    description: 'True when added, false when removed.',
+    resolve: (e) => (e as Of<'ReactionChanged'>).added,
+  }),
+}));
+const ThreadUpdated = builder.objectRef<Of<'ThreadUpdated'>>('ThreadUpdated').implement({
+  description: 'A thread gained or lost a reply: its root with the new replyCount and lastReplyAt.',
+  fields: (t) => ({
+    root: t.field({
+      type: MessageRef,
+      description: 'The thread\u2019s root message.',
+      resolve: (e, _a, ctx, info) => load('message', e.messageId, e, ctx, info) as never,
+    }),
+  }),
+});
 
-const types = { MessageCreated, MessageEdited, MessageDeleted, MemberJoined, MemberLeft, TypingChanged, ReadReceipt };
+const types = {
+  MessageCreated,
+  MessageEdited,
+  MessageDeleted,
+  MemberJoined,
+  MemberLeft,
+  TypingChanged,
+  ReadReceipt,
+  ReactionChanged,
+  MessagePinned,
+  MessageUnpinned,
+  ThreadUpdated,
+};
 
 export const RoomEventRef = builder.unionType('RoomEvent', {
   description: 'Something that happened in a room, as roomEvents and myEvents deliver it.',

@@ -1,11 +1,48 @@
-import { carryMessage, type MessageWithAuthor, PUBLIC_USER_SELECT } from '../chat/carried.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { GraphQLResolveInfo } from 'graphql';
+import { carryMessage, type MessageWithAuthor, PUBLIC_USER_SELECT, type PublicUser } from '../chat/carried.js';
+import { mentionedUsers } from '../chat/mentions.js';
 import * as messages from '../chat/messages.js';
+import * as pins from '../chat/pins.js';
+import { addReaction, reactionCounts, type ReactionCount, reactionUsers, removeReaction } from '../chat/reactions.js';
+import { parseCount } from '../chat/validation.js';
 import type { Message } from '../generated/prisma/client.js';
 import { builder, forwardPageArgs } from './builder.js';
 import { viewerDependent, viewerIdOf, type Context } from './context.js';
 import { idOf } from './ids.js';
+import { batchOf } from './loaders.js';
 import { UserRef } from './user.js';
 import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
+
+/** The reactions of a message for the viewer, batched with the other loads of the moment. */
+const reactionsOf = (ctx: Context, messageId: string) =>
+  batchOf(ctx.services.db, 'reactions', (keys: readonly { messageId: string; viewerId: string | null }[]) =>
+    reactionCounts(ctx.services.db, keys),
+  ).load({ messageId, viewerId: viewerIdOf(ctx) });
+
+export const ReactionCountRef = builder.objectRef<ReactionCount>('ReactionCount').implement({
+  description: 'One emoji on a message: how many reacted with it, whether the viewer did, and who.',
+  fields: (t) => ({
+    emoji: t.exposeString('emoji', { description: 'One Unicode emoji, or a :shortcode: as typed.' }),
+    count: t.exposeInt('count', { description: 'How many people reacted with it (at least 1).' }),
+    viewerReacted: t.boolean({
+      ...viewerDependent,
+      description: 'Whether the viewer is one of them (false for guests).',
+      resolve: (reaction) => reaction.viewerReacted,
+    }),
+    users: t.field({
+      type: [UserRef],
+      description: 'Who reacted, earliest first: the first `first` (1–100, default 10).',
+      args: { first: t.arg.int({ required: false, description: '1–100, default 10.' }) },
+      resolve: (reaction, args, ctx) => {
+        const first = args.first == null ? 10 : parseCount('first', args.first, 100);
+        return batchOf(ctx.services.db, `reactionUsers:${first}`, (keys: readonly ReactionCount[]) =>
+          reactionUsers(ctx.services.db, keys, first),
+        ).load(reaction) as Promise<PublicUser[]> as never;
+      },
+    }),
+  }),
+});
 
 export const MessageRef = builder.prismaNode('Message', {
   description: 'A message sent to a room.',
@@ -37,6 +74,42 @@ export const MessageRef = builder.prismaNode('Message', {
       type: 'DateTime',
       nullable: true,
       description: 'When its author deleted it; null while it is not deleted.',
+    }),
+    threadRoot: t.relation('threadRoot', {
+      nullable: true,
+      description: 'Set on a reply: the top-level message that started its thread.',
+    }),
+    threadRootId: t.id({
+      nullable: true,
+      description: 'The id of threadRoot, without loading it.',
+      resolve: (message) => (message.threadRootId ? encodeGlobalID('Message', message.threadRootId) : null),
+    }),
+    replyCount: t.exposeInt('replyCount', {
+      description: 'On a thread root: its replies, deleted ones excluded (0 on a reply).',
+    }),
+    lastReplyAt: t.expose('lastReplyAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'On a thread root: when its newest reply was sent.',
+    }),
+    pinnedAt: t.expose('pinnedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was pinned; null when not.',
+    }),
+    pinnedBy: t.relation('pinnedBy', { nullable: true, description: 'Who pinned it; null when not pinned.' }),
+    reactions: t.field({
+      type: [ReactionCountRef],
+      description: 'Its reactions, most used first (then the first used first); none with a count of 0.',
+      resolve: (message, _args, ctx) => reactionsOf(ctx, message.id),
+    }),
+    mentions: t.field({
+      type: [UserRef],
+      description: 'The users named as @username in the body who were members when it was stored (or last edited).',
+      resolve: (message, _args, ctx) =>
+        batchOf(ctx.services.db, 'mentions', (ids: readonly string[]) => mentionedUsers(ctx.services.db, ids)).load(
+          message.id,
+        ) as never,
     }),
   }),
 });
@@ -104,6 +177,47 @@ builder.queryFields((t) => ({
         nodeQuery(ctx, info, 'Message'),
       ),
   }),
+  messagesAround: t.field({
+    type: MessageConnection,
+    description:
+      'Jumping to a message: `limit` (1–100) top-level messages around seq, (limit − 1) / 2 before it and the rest from it on, fewer at the room\u2019s ends. Page on with `messages(before:/after:)` from its cursors.',
+    args: {
+      roomId: t.arg.id({ description: 'The room.' }),
+      seq: t.arg.int({ description: 'The seq of the message to center on (1 up to the room\u2019s lastSeq).' }),
+      limit: t.arg.int({ required: false, defaultValue: 50, description: 'How many messages in all: 1–100.' }),
+    },
+    resolve: (_root, args, ctx, info) =>
+      messages.messagesAround(
+        ctx.services.db,
+        ctx.services.cursorSecret,
+        viewerIdOf(ctx),
+        idOf('Room', args.roomId, 'roomId'),
+        args.seq,
+        args.limit,
+        nodeQuery(ctx, info, 'Message'),
+      ),
+  }),
+  threadMessages: t.field({
+    type: MessageConnection,
+    description:
+      'A thread\u2019s replies, oldest → newest: `first`/`after` forward, `last`/`before` backward; the newest 50 by default.',
+    args: {
+      messageId: t.arg.id({ description: 'The thread\u2019s root message.' }),
+      first: t.arg.int({ required: false, description: '1–100 replies after `after`.' }),
+      after: t.arg.string({ required: false, description: 'A cursor of this thread.' }),
+      last: t.arg.int({ required: false, description: '1–100 replies before `before`.' }),
+      before: t.arg.string({ required: false, description: 'A cursor of this thread.' }),
+    },
+    resolve: (_root, { messageId, ...args }, ctx, info) =>
+      messages.threadMessages(
+        ctx.services.db.prisma,
+        ctx.services.cursorSecret,
+        viewerIdOf(ctx),
+        idOf('Message', messageId, 'messageId'),
+        args,
+        nodeQuery(ctx, info, 'Message'),
+      ),
+  }),
   messagesSince: t.prismaField({
     type: ['Message'],
     description: 'Gap recovery: the messages after seq `afterSeq`, ascending (up to `first`, 1–1000, default 100).',
@@ -164,7 +278,22 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
       required: false,
       description: 'Up to 10 of the viewer\u2019s uploads to this room (uploadAttachment), sent within 24 hours.',
     }),
+    threadRootId: t.id({
+      required: false,
+      description: 'Sends a reply in the thread of this top-level message of the same room.',
+    }),
   }),
+});
+const ReactionInput = builder.inputType('ReactionInput', {
+  description: 'A reaction to a message.',
+  fields: (t) => ({
+    messageId: t.id({ description: 'The message.' }),
+    emoji: t.string({ description: 'One Unicode emoji, or a :shortcode: of 2–32 characters a-z, 0-9, _, + or -.' }),
+  }),
+});
+const PinMessageInput = builder.inputType('PinMessageInput', {
+  description: 'A message to pin or unpin.',
+  fields: (t) => ({ messageId: t.id({ description: 'The message.' }) }),
 });
 const EditMessageInput = builder.inputType('EditMessageInput', {
   description: 'A message\u2019s new body.',
@@ -194,15 +323,22 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) => {
       await limit(ctx, 'sendMessage');
       const roomId = idOf('Room', input.roomId, 'roomId');
+      const threadRootId = input.threadRootId != null ? idOf('Message', input.threadRootId, 'threadRootId') : null;
       const { message, created } = await messages.sendMessage(
         ctx.services.db.prisma,
         viewerIdOf(ctx),
-        { ...input, roomId, attachmentIds: input.attachmentIds?.map((id) => idOf('Attachment', id, 'attachmentIds')) },
+        {
+          ...input,
+          roomId,
+          threadRootId,
+          attachmentIds: input.attachmentIds?.map((id) => idOf('Attachment', id, 'attachmentIds')),
+        },
         ctx.services.config.attachments,
       );
       if (created) {
         ctx.services.metrics.messagesStored.inc();
         await publishMessage(ctx, 'MessageCreated', message);
+        if (message.threadRootId) await publishAbout(ctx, 'ThreadUpdated', message.roomId, message.threadRootId);
       }
       return reloaded(ctx, info, 'message', message.id, message);
     },
@@ -232,9 +368,37 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) => {
       const messageId = idOf('Message', input.messageId, 'messageId');
       const { message, changed } = await messages.deleteMessage(ctx.services.db.prisma, viewerIdOf(ctx), messageId);
-      if (changed) await publishMessage(ctx, 'MessageDeleted', message);
+      if (changed) {
+        await publishMessage(ctx, 'MessageDeleted', message);
+        if (message.threadRootId) await publishAbout(ctx, 'ThreadUpdated', message.roomId, message.threadRootId);
+      }
       return reloaded(ctx, info, 'message', message.id, message);
     },
+  }),
+  addReaction: t.field({
+    type: MessageRef,
+    description:
+      'Reacts to a message of a room the viewer is a member of. Adding the same reaction again changes nothing.',
+    args: { input: t.arg({ type: ReactionInput, description: 'The message and the emoji.' }) },
+    resolve: (_root, { input }, ctx, info) => react(ctx, info, input, true),
+  }),
+  removeReaction: t.field({
+    type: MessageRef,
+    description: 'Takes the viewer\u2019s reaction back. Removing one that is not there changes nothing.',
+    args: { input: t.arg({ type: ReactionInput, description: 'The message and the emoji.' }) },
+    resolve: (_root, { input }, ctx, info) => react(ctx, info, input, false),
+  }),
+  pinMessage: t.field({
+    type: MessageRef,
+    description: 'Pins a message to its room: the room\u2019s owners (both people in a DIRECT room). Idempotent.',
+    args: { input: t.arg({ type: PinMessageInput, description: 'The message.' }) },
+    resolve: (_root, { input }, ctx, info) => pin(ctx, info, input.messageId, true),
+  }),
+  unpinMessage: t.field({
+    type: MessageRef,
+    description: 'Unpins a message: the same people as pinMessage. Idempotent.',
+    args: { input: t.arg({ type: PinMessageInput, description: 'The message.' }) },
+    resolve: (_root, { input }, ctx, info) => pin(ctx, info, input.messageId, false),
   }),
   markRead: t.field({
     type: RoomRef,
@@ -261,6 +425,59 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+async function react(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  input: { messageId: string | number; emoji: string },
+  add: boolean,
+) {
+  await limit(ctx, 'react');
+  const messageId = idOf('Message', input.messageId, 'messageId');
+  const prisma = ctx.services.db.prisma;
+  const { message, emoji, changed } = await (add ? addReaction : removeReaction)(
+    prisma,
+    viewerIdOf(ctx),
+    messageId,
+    input.emoji,
+  );
+  if (changed) {
+    await ctx.services.events.publish({
+      type: 'ReactionChanged',
+      roomId: message.roomId,
+      messageId: message.id,
+      userId: ctx.viewer!.userId,
+      emoji,
+      added: add,
+    });
+  }
+  return reloaded(ctx, info, 'message', message.id, message);
+}
+
+async function pin(ctx: Context, info: GraphQLResolveInfo, globalId: string | number, pinned: boolean) {
+  const messageId = idOf('Message', globalId, 'messageId');
+  const { message, changed } = await pins.setPinned(ctx.services.db.prisma, viewerIdOf(ctx), messageId, pinned);
+  if (changed) await publishAbout(ctx, pinned ? 'MessagePinned' : 'MessageUnpinned', message.roomId, message.id);
+  return reloaded(ctx, info, 'message', message.id, message);
+}
+
+function publishAbout(
+  ctx: Context,
+  type: 'ThreadUpdated' | 'MessagePinned' | 'MessageUnpinned',
+  roomId: string,
+  messageId: string,
+) {
+  return ctx.services.events.publish({ type, roomId, messageId });
+}
+
+builder.prismaObjectField('Room', 'pinnedMessages', (t) =>
+  t.prismaField({
+    type: ['Message'],
+    description: 'The room\u2019s pinned messages, the latest pinned first.',
+    select: { id: true },
+    resolve: (query, room, _args, ctx) => pins.pinnedMessages(ctx.services.db.prisma, room.id, query),
+  }),
+);
 
 function publishMessage(
   ctx: Context,

@@ -2,6 +2,7 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import { answersMessageQuery } from '../chat/carried.js';
 import * as rooms from '../chat/rooms.js';
+import { can } from '../chat/policy.js';
 import { unreadCount } from '../chat/rooms.js';
 import { unauthenticated } from '../errors.js';
 import type { LimitedAction } from '../infra/rate-limit.js';
@@ -22,7 +23,7 @@ export const readableRooms = (ctx: Context) =>
 
 /** The viewer's own membership, selected beside the room (no extra query per room). */
 const viewerMembership = (_args: unknown, ctx: Context) => ({
-  memberships: { where: { userId: ctx.viewer?.userId ?? NOBODY }, select: { lastReadSeq: true } },
+  memberships: { where: { userId: ctx.viewer?.userId ?? NOBODY }, select: { lastReadSeq: true, role: true } },
 });
 
 export const RoomKind = builder.enumType('RoomKind', {
@@ -71,6 +72,16 @@ export const RoomRef = builder.prismaNode('Room', {
       description: 'The viewer\u2019s read position; null for guests and non-members.',
       select: viewerMembership,
       resolve: (room) => room.memberships[0]?.lastReadSeq ?? null,
+    }),
+    viewerCanPin: t.boolean({
+      ...viewerDependent,
+      description: 'Whether the viewer may pin and unpin its messages (as pinMessage would allow).',
+      select: (args, ctx) => ({ kind: true, ...viewerMembership(args, ctx) }),
+      resolve: (room, _args, ctx) => {
+        const membership = room.memberships[0];
+        const resource = { kind: room.kind, isMember: membership !== undefined, role: membership?.role ?? null };
+        return can(ctx.viewer ? { userId: ctx.viewer.userId } : null, 'room.pin', resource);
+      },
     }),
     members: t.field({
       ...viewerDependent,

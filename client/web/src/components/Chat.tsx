@@ -8,7 +8,7 @@ import {
   reduceLive,
   type LiveState,
 } from '../live';
-import { parseRoute, usePath } from '../router';
+import { Link, parseRoute, usePath } from '../router';
 import type { Viewer } from '../session';
 import { Directory } from './Directory';
 import { NewRoom } from './NewRoom';
@@ -52,6 +52,7 @@ export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatC
           <RoomView
             key={route.roomId}
             roomId={route.roomId}
+            focusSeq={route.seq}
             viewer={viewer}
             live={live}
             epoch={epoch}
@@ -61,6 +62,15 @@ export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatC
         {route.name === 'directory' && <Directory />}
         {route.name === 'new' && <NewRoom />}
         {route.name === 'search' && <Search />}
+        {route.name === 'notFound' && (
+          <div className="empty-state" role="alert">
+            <h2>There is no such page</h2>
+            <p>
+              The address <code>{location.pathname}</code> is not a page of the chat.{' '}
+              <Link to="/">Go to your rooms</Link>
+            </p>
+          </div>
+        )}
         {route.name === 'home' && (
           <div className="empty-state">
             <h2>Welcome, {viewer.displayName || viewer.username}</h2>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { useMutation } from 'urql';
-import { SendMessageMutation, SetTypingMutation } from '../messages';
+import { useMutation, useQuery } from 'urql';
+import { RoomMembersQuery, SendMessageMutation, SetTypingMutation } from '../messages';
+import { displayName } from '../rooms';
 import { newClientMessageId, outbox } from '../outbox';
 import { errorText } from './errors';
 
@@ -8,17 +9,40 @@ import { errorText } from './errors';
  * Sends a message with an idempotency key, shown at once (the cache's optimistic result); a send
  * that fails moves to the outbox, from where a retry sends it again under the same key.
  */
-export function useSend(roomId: string) {
+export function useSend(roomId: string, threadRootId?: string) {
   const [, sendMessage] = useMutation(SendMessageMutation);
   return useCallback(
     (body: string, clientMessageId = newClientMessageId()) => {
       outbox.remove(clientMessageId);
-      void sendMessage({ input: { roomId, body, clientMessageId } }).then((result) => {
+      void sendMessage({ input: { roomId, body, clientMessageId, threadRootId } }).then((result) => {
         if (result.error) outbox.add({ roomId, clientMessageId, body, error: errorText(result.error) });
       });
     },
-    [roomId, sendMessage],
+    [roomId, threadRootId, sendMessage],
   );
+}
+
+/** The longest body the server takes. */
+export const BODY_MAX = 4000;
+
+/** The @name being typed just before the caret, if any: where it starts and what is typed so far. */
+function mentionAt(text: string, caret: number): { start: number; prefix: string } | null {
+  const match = /(?:^|[\s(])@([a-zA-Z0-9_.-]{0,32})$/.exec(text.slice(0, caret));
+  return match ? { start: caret - match[1]!.length - 1, prefix: match[1]!.toLowerCase() } : null;
+}
+
+/** Room members whose username or name starts with what follows the @ being typed. */
+function useMentionSuggestions(roomId: string, typed: { prefix: string } | null) {
+  const [{ data }] = useQuery({ query: RoomMembersQuery, variables: { roomId }, pause: typed === null });
+  if (!typed) return [];
+  const members = data?.room?.members.edges.map((edge) => edge.node) ?? [];
+  return members
+    .filter(
+      (user) =>
+        user.username.toLowerCase().startsWith(typed.prefix) ||
+        (user.displayName ?? '').toLowerCase().startsWith(typed.prefix),
+    )
+    .slice(0, 6);
 }
 
 /** Re-announce typing this often while it goes on (the server forgets it 5 s after the last call). */
@@ -46,20 +70,44 @@ function useTypingNotice(roomId: string) {
   return { typed, stop };
 }
 
-/** The message box: Enter sends, Shift+Enter starts a new line. */
-export function Composer({ roomId, roomName }: { roomId: string; roomName: string }) {
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line; `@` suggests room members (Tab or
+ * Enter takes the first, or pick one). A body over 4,000 characters is kept whole and counted, and
+ * cannot be sent until it fits.
+ */
+export function Composer({ roomId, label, threadRootId }: { roomId: string; label: string; threadRootId?: string }) {
   const [body, setBody] = useState('');
-  const send = useSend(roomId);
+  const [caret, setCaret] = useState(0);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const send = useSend(roomId, threadRootId);
   const typing = useTypingNotice(roomId);
+  const typed = mentionAt(body, caret);
+  const suggestions = useMentionSuggestions(roomId, typed);
+  const length = [...body.trim()].length;
+  const tooLong = length > BODY_MAX;
+  const id = threadRootId ? 'thread-input' : 'composer-input';
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
-    if (!body.trim()) return;
+    if (!body.trim() || tooLong) return;
     typing.stop();
     send(body);
     setBody('');
   };
+  const pick = (username: string) => {
+    if (!typed) return;
+    const next = `${body.slice(0, typed.start)}@${username} ${body.slice(caret)}`;
+    const at = typed.start + username.length + 2;
+    setBody(next);
+    setCaret(at);
+    requestAnimationFrame(() => input.current?.setSelectionRange(at, at));
+  };
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (suggestions.length > 0 && (event.key === 'Tab' || event.key === 'Enter') && !event.shiftKey) {
+      event.preventDefault();
+      pick(suggestions[0]!.username);
+      return;
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
@@ -68,28 +116,45 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
 
   return (
     <form className="composer" onSubmit={submit}>
-      <label htmlFor="composer-input" className="visually-hidden">
-        Message {roomName}
+      <label htmlFor={id} className="visually-hidden">
+        {label}
       </label>
       <textarea
-        id="composer-input"
+        id={id}
+        ref={input}
         rows={1}
         value={body}
-        maxLength={4000}
-        placeholder={`Message ${roomName}`}
-        aria-describedby="composer-help"
+        placeholder={label}
+        aria-describedby={`${id}-help`}
+        aria-invalid={tooLong || undefined}
         autoFocus
         onChange={(event) => {
           setBody(event.target.value);
+          setCaret(event.target.selectionStart);
           typing.typed(event.target.value);
         }}
+        onSelect={(event) => setCaret(event.currentTarget.selectionStart)}
         onKeyDown={onKeyDown}
         onBlur={typing.stop}
       />
-      <span id="composer-help" className="visually-hidden">
-        Enter sends; Shift+Enter starts a new line.
+      {suggestions.length > 0 && (
+        <ul className="mentions" role="listbox" aria-label="Members to mention">
+          {suggestions.map((user, i) => (
+            <li key={user.id} role="option" aria-selected={i === 0}>
+              <button type="button" onMouseDown={(event) => event.preventDefault()} onClick={() => pick(user.username)}>
+                @{user.username}
+                {user.displayName && <span className="hint"> {displayName(user)}</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <span id={`${id}-help`} className={tooLong || length > BODY_MAX - 200 ? 'counter' : 'visually-hidden'}>
+        {tooLong || length > BODY_MAX - 200
+          ? `${length.toLocaleString()} / ${BODY_MAX.toLocaleString()} characters${tooLong ? ': too long to send' : ''}`
+          : 'Enter sends; Shift+Enter starts a new line.'}
       </span>
-      <button type="submit" disabled={!body.trim()}>
+      <button type="submit" disabled={!body.trim() || tooLong}>
         Send
       </button>
     </form>

@@ -1,8 +1,51 @@
-import { useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { useMutation, type CombinedError } from 'urql';
-import { DeleteMessageMutation, EditMessageMutation, isPending, type Message } from '../messages';
+import {
+  AddReactionMutation,
+  DeleteMessageMutation,
+  EditMessageMutation,
+  isPending,
+  PinMessageMutation,
+  RemoveReactionMutation,
+  UnpinMessageMutation,
+  type Message,
+} from '../messages';
 import { displayName } from '../rooms';
 import { errorText } from './errors';
+
+/** The picker's emoji: the common ones. */
+export const COMMON_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'] as const;
+
+/** Consecutive messages of one author within this long show as one group (one name and time). */
+const GROUP_WITHIN_MS = 5 * 60_000;
+
+/** Whether `message` continues the group of `previous`: same author, soon after, neither deleted nor pending. */
+export function continuesGroup(previous: Message | undefined, message: Message): boolean {
+  if (!previous || previous.author.id !== message.author.id || isPending(previous)) return false;
+  return Date.parse(message.createdAt) - Date.parse(previous.createdAt) < GROUP_WITHIN_MS;
+}
+
+/** The body with the @names of the users it mentions highlighted (the viewer's more so). */
+function withMentions(body: string, mentions: Message['mentions'], viewerId: string | undefined): ReactNode {
+  if (mentions.length === 0) return body;
+  const byName = new Map(mentions.map((user) => [user.username.toLowerCase(), user]));
+  const parts: ReactNode[] = [];
+  let last = 0;
+  for (const match of body.matchAll(/@([a-zA-Z0-9_.-]{3,32})/g)) {
+    const user = byName.get(match[1]!.replace(/\.+$/, '').toLowerCase());
+    if (!user) continue;
+    const end = match.index + 1 + user.username.length;
+    parts.push(body.slice(last, match.index));
+    parts.push(
+      <mark key={match.index} className={`mention${user.id === viewerId ? ' me' : ''}`}>
+        {body.slice(match.index, end)}
+      </mark>,
+    );
+    last = end;
+  }
+  parts.push(body.slice(last));
+  return parts;
+}
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -12,14 +55,52 @@ function shortTime(iso: string): string {
   return date.toDateString() === new Date().toDateString() ? timeFormat.format(date) : dateTimeFormat.format(date);
 }
 
-/** One message; the viewer's own can be edited and deleted. */
-export function MessageItem({ message, own, seenBy }: { message: Message; own: boolean; seenBy?: string[] }) {
+export interface MessageOptions {
+  /** The viewer's id (their own messages can be edited and deleted; their mentions stand out). */
+  viewerId?: string;
+  /** The viewer is a member (may react and reply). */
+  canReact?: boolean;
+  /** The viewer may pin messages of the room. */
+  canPin?: boolean;
+  /** Opens the message's thread (top-level messages only). */
+  onOpenThread?: (message: Message) => void;
+}
+
+/** One message: its reactions, its thread, and for the viewer's own, editing and deleting. */
+export function MessageItem({
+  message,
+  own,
+  seenBy,
+  grouped = false,
+  highlighted = false,
+  options = {},
+}: {
+  message: Message;
+  own: boolean;
+  seenBy?: string[];
+  /** Continues the previous message's group: no name and time of its own. */
+  grouped?: boolean;
+  /** The message jumped to: scrolled into view and marked. */
+  highlighted?: boolean;
+  options?: MessageOptions;
+}) {
   const [editing, setEditing] = useState(false);
+  const [picking, setPicking] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const [, edit] = useMutation(EditMessageMutation);
   const [, remove] = useMutation(DeleteMessageMutation);
+  const [, addReaction] = useMutation(AddReactionMutation);
+  const [, removeReaction] = useMutation(RemoveReactionMutation);
+  const [, pin] = useMutation(PinMessageMutation);
+  const [, unpin] = useMutation(UnpinMessageMutation);
   const pending = isPending(message);
   const deleted = message.deletedAt != null;
+  const item = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (highlighted) item.current?.scrollIntoView({ block: 'center' });
+  }, [highlighted]);
+  const { viewerId, canReact = false, canPin = false, onOpenThread } = options;
+  const live = !pending && !deleted;
 
   const report = (error: CombinedError | undefined) => setProblem(error ? errorText(error) : null);
   const save = (body: string) => {
@@ -32,30 +113,104 @@ export function MessageItem({ message, own, seenBy }: { message: Message; own: b
     if (!window.confirm('Delete this message?')) return;
     void remove({ input: { messageId: message.id } }).then((result) => report(result.error));
   };
+  const toggle = (emoji: string, reacted: boolean) => {
+    setPicking(false);
+    void (reacted ? removeReaction : addReaction)({ input: { messageId: message.id, emoji } }).then((result) =>
+      report(result.error),
+    );
+  };
+  const togglePin = () => {
+    void (message.pinnedAt ? unpin : pin)({ input: { messageId: message.id } }).then((result) => report(result.error));
+  };
+  const reactions = deleted ? [] : message.reactions;
+  const classes = ['message', own && 'own', pending && 'pending', grouped && 'grouped', highlighted && 'highlight'];
 
   return (
-    <li className={`message${own ? ' own' : ''}${pending ? ' pending' : ''}`} aria-busy={pending || undefined}>
-      <p className="meta">
+    <li
+      ref={item}
+      className={classes.filter(Boolean).join(' ')}
+      aria-busy={pending || undefined}
+      aria-current={highlighted || undefined}
+      data-seq={pending ? undefined : message.seq}
+    >
+      <p className={grouped ? 'meta visually-hidden' : 'meta'}>
         <span className="author">{displayName(message.author)}</span>{' '}
         <time dateTime={message.createdAt} title={dateTimeFormat.format(new Date(message.createdAt))}>
           {shortTime(message.createdAt)}
         </time>
         {message.editedAt && !deleted && <span className="hint"> (edited)</span>}
+        {message.pinnedAt && !deleted && <span className="hint"> · Pinned</span>}
         {pending && <span className="hint"> Sending…</span>}
       </p>
       {editing ? (
         <EditForm body={message.body} onSave={save} onCancel={() => setEditing(false)} />
       ) : (
-        <p className="body">{deleted ? <em className="hint">Message deleted</em> : message.body}</p>
+        <p className="body">
+          {deleted ? <em className="hint">Message deleted</em> : withMentions(message.body, message.mentions, viewerId)}
+        </p>
       )}
-      {own && !pending && !deleted && !editing && (
+      {(reactions.length > 0 || picking) && (
+        <div className="reactions" role="group" aria-label="Reactions">
+          {reactions.map((reaction) => (
+            <button
+              key={reaction.emoji}
+              type="button"
+              className={`reaction${reaction.viewerReacted ? ' mine' : ''}`}
+              aria-pressed={reaction.viewerReacted}
+              disabled={!canReact}
+              title={reaction.viewerReacted ? 'Take your reaction back' : 'React with this too'}
+              onClick={() => toggle(reaction.emoji, reaction.viewerReacted)}
+            >
+              {reaction.emoji} <span className="count">{reaction.count}</span>
+            </button>
+          ))}
+          {picking && (
+            <span className="picker" role="group" aria-label="Pick a reaction">
+              {COMMON_EMOJI.map((emoji) => {
+                const reacted = reactions.some((r) => r.emoji === emoji && r.viewerReacted);
+                return (
+                  <button key={emoji} type="button" className="small" onClick={() => toggle(emoji, reacted)}>
+                    {emoji}
+                  </button>
+                );
+              })}
+            </span>
+          )}
+        </div>
+      )}
+      {onOpenThread && message.replyCount > 0 && !pending && (
+        <button type="button" className="link thread-link" onClick={() => onOpenThread(message)}>
+          {message.replyCount} {message.replyCount === 1 ? 'reply' : 'replies'}
+        </button>
+      )}
+      {live && !editing && (canReact || canPin || own) && (
         <div className="actions">
-          <button type="button" className="small" onClick={() => setEditing(true)}>
-            Edit<span className="visually-hidden"> your message</span>
-          </button>
-          <button type="button" className="small" onClick={del}>
-            Delete<span className="visually-hidden"> your message</span>
-          </button>
+          {canReact && (
+            <button type="button" className="small" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+              React<span className="visually-hidden"> to this message</span>
+            </button>
+          )}
+          {canReact && onOpenThread && (
+            <button type="button" className="small" onClick={() => onOpenThread(message)}>
+              Reply<span className="visually-hidden"> in a thread</span>
+            </button>
+          )}
+          {canPin && (
+            <button type="button" className="small" onClick={togglePin}>
+              {message.pinnedAt ? 'Unpin' : 'Pin'}
+              <span className="visually-hidden"> this message</span>
+            </button>
+          )}
+          {own && (
+            <button type="button" className="small" onClick={() => setEditing(true)}>
+              Edit<span className="visually-hidden"> your message</span>
+            </button>
+          )}
+          {own && (
+            <button type="button" className="small" onClick={del}>
+              Delete<span className="visually-hidden"> your message</span>
+            </button>
+          )}
         </div>
       )}
       {problem && (

@@ -4,6 +4,7 @@ import {
   catchUp,
   contiguousUpTo,
   isPending,
+  isTopLevel,
   MarkReadMutation,
   newestSeqOf,
   pageVariables,
@@ -16,7 +17,34 @@ import { displayName } from '../rooms';
 import type { Viewer } from '../session';
 import { useSend } from './Composer';
 import { errorText } from './errors';
-import { MessageItem } from './MessageItem';
+import { continuesGroup, MessageItem, type MessageOptions } from './MessageItem';
+
+/** Messages as list items, consecutive ones of one author grouped. */
+export function MessageItems({
+  messages,
+  viewerId,
+  options,
+  seenBy = {},
+  highlightSeq = null,
+}: {
+  messages: readonly Message[];
+  viewerId: string;
+  options: MessageOptions;
+  seenBy?: Record<string, string[]>;
+  highlightSeq?: number | null;
+}) {
+  return messages.map((message, i) => (
+    <MessageItem
+      key={message.id}
+      message={message}
+      own={message.author.id === viewerId}
+      seenBy={seenBy[message.id]}
+      grouped={continuesGroup(messages[i - 1], message)}
+      highlighted={!isPending(message) && message.seq === highlightSeq}
+      options={options}
+    />
+  ));
+}
 
 /** How close to the newest message (in pixels) still counts as being at it. */
 const AT_NEWEST_PX = 40;
@@ -49,12 +77,14 @@ export function MessageList({
   epoch,
   lastReadSeq,
   reads,
+  options,
 }: {
   roomId: string;
   viewer: Viewer;
   epoch: number;
   lastReadSeq: number;
   reads: Record<string, { name: string; seq: number }> | undefined;
+  options: MessageOptions;
 }) {
   const client = useClient();
   // The start cursors of the older pages shown, newest first.
@@ -71,7 +101,9 @@ export function MessageList({
   });
   const newest = newestData?.room?.messages;
   const oldest = oldestData?.room?.messages;
-  const messages = newest?.edges.map((edge) => edge.node) ?? [];
+  // The newest page holds the replies too (every seq, for recovery); they show in their threads.
+  const all = newest?.edges.map((edge) => edge.node) ?? [];
+  const messages = all.filter(isTopLevel);
 
   const nextCursor = oldest?.pageInfo.hasPreviousPage ? oldest.pageInfo.startCursor : null;
   const loadOlder = useCallback(() => {
@@ -179,16 +211,9 @@ export function MessageList({
           </div>
           <ol className="message-list">
             {olderCursors.toReversed().map((cursor) => (
-              <OlderPage key={cursor} roomId={roomId} before={cursor} viewerId={viewer.id} />
+              <OlderPage key={cursor} roomId={roomId} before={cursor} viewerId={viewer.id} options={options} />
             ))}
-            {messages.map((message) => (
-              <MessageItem
-                key={message.id}
-                message={message}
-                own={message.author.id === viewer.id}
-                seenBy={seenBy[message.id]}
-              />
-            ))}
+            <MessageItems messages={messages} viewerId={viewer.id} options={options} seenBy={seenBy} />
             {failed.map((send) => (
               <FailedItem key={send.clientMessageId} send={send} />
             ))}
@@ -212,15 +237,24 @@ export function MessageList({
 }
 
 /** An older page, loaded once and never changed but by edits and deletes. */
-function OlderPage({ roomId, before, viewerId }: { roomId: string; before: string; viewerId: string }) {
+function OlderPage({
+  roomId,
+  before,
+  viewerId,
+  options,
+}: {
+  roomId: string;
+  before: string;
+  viewerId: string;
+  options: MessageOptions;
+}) {
   const [{ data }] = useQuery({
     query: RoomMessagesQuery,
     variables: pageVariables(roomId, before),
     requestPolicy: 'cache-first',
   });
-  return data?.room?.messages.edges.map(({ node }) => (
-    <MessageItem key={node.id} message={node} own={node.author.id === viewerId} />
-  ));
+  const messages = data?.room?.messages.edges.map(({ node }) => node) ?? [];
+  return <MessageItems messages={messages} viewerId={viewerId} options={options} />;
 }
 
 /** A send that failed: sent again under the same key, or dropped. */

@@ -1,13 +1,16 @@
 import { useState, type FormEvent } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { type CombinedError, useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import { typingIn, type LiveState } from '../live';
-import { JoinRoomMutation } from '../rooms';
+import type { Message } from '../messages';
+import { displayName, JoinRoomMutation } from '../rooms';
 import { Link } from '../router';
 import type { Viewer } from '../session';
 import { Composer } from './Composer';
-import { PeerName } from './DirectPeer';
+import { AroundList, PinnedMessages, ThreadPanel } from './Conversation';
+import { PeerName, useDirectPeer } from './DirectPeer';
 import { errorText } from './errors';
+import type { MessageOptions } from './MessageItem';
 import { MessageList } from './MessageList';
 import { WebhookSettings } from './Webhooks';
 
@@ -15,9 +18,36 @@ const RoomQuery = graphql(`
   query Room($roomId: ID!) {
     room(id: $roomId) {
       ...RoomSummary
+      viewerCanPin
     }
   }
 `);
+
+/** Why a room cannot be shown, in words, with the way back to the room list. */
+function RoomProblem({ error }: { error: CombinedError | undefined }) {
+  const code = error?.graphQLErrors[0]?.extensions?.code;
+  const text =
+    !error || code === 'NOT_FOUND' || code === 'BAD_USER_INPUT'
+      ? 'There is no such room. The link may be mistyped, or the room is gone.'
+      : code === 'FORBIDDEN'
+        ? 'This room is private: only its members can see it.'
+        : errorText(error);
+  return (
+    <div className="empty-state" role="alert">
+      <h2>This room cannot be shown</h2>
+      <p>{text}</p>
+      <p>
+        <Link to="/">Back to your rooms</Link>
+      </p>
+    </div>
+  );
+}
+
+/** A direct room's composer says whom the message goes to, as the header does: "Message bob". */
+function DirectComposer({ roomId, viewerId, fallback }: { roomId: string; viewerId: string; fallback: string }) {
+  const peer = useDirectPeer(roomId, viewerId, undefined);
+  return <Composer roomId={roomId} label={`Message ${peer ? displayName(peer) : fallback}`} />;
+}
 
 const InviteMutation = graphql(`
   mutation InviteToRoom($input: InviteToRoomInput!) {
@@ -28,15 +58,18 @@ const InviteMutation = graphql(`
   }
 `);
 
-/** A room: its name and members, its messages, who is typing, and the message box. */
+/** A room: its name and members, its pins, its messages (or those around one jumped to), its thread, who is typing, and the message box. */
 export function RoomView({
   roomId,
+  focusSeq = null,
   viewer,
   live,
   epoch,
   onlineUsers,
 }: {
   roomId: string;
+  /** Show the room around this message (jumped to from search or a pin). */
+  focusSeq?: number | null;
   viewer: Viewer;
   live: LiveState;
   epoch: number;
@@ -47,17 +80,16 @@ export function RoomView({
     variables: { roomId },
     requestPolicy: 'cache-and-network',
   });
+  const [threadRootId, setThreadRootId] = useState<string | null>(null);
   const room = data?.room;
-  if (!room) {
-    return fetching ? (
-      <p className="hint">Loading…</p>
-    ) : (
-      <p className="error" role="alert">
-        {error ? errorText(error) : 'There is no such room.'}
-      </p>
-    );
-  }
+  if (!room) return fetching ? <p className="hint">Loading…</p> : <RoomProblem error={error} />;
   const typing = typingIn(live, roomId, epoch);
+  const options: MessageOptions = {
+    viewerId: viewer.id,
+    canReact: room.viewerIsMember,
+    canPin: room.viewerCanPin,
+    onOpenThread: (message: Message) => setThreadRootId(message.id),
+  };
   return (
     <section className="room" aria-labelledby="room-title">
       <header className="room-header">
@@ -78,20 +110,49 @@ export function RoomView({
             {room.topic && ` · ${room.topic}`}
           </p>
         </div>
+        <PinnedMessages roomId={room.id} />
         {room.kind === 'PRIVATE' && room.viewerIsMember && <InviteForm roomId={room.id} roomName={room.name} />}
         {room.kind !== 'DIRECT' && room.viewerIsMember && <WebhookSettings roomId={room.id} />}
       </header>
-      <MessageList
-        roomId={room.id}
-        viewer={viewer}
-        epoch={epoch}
-        lastReadSeq={room.viewerLastReadSeq ?? 0}
-        reads={live.reads[room.id]}
-      />
-      <p className="typing">
-        {typing.length > 0 && `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`}
-      </p>
-      {room.viewerIsMember ? <Composer roomId={room.id} roomName={room.name} /> : <JoinBar roomId={room.id} />}
+      <div className={threadRootId ? 'room-body with-thread' : 'room-body'}>
+        <div className="room-main">
+          {focusSeq !== null ? (
+            <AroundList key={focusSeq} roomId={room.id} seq={focusSeq} viewerId={viewer.id} options={options} />
+          ) : (
+            <MessageList
+              roomId={room.id}
+              viewer={viewer}
+              epoch={epoch}
+              lastReadSeq={room.viewerLastReadSeq ?? 0}
+              reads={live.reads[room.id]}
+              options={options}
+            />
+          )}
+          <p className="typing">
+            {typing.length > 0 && `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`}
+          </p>
+          {room.viewerIsMember ? (
+            room.kind === 'DIRECT' ? (
+              <DirectComposer roomId={room.id} viewerId={viewer.id} fallback={room.name} />
+            ) : (
+              <Composer roomId={room.id} label={`Message ${room.name}`} />
+            )
+          ) : (
+            <JoinBar roomId={room.id} />
+          )}
+        </div>
+        {threadRootId && (
+          <ThreadPanel
+            key={threadRootId}
+            roomId={room.id}
+            rootId={threadRootId}
+            viewerId={viewer.id}
+            options={options}
+            canReply={room.viewerIsMember}
+            onClose={() => setThreadRootId(null)}
+          />
+        )}
+      </div>
     </section>
   );
 }

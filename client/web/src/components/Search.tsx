@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import { displayName } from '../rooms';
-import { Link, roomPath } from '../router';
+import { Link, messagePath, roomPath } from '../router';
 import { errorText } from './errors';
 
 const SearchMessagesQuery = graphql(`
@@ -11,8 +11,13 @@ const SearchMessagesQuery = graphql(`
       edges {
         node {
           id
+          seq
           body
           createdAt
+          threadRoot {
+            id
+            seq
+          }
           author {
             id
             username
@@ -75,7 +80,9 @@ export function Search() {
                 {displayName(hit.author)} ·{' '}
                 <time dateTime={hit.createdAt}>{dateTimeFormat.format(new Date(hit.createdAt))}</time>
               </p>
-              <p className="body">{hit.body}</p>
+              <p className="body">
+                <Link to={messagePath(hit.room.id, hit.threadRoot?.seq ?? hit.seq)}>{hit.body}</Link>
+              </p>
             </li>
           ))}
         </ol>

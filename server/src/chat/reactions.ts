@@ -1,0 +1,126 @@
+import { badInput } from '../errors.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { MessageWithAuthor, PublicUser } from './carried.js';
+import { deletedMessage, findMessage, type Reader } from './messages.js';
+import { assertCan, requireUser } from './policy.js';
+import { loadRoomAccess, roomResource } from './rooms.js';
+import { parseEmoji, REACTIONS_MAX } from './validation.js';
+
+/**
+ * Reactions: a member marks a message with an emoji (one grapheme, or a `:shortcode:` as typed),
+ * at most once per emoji, at most REACTIONS_MAX distinct emoji per message. Adding and removing
+ * are idempotent: `changed` says whether anything happened (announce it only then).
+ */
+
+/** One emoji on one message: how many reacted with it, and whether the viewer did. */
+export interface ReactionCount {
+  messageId: string;
+  emoji: string;
+  count: number;
+  viewerReacted: boolean;
+}
+
+/** The message, when the viewer may react to it (a member of its room) and it is not deleted. */
+async function reactable(prisma: PrismaClient, userId: string, messageId: string): Promise<MessageWithAuthor> {
+  const message = await findMessage(prisma, messageId);
+  assertCan({ userId }, 'room.react', roomResource(await loadRoomAccess(prisma, userId, message.roomId)));
+  if (message.deletedAt) throw deletedMessage();
+  return message;
+}
+
+export async function addReaction(
+  prisma: PrismaClient,
+  viewerId: string | null,
+  messageId: string,
+  emoji: string,
+): Promise<{ message: MessageWithAuthor; emoji: string; changed: boolean }> {
+  const userId = requireUser(viewerId);
+  const reaction = parseEmoji(emoji);
+  const message = await reactable(prisma, userId, messageId);
+  const changed = await prisma.$transaction(async (tx) => {
+    // Reactions to one message queue on its row, so two new emoji cannot both take the last place.
+    await tx.$queryRaw`SELECT id FROM messages WHERE id = ${message.id}::uuid FOR UPDATE`;
+    const [used] = await tx.$queryRaw<{ kinds: number; present: boolean }[]>`
+      SELECT count(DISTINCT emoji)::int AS kinds, bool_or(emoji = ${reaction}) IS TRUE AS present
+      FROM reactions WHERE message_id = ${message.id}::uuid`;
+    if (!used!.present && used!.kinds >= REACTIONS_MAX) {
+      throw badInput('emoji', `is one more than the ${REACTIONS_MAX} different reactions a message may have`);
+    }
+    const inserted = await tx.$executeRaw`
+      INSERT INTO reactions (message_id, emoji, user_id) VALUES (${message.id}::uuid, ${reaction}, ${userId}::uuid)
+      ON CONFLICT DO NOTHING`;
+    return inserted === 1;
+  });
+  return { message, emoji: reaction, changed };
+}
+
+export async function removeReaction(
+  prisma: PrismaClient,
+  viewerId: string | null,
+  messageId: string,
+  emoji: string,
+): Promise<{ message: MessageWithAuthor; emoji: string; changed: boolean }> {
+  const userId = requireUser(viewerId);
+  const reaction = parseEmoji(emoji);
+  const message = await reactable(prisma, userId, messageId);
+  const { count } = await prisma.reaction.deleteMany({ where: { messageId: message.id, emoji: reaction, userId } });
+  return { message, emoji: reaction, changed: count > 0 };
+}
+
+const idList = (ids: readonly string[]) => Prisma.sql`string_to_array(${ids.join(',')}::text, ',')::uuid[]`;
+
+/**
+ * The reactions of each message asked for, most used first (then the first used first), with
+ * whether the viewer of that key reacted: one statement for any number of messages and viewers
+ * (a page, or every viewer's execution of one live event).
+ */
+export async function reactionCounts(
+  db: Pick<Reader, 'read'>,
+  keys: readonly { messageId: string; viewerId: string | null }[],
+): Promise<ReactionCount[][]> {
+  const viewers = [...new Set(keys.map((key) => key.viewerId).filter((id) => id !== null))];
+  const rows = await db.read<Omit<ReactionCount, 'viewerReacted'> & { reacted: string[] | null }>(Prisma.sql`
+    SELECT message_id AS "messageId", emoji, count(*)::int AS count,
+           array_agg(user_id::text) FILTER (WHERE user_id = ANY(${idList(viewers)})) AS reacted
+    FROM reactions WHERE message_id = ANY(${idList([...new Set(keys.map((key) => key.messageId))])})
+    GROUP BY message_id, emoji
+    ORDER BY count(*) DESC, min(created_at), emoji`);
+  const byMessage = new Map<string, typeof rows>();
+  for (const row of rows) {
+    const list = byMessage.get(row.messageId);
+    if (list) list.push(row);
+    else byMessage.set(row.messageId, [row]);
+  }
+  return keys.map(({ messageId, viewerId }) =>
+    (byMessage.get(messageId) ?? []).map(({ reacted, ...count }) => ({
+      ...count,
+      viewerReacted: viewerId !== null && (reacted?.includes(viewerId) ?? false),
+    })),
+  );
+}
+
+/** Up to `first` of the users who reacted with each (message, emoji), earliest first: one statement. */
+export async function reactionUsers(
+  db: Pick<Reader, 'read'>,
+  reactions: readonly { messageId: string; emoji: string }[],
+  first: number,
+): Promise<PublicUser[][]> {
+  const rows = await db.read<PublicUser & { messageId: string; emoji: string }>(Prisma.sql`
+    SELECT r."messageId", r.emoji, users.id, users.username, users.display_name AS "displayName",
+           users.created_at AS "createdAt"
+    FROM (
+      SELECT message_id AS "messageId", emoji, user_id, created_at,
+             row_number() OVER (PARTITION BY message_id, emoji ORDER BY created_at, user_id) AS n
+      FROM reactions WHERE message_id = ANY(${idList(reactions.map((r) => r.messageId))})
+    ) r JOIN users ON users.id = r.user_id
+    WHERE r.n <= ${first}
+    ORDER BY r.created_at, users.id`);
+  const key = (messageId: string, emoji: string) => `${messageId} ${emoji}`;
+  const byReaction = new Map<string, PublicUser[]>();
+  for (const { messageId, emoji, ...user } of rows) {
+    const list = byReaction.get(key(messageId, emoji));
+    if (list) list.push(user);
+    else byReaction.set(key(messageId, emoji), [user]);
+  }
+  return reactions.map((r) => byReaction.get(key(r.messageId, r.emoji)) ?? []);
+}
