@@ -102,10 +102,10 @@ describe('policy', () => {
   });
 
   it.each([
-    [null, { isMember: false, isOwner: false }, U],
-    [{ userId: 'outsider-id' }, { isMember: false, isOwner: false }, F],
-    [{ userId: 'member-id' }, { isMember: true, isOwner: false }, F],
-    [{ userId: 'owner-id' }, { isMember: true, isOwner: true }, OK],
+    [null, { isMember: false, role: null }, U],
+    [{ userId: 'outsider-id' }, { isMember: false, role: null }, F],
+    [{ userId: 'member-id' }, { isMember: true, role: 'MEMBER' }, F],
+    [{ userId: 'owner-id' }, { isMember: true, role: 'OWNER' }, OK],
   ] as const)('room.manageWebhooks by %j on %j: %s', (viewer, standing, expected) => {
     for (const kind of KINDS) {
       expect(refusal(viewer, 'room.manageWebhooks', { kind, ...standing })?.code ?? OK).toBe(expected);
