@@ -30,7 +30,7 @@ describe('the package', () => {
       ],
       { cwd: repoRoot },
     );
-    expect(stdout.trim()).toBe('function true NETWORK 13');
+    expect(stdout.trim()).toBe('function true NETWORK 16');
   }, 180_000);
 
   it('bundles for browsers with nothing from Node', async () => {
@@ -46,6 +46,7 @@ describe('the package', () => {
     });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((input) => input.startsWith('node:') || input.includes('node_modules/ws/'))).toEqual([]);
-    expect(result.outputFiles[0]!.contents.byteLength).toBeLessThan(200_000);
+    // Every operation of the API is in the bundle: reactions, threads, attachments and webhooks took it past 200 KB.
+    expect(result.outputFiles[0]!.contents.byteLength).toBeLessThan(210_000);
   });
 });
