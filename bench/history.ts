@@ -315,6 +315,14 @@ try {
   }
 
   const deepCursor = cursorAt(DEEP_BEFORE_SEQ);
+  /** The 50 messages before a random seq, read with `query` (the plain page, or with reactions and reply counts). */
+  const pageBeforeRandomSeq = async (query: string) => {
+    const before = randomInt(51, lastSeq + 1);
+    return historyCheck(
+      before - 50,
+      before - 1,
+    )(await gql(a.graphqlUrl, query, { roomId, last: 50, before: cursorAt(before) }, token));
+  };
   const readCases: {
     name: string;
     request: () => Promise<string | null>;
@@ -338,13 +346,7 @@ try {
     {
       name: 'history: 50 before a random seq',
       kind: 'history',
-      request: async () => {
-        const before = randomInt(51, lastSeq + 1);
-        return historyCheck(
-          before - 50,
-          before - 1,
-        )(await gql(a.graphqlUrl, HISTORY, { roomId, last: 50, before: cursorAt(before) }, token));
-      },
+      request: () => pageBeforeRandomSeq(HISTORY),
     },
     {
       name: 'history: newest 50, with reactions and replyCount',
@@ -355,24 +357,12 @@ try {
     {
       name: 'history: 50 before a random seq, with reactions and replyCount',
       kind: 'conversations',
-      request: async () => {
-        const before = randomInt(51, lastSeq + 1);
-        return historyCheck(
-          before - 50,
-          before - 1,
-        )(await gql(a.graphqlUrl, HISTORY_CONVERSATION, { roomId, last: 50, before: cursorAt(before) }, token));
-      },
+      request: () => pageBeforeRandomSeq(HISTORY_CONVERSATION),
     },
     {
       name: 'history: 50 before a random seq, again without them',
       kind: 'conversations',
-      request: async () => {
-        const before = randomInt(51, lastSeq + 1);
-        return historyCheck(
-          before - 50,
-          before - 1,
-        )(await gql(a.graphqlUrl, HISTORY, { roomId, last: 50, before: cursorAt(before) }, token));
-      },
+      request: () => pageBeforeRandomSeq(HISTORY),
     },
     {
       name: 'messagesAround a random seq, limit 50',

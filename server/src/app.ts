@@ -28,7 +28,6 @@ import { serveServerSentEvents } from './transport/sse.js';
 import { serveWebSockets } from './transport/ws.js';
 
 export const GRAPHQL_PATH = '/graphql';
-export { CLOSE_SERVICE_RESTART, CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED } from './transport/ws.js';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
@@ -230,8 +229,8 @@ export async function buildApp(
         server.closeIdleConnections();
         setTimeout(() => {
           server.closeAllConnections();
+          // Event streams are HTTP responses, cut with the connections; upgraded sockets are not.
           webSockets.terminate();
-          sse.terminate();
         }, deadline).unref();
       });
       await webSockets.close();

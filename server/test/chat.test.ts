@@ -1,6 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatClient, outcome, type ChatClient } from './support/chat.js';
+import { chatClient, outcome, parties, type ChatClient } from './support/chat.js';
 import { databaseKinds, freshDatabaseEnv } from './support/databases.js';
 import { hasPostgres } from './support/env.js';
 import { rawId, spawnReplicas, startServer, type TestServer } from './support/server.js';
@@ -16,24 +16,13 @@ describe.each(databaseKinds)('the chat on the %s database', (kind) => {
   /** Creates rooms, writes the first message of each. */
   let owner: Session;
   let member: Session;
-  let outsider: Session;
   let as: { owner: ChatClient; member: ChatClient; outsider: ChatClient; guest: ChatClient };
   const rooms = {} as Record<'PUBLIC' | 'PRIVATE' | 'DIRECT', { id: string; messageId: string }>;
 
   beforeAll(async () => {
     server = await startServer(await freshDatabaseEnv(cleanups, kind), { countQueries: true });
     cleanups.push(server.stop);
-    [owner, member, outsider] = await Promise.all([
-      registerUser(server.url),
-      registerUser(server.url),
-      registerUser(server.url),
-    ]);
-    as = {
-      owner: chatClient(server.url, owner.accessToken),
-      member: chatClient(server.url, member.accessToken),
-      outsider: chatClient(server.url, outsider.accessToken),
-      guest: chatClient(server.url),
-    };
+    ({ owner, member, as } = await parties(server.url));
     const pub = (await as.owner.data('mutation { createRoom(input: { name: "matrix-public", kind: PUBLIC }) { id } }'))
       .createRoom;
     await as.member.joinRoom({ roomId: pub.id });

@@ -1,7 +1,7 @@
 // Reactions, threads, pins, mentions and jumping to a message, over a real server on both
 // databases: what each does, and each refusal (a clear error naming the field, nothing written).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatClient, outcome, type ChatClient } from './support/chat.js';
+import { chatClient, outcome, parties, type ChatClient } from './support/chat.js';
 import { databaseKinds, freshDatabaseEnv } from './support/databases.js';
 import { redisUrl } from './support/env.js';
 import type { GraphQLResponse } from './support/graphql.js';
@@ -59,17 +59,7 @@ describe.each(databaseKinds)('conversations on the %s database', (kind) => {
   beforeAll(async () => {
     server = await startServer(await freshDatabaseEnv(cleanups, kind));
     cleanups.push(server.stop);
-    [owner, member, outsider] = await Promise.all([
-      registerUser(server.url),
-      registerUser(server.url),
-      registerUser(server.url),
-    ]);
-    as = {
-      owner: chatClient(server.url, owner.accessToken),
-      member: chatClient(server.url, member.accessToken),
-      outsider: chatClient(server.url, outsider.accessToken),
-      guest: chatClient(server.url),
-    };
+    ({ owner, member, outsider, as } = await parties(server.url));
     publicRoom = (await as.owner.createRoom(uniqueName('conv-pub'))).data!.createRoom.id;
     await as.member.joinRoom({ roomId: publicRoom });
     privateRoom = (await as.owner.createRoom(uniqueName('conv-priv'), 'PRIVATE')).data!.createRoom.id;

@@ -24,7 +24,7 @@ const nginxBin = [process.env.NGINX_BIN ?? '']
   .find((path) => path !== '' && existsSync(path));
 const NO_NGINX = 'nginx is not installed: install it with `apt-get install -y nginx` (Debian) or set NGINX_BIN';
 
-/** Close code of a replica that shuts down (app.ts CLOSE_SERVICE_RESTART). */
+/** Close code of a replica that shuts down (transport/ws.ts CLOSE_SERVICE_RESTART). */
 const SERVICE_RESTART = 1012;
 const MESSAGE_ADDED = 'subscription ($roomId: ID!) { messageAdded(roomId: $roomId) { id seq body } }';
 

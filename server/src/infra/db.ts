@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from './logger.js';
 import { migrate, type MigrationConnection } from './migrator.js';
+import { withTimeout } from './timeout.js';
 import { traced, SpanKind } from './tracing.js';
 
 export { PrismaClient };
@@ -97,16 +98,6 @@ function createClient(
 function once(close: () => Promise<void>): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => (closing ??= close());
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -5,6 +5,7 @@ import { Cluster, Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from './logger.js';
 import { ShardedPubSub } from './sharded-pubsub.js';
+import { withTimeout } from './timeout.js';
 
 /** Redis for shared state: one server, or a cluster (keys that go together share a {hash tag}). */
 export type SharedRedis = Redis | Cluster;
@@ -109,21 +110,6 @@ function createCluster(
   return cluster;
 }
 
-/** Rejects unless `check` settles within `timeoutMs`. */
-async function within(check: Promise<unknown>, timeoutMs: number, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      check,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * QUIT lets the replies of commands still on their way arrive first (a heartbeat, an UNSUBSCRIBE);
  * a connection that cannot say goodbye within a second (Redis away) is cut.
@@ -157,7 +143,7 @@ export function openBus(
       redis,
       // Every master answers, and the cluster says it serves all its slots.
       async ping(timeoutMs = 2_000) {
-        await within(
+        await withTimeout(
           (async () => {
             const masters = redis.nodes('master');
             if (masters.length === 0) throw new Error('no Redis Cluster master is known');
@@ -193,7 +179,9 @@ export function openBus(
     kind: 'redis',
     pubsub,
     redis,
-    ping: (timeoutMs = 2_000) => within(Promise.all([redis.ping(), publisher.ping()]), timeoutMs, 'redis'),
+    async ping(timeoutMs = 2_000) {
+      await withTimeout(Promise.all([redis.ping(), publisher.ping()]), timeoutMs, 'redis');
+    },
     close: () => closeAll([publisher, subscriber, redis]),
   };
 }

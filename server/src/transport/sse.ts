@@ -186,11 +186,6 @@ export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
       streamOfRequest.set(req, stream);
       return respond(req, res);
     },
-
-    /** Ends every stream still open (at the drain deadline). */
-    terminate() {
-      for (const stream of byToken.values()) stream.res.destroy();
-    },
   };
 }
 

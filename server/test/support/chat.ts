@@ -1,4 +1,5 @@
 import { gql, type GraphQLResponse } from './graphql.js';
+import { registerUser } from './users.js';
 
 /** The chat operations over real HTTP, as a client makes them. `token` undefined: a guest. */
 export function chatClient(url: string, token?: string) {
@@ -87,4 +88,16 @@ export function outcome(response: GraphQLResponse): string {
   if (!response.errors) return 'OK';
   if (response.errors.length !== 1) throw new Error(`expected one error: ${JSON.stringify(response.errors)}`);
   return String(response.errors[0]!.extensions?.code);
+}
+
+/** The people of an authorization test: three fresh users (an owner-to-be, a member, an outsider) and a guest, each with a client. */
+export async function parties(url: string) {
+  const [owner, member, outsider] = await Promise.all([registerUser(url), registerUser(url), registerUser(url)]);
+  const as = {
+    owner: chatClient(url, owner.accessToken),
+    member: chatClient(url, member.accessToken),
+    outsider: chatClient(url, outsider.accessToken),
+    guest: chatClient(url),
+  };
+  return { owner, member, outsider, as };
 }

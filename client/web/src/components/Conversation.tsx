@@ -209,45 +209,11 @@ function OlderPages({ first, cursors, onMore, ...page }: PagesProps) {
   if (!first) return <li className="hint history-start">This is the start of the conversation.</li>;
   return (
     <>
-      <OlderMore roomId={page.roomId} cursor={cursors.at(-1) ?? null} first={first} onMore={onMore} />
+      <More roomId={page.roomId} cursor={cursors.at(-1) ?? null} first={first} onMore={onMore} direction="before" />
       {cursors.toReversed().map((cursor) => (
         <Page key={cursor} {...page} cursor={cursor} direction="before" />
       ))}
     </>
-  );
-}
-
-/** "Load older messages" above the oldest page shown, while there is one before it. */
-function OlderMore({
-  roomId,
-  cursor,
-  first,
-  onMore,
-}: {
-  roomId: string;
-  cursor: string | null;
-  first: string;
-  onMore(cursor: string): void;
-}) {
-  const [{ data }] = useQuery({
-    query: RoomMessagesQuery,
-    variables: pageVariables(roomId, cursor ?? first),
-    pause: cursor === null,
-  });
-  const page = data?.room?.messages;
-  if (cursor !== null && (!page || !page.pageInfo.hasPreviousPage || !page.pageInfo.startCursor)) {
-    return page ? <li className="hint history-start">This is the start of the conversation.</li> : null;
-  }
-  return (
-    <li className="history-start">
-      <button
-        type="button"
-        className="link"
-        onClick={() => onMore(cursor === null ? first : page!.pageInfo.startCursor!)}
-      >
-        Load older messages
-      </button>
-    </li>
   );
 }
 
@@ -258,40 +224,64 @@ function NewerPages({ first, cursors, onMore, ...page }: PagesProps) {
       {cursors.map((cursor) => (
         <Page key={cursor} {...page} cursor={cursor} direction="after" />
       ))}
-      <NewerMore {...page} cursor={cursors.at(-1) ?? null} first={first} onMore={onMore} />
+      <More roomId={page.roomId} cursor={cursors.at(-1) ?? null} first={first} onMore={onMore} direction="after" />
     </>
   );
 }
 
-function NewerMore({
+/**
+ * "Load older messages" above the oldest page shown, or "Load newer messages" below the newest,
+ * while there is one more that way.
+ */
+function More({
   roomId,
   cursor,
   first,
   onMore,
+  direction,
 }: {
   roomId: string;
   cursor: string | null;
   first: string;
   onMore(cursor: string): void;
+  direction: 'before' | 'after';
 }) {
-  const [{ data }] = useQuery({
-    query: RoomMessagesAfterQuery,
-    variables: { roomId, after: cursor ?? first },
-    pause: cursor === null,
-  });
-  const page = data?.messages;
-  if (cursor !== null && (!page || !page.pageInfo.hasNextPage || !page.pageInfo.endCursor)) return null;
+  const page = usePage(roomId, cursor ?? first, direction, cursor === null);
+  const older = direction === 'before';
+  const next = page?.next;
+  if (cursor !== null && (!page || !page.more || !next)) {
+    return older && page ? <li className="hint history-start">This is the start of the conversation.</li> : null;
+  }
   return (
     <li className="history-start">
-      <button
-        type="button"
-        className="link"
-        onClick={() => onMore(cursor === null ? first : page!.pageInfo.endCursor!)}
-      >
-        Load newer messages
+      <button type="button" className="link" onClick={() => onMore(cursor === null ? first : next!)}>
+        {older ? 'Load older messages' : 'Load newer messages'}
       </button>
     </li>
   );
+}
+
+/**
+ * The page of the room's history before or after `cursor`, read when not `paused`: its edges, and
+ * whether there is more that way from the cursor it gives.
+ */
+function usePage(roomId: string, cursor: string, direction: 'before' | 'after', paused = false) {
+  const [{ data: older }] = useQuery({
+    query: RoomMessagesQuery,
+    variables: pageVariables(roomId, cursor),
+    pause: paused || direction !== 'before',
+  });
+  const [{ data: newer }] = useQuery({
+    query: RoomMessagesAfterQuery,
+    variables: { roomId, after: cursor },
+    pause: paused || direction !== 'after',
+  });
+  if (direction === 'before') {
+    const page = older?.room?.messages;
+    return page && { edges: page.edges, more: page.pageInfo.hasPreviousPage, next: page.pageInfo.startCursor };
+  }
+  const page = newer?.messages;
+  return page && { edges: page.edges, more: page.pageInfo.hasNextPage, next: page.pageInfo.endCursor };
 }
 
 /** One page before or after a cursor. */
@@ -302,17 +292,7 @@ function Page({
   viewerId,
   options,
 }: Omit<PagesProps, 'first' | 'cursors' | 'onMore'> & { cursor: string; direction: 'before' | 'after' }) {
-  const [{ data: older }] = useQuery({
-    query: RoomMessagesQuery,
-    variables: pageVariables(roomId, cursor),
-    pause: direction !== 'before',
-  });
-  const [{ data: newer }] = useQuery({
-    query: RoomMessagesAfterQuery,
-    variables: { roomId, after: cursor },
-    pause: direction !== 'after',
-  });
-  const edges = direction === 'before' ? older?.room?.messages.edges : newer?.messages.edges;
+  const edges = usePage(roomId, cursor, direction)?.edges;
   return (
     <MessageItems
       messages={(edges ?? []).map((e) => e.node).filter(isTopLevel)}
