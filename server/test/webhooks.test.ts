@@ -166,6 +166,38 @@ describe.each(databaseKinds)('webhooks on the %s database', (kind) => {
       );
     });
 
+    it('a reaction added and removed is two reaction.changed events, and a repeated one none', async () => {
+      const roomId = await newRoom();
+      const { secret } = await createWebhook(roomId, '/reactions', ['REACTION_CHANGED']);
+      const sent = (await owner.send(roomId, 'react to me')).data!.sendMessage;
+      const REACT = `mutation ($m: ID!, $e: String!) { addReaction(input: { messageId: $m, emoji: $e }) { id } }`;
+      const UNREACT = `mutation ($m: ID!, $e: String!) { removeReaction(input: { messageId: $m, emoji: $e }) { id } }`;
+      for (const [mutation, emoji] of [
+        [REACT, '👍'],
+        [REACT, '👍'],
+        [UNREACT, '👍'],
+        [UNREACT, '👍'],
+        [REACT, ':tada:'],
+      ] as const) {
+        expect((await member.call(mutation, { m: sent.id, e: emoji })).errors).toBeUndefined();
+      }
+      const got = await eventually(() => {
+        const at = receiver.at('/reactions');
+        expect(at).toHaveLength(3);
+        return at;
+      });
+      const bodies = got.map((r) => new Webhook(secret).verify(r.body, r.headers as never) as Record<string, any>);
+      expect(bodies.map((b) => [b.type, b.data.emoji, b.data.added])).toEqual([
+        ['reaction.changed', '👍', true],
+        ['reaction.changed', '👍', false],
+        ['reaction.changed', ':tada:', true],
+      ]);
+      for (const body of bodies) {
+        expect(body.data.user).toMatchObject({ username: memberName });
+        expect(body.data.message).toMatchObject({ id: sent.id, seq: sent.seq, body: 'react to me' });
+      }
+    });
+
     it('sends only the events a webhook is subscribed to', async () => {
       const roomId = await newRoom();
       await createWebhook(roomId, '/only-edits', ['MESSAGE_EDITED']);
@@ -293,7 +325,7 @@ describe.each(databaseKinds)('webhooks on the %s database', (kind) => {
 
     it('an unknown event: BAD_USER_INPUT naming it, nothing stored', async () => {
       const result = await attempt(owner, { events: ['MESSAGE_CREATED', 'ROOM_EXPLODED'] });
-      expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'events' });
       expect(result.errors![0]!.message).toMatch(/events.*ROOM_EXPLODED|ROOM_EXPLODED.*WebhookEvent/);
       expect((await owner.data(WEBHOOKS, { r: roomId })).webhooks).toEqual([]);
     });

@@ -1,5 +1,6 @@
 import { badInput } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { enqueueWebhookEvent, reactionData } from '../integrations/outbox.js';
 import type { MessageWithAuthor, PublicUser } from './carried.js';
 import { deletedMessage, findMessage, type Reader } from './messages.js';
 import { assertCan, requireUser } from './policy.js';
@@ -49,6 +50,14 @@ export async function addReaction(
     const inserted = await tx.$executeRaw`
       INSERT INTO reactions (message_id, emoji, user_id) VALUES (${message.id}::uuid, ${reaction}, ${userId}::uuid)
       ON CONFLICT DO NOTHING`;
+    if (inserted === 1) {
+      await enqueueWebhookEvent(
+        tx,
+        'REACTION_CHANGED',
+        message.roomId,
+        reactionData(message.id, userId, reaction, true),
+      );
+    }
     return inserted === 1;
   });
   return { message, emoji: reaction, changed };
@@ -63,8 +72,19 @@ export async function removeReaction(
   const userId = requireUser(viewerId);
   const reaction = parseEmoji(emoji);
   const message = await reactable(prisma, userId, messageId);
-  const { count } = await prisma.reaction.deleteMany({ where: { messageId: message.id, emoji: reaction, userId } });
-  return { message, emoji: reaction, changed: count > 0 };
+  const changed = await prisma.$transaction(async (tx) => {
+    const { count } = await tx.reaction.deleteMany({ where: { messageId: message.id, emoji: reaction, userId } });
+    if (count > 0) {
+      await enqueueWebhookEvent(
+        tx,
+        'REACTION_CHANGED',
+        message.roomId,
+        reactionData(message.id, userId, reaction, false),
+      );
+    }
+    return count > 0;
+  });
+  return { message, emoji: reaction, changed };
 }
 
 const idList = (ids: readonly string[]) => Prisma.sql`string_to_array(${ids.join(',')}::text, ',')::uuid[]`;

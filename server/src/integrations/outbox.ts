@@ -34,13 +34,27 @@ const userJson = (user: string) =>
   `json_build_object('id', ${globalId('User', `${user}.id`)}, 'username', ${user}.username,
     'displayName', ${user}.display_name, 'createdAt', ${isoTime(`${user}.created_at`)})`;
 
-/** SQL for the `data` of a message event: `{ message }`, the row `message` with its author `author`. */
-export const messageData = (message: string, author: string) =>
-  Prisma.raw(`json_build_object('message', json_build_object(
+/** SQL for a message's fields (row alias `message`, its author's row `author`), as the API shows a Message. */
+const messageJson = (message: string, author: string) =>
+  `json_build_object(
     'id', ${globalId('Message', `${message}.id`)}, 'roomId', ${globalId('Room', `${message}.room_id`)},
     'seq', ${message}.seq, 'body', ${message}.body, 'createdAt', ${isoTime(`${message}.created_at`)},
     'editedAt', ${isoTime(`${message}.edited_at`)}, 'deletedAt', ${isoTime(`${message}.deleted_at`)},
-    'author', ${userJson(author)}))`);
+    'author', ${userJson(author)})`;
+
+/** SQL for the `data` of a message event: `{ message }`, the row `message` with its author `author`. */
+export const messageData = (message: string, author: string) =>
+  Prisma.raw(`json_build_object('message', ${messageJson(message, author)})`);
+
+/**
+ * SQL for the `data` of a reaction event, as the API's `ReactionChanged` shows it:
+ * `{ message, user, emoji, added }`.
+ */
+export const reactionData = (messageId: string, userId: string, emoji: string, added: boolean) =>
+  Prisma.sql`(SELECT json_build_object('message', ${Prisma.raw(messageJson('message', 'author'))},
+      'user', ${Prisma.raw(userJson('reactor'))}, 'emoji', ${emoji}::text, 'added', ${added}::boolean)
+    FROM messages message JOIN users author ON author.id = message.author_id, users reactor
+    WHERE message.id = ${messageId}::uuid AND reactor.id = ${userId}::uuid)`;
 
 /** SQL for the `data` of a member event: `{ user }`, the user `userId`. */
 export const memberData = (userId: string) =>

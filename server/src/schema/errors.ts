@@ -35,10 +35,11 @@ export function maskError(error: unknown): Error {
       code === 'GRAPHQL_PARSE_FAILED' ||
       code === 'BAD_USER_INPUT'
     ) {
+      const field = variableField(error.message);
       return new GraphQLError(error.message, {
         nodes: error.nodes,
         path: error.path,
-        extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+        extensions: { ...error.extensions, code: 'BAD_USER_INPUT', ...(field ? { field } : {}) },
       });
     }
     return error;
@@ -48,6 +49,20 @@ export function maskError(error: unknown): Error {
     path: isGraphQLError(error) ? error.path : undefined,
     extensions: { code: 'INTERNAL' },
   });
+}
+
+/**
+ * The input field a bad variable concerns, as domain errors name it: GraphQL says
+ * `Variable "$input" got invalid value "X" at "input.events[1]"`, which is the field `events`.
+ */
+function variableField(message: string): string | undefined {
+  const at = /^Variable "\$[_A-Za-z][_0-9A-Za-z]*" got invalid value .* at "([^"]+)"/s.exec(message)?.[1];
+  const field = at
+    ?.split('.')
+    .slice(1)
+    .join('.')
+    .replace(/\[\d+\]/g, '');
+  return field || undefined;
 }
 
 function isRecordNotFound(error: unknown): boolean {
