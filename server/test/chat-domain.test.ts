@@ -904,9 +904,9 @@ describe.each(databases)('chat on the %s database', (kind) => {
     });
 
     it('loads the selection the GraphQL layer asks for', async () => {
-      const page = await listMessages(db, SECRET, null, r.id, { first: 2 }, { include: { author: true } });
+      const page = await listMessages(db, SECRET, null, r.id, { first: 2 }, { query: { include: { author: true } } });
       expect((page.edges[0]!.node as unknown as { author: User }).author.id).toBe(owner.id);
-      const selected = await listMessages(db, SECRET, null, r.id, { last: 2 }, { select: { id: true } });
+      const selected = await listMessages(db, SECRET, null, r.id, { last: 2 }, { query: { select: { id: true } } });
       expect(selected.edges.map((e) => e.node.seq)).toEqual([999, 1000]);
     });
 

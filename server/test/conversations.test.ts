@@ -101,6 +101,30 @@ describe.each(databaseKinds)('conversations on the %s database', (kind) => {
       expect(after[0]).toMatchObject({ emoji: '👍', count: 2 });
     });
 
+    it('a history page and messagesAround show each viewer the reactions the message itself shows', async () => {
+      const roomId = (await as.owner.createRoom(uniqueName('conv-page'))).data!.createRoom.id as string;
+      await as.member.joinRoom({ roomId });
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await sent(as.owner, roomId, `page ${i}`)).id);
+      await react(as.owner, ids[1]!, '👍');
+      await react(as.member, ids[1]!, '👍');
+      await react(as.member, ids[1]!, ':eyes:');
+      await react(as.member, ids[3]!, '🎉');
+      // Through a fragment, as clients write it.
+      const FRAGMENT = 'fragment R on Message { id reactions { emoji count viewerReacted users { username } } }';
+      const PAGE = `query ($r: ID!) { messages(roomId: $r, last: 10) { edges { node { ...R } } } } ${FRAGMENT}`;
+      const AROUND = `query ($r: ID!) { messagesAround(roomId: $r, seq: 2, limit: 10) { edges { node { ...R } } } } ${FRAGMENT}`;
+      for (const c of [as.owner, as.member, as.guest]) {
+        const each = await Promise.all(ids.map(async (id) => ({ id, reactions: (await message(c, id)).reactions })));
+        expect(each[1]!.reactions).toHaveLength(2);
+        for (const q of [PAGE, AROUND]) {
+          const data = await c.data(q, { r: roomId });
+          const page = (data.messages ?? data.messagesAround).edges.map((e: { node: unknown }) => e.node);
+          expect(page).toEqual(each);
+        }
+      }
+    });
+
     it('refuses a bad emoji, guests, non-members, deleted and unknown messages, writing nothing', async () => {
       const { id } = await sent(as.owner, privateRoom, 'private words');
       for (const emoji of ['abc', '😀😀', ':A:', ':x:', 'a', '', ' 👍', `:${'a'.repeat(33)}:`]) {

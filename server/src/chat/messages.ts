@@ -16,6 +16,7 @@ import { answersMessageQuery, type MessageWithAuthor, PUBLIC_USER_SELECT } from 
 import { assertAttachable, attachToMessage, parseAttachmentIds, UNSENT_TTL_DEFAULT_MS } from './attachments.js';
 import { assertCan, requireUser } from './policy.js';
 import { accessRoom, type Db, isUniqueViolation, selecting, type Selection, type UniqueIndex } from './rooms.js';
+import { preloadReactions, type ReactionCount, reactionsOfRow } from './reactions.js';
 import {
   mentionedUsernameKeys,
   parseAroundLimit,
@@ -163,8 +164,25 @@ function withAuthor(row: StoredRow): MessageWithAuthor {
   };
 }
 
-/** A row of a history page: the room and the viewer's membership beside each message (all null without one). */
-type PageRow = StoredRow & { roomKind: RoomKind; roomLastSeq: number; isMember: boolean };
+/**
+ * A row of a history page: the room and the viewer's membership beside each message (all null
+ * without one), and the message's reactions when asked for.
+ */
+type PageRow = StoredRow & {
+  roomKind: RoomKind;
+  roomLastSeq: number;
+  isMember: boolean;
+  reactions?: Omit<ReactionCount, 'messageId'>[] | null;
+};
+
+/**
+ * What a page of messages is read with: the request's Prisma selection (absent: the message and
+ * its author), and whether its reactions come in the same statement.
+ */
+export interface PageSelection {
+  query?: MessageQuery;
+  reactions?: boolean;
+}
 
 /** The message the author already sent with this clientMessageId, if any. */
 function findByClientMessageId(
@@ -421,14 +439,14 @@ export async function listMessages(
   viewerId: string | null,
   roomId: string,
   args: MessagePageArgs = {},
-  query?: MessageQuery,
+  selection: PageSelection = {},
 ): Promise<Connection<MessageWithAuthor>> {
   const id = parseId('roomId', roomId);
   const { direction, size } = parsePageSize(args, args.after != null && args.before == null ? 'forward' : 'backward');
   const afterSeq = args.after != null ? decodeCursor(secret, args.after, id, 'after') : null;
   const beforeSeq = args.before != null ? decodeCursor(secret, args.before, id, 'before') : null;
   const forward = direction === 'forward';
-  const { lastSeq, messages: found } = await readMessages(db, viewerId, id, query, {
+  const { lastSeq, messages: found } = await readMessages(db, viewerId, id, selection, {
     after: afterSeq,
     before: beforeSeq,
     forward,
@@ -459,7 +477,7 @@ export async function messagesAround(
   roomId: string,
   seq: number,
   limit?: number | null,
-  query?: MessageQuery,
+  selection: PageSelection = {},
 ): Promise<Connection<MessageWithAuthor>> {
   const id = parseId('roomId', roomId);
   const target = parseSeq('seq', seq);
@@ -468,14 +486,14 @@ export async function messagesAround(
   const before = Math.floor((size - 1) / 2);
   const after = size - before;
   const [older, newer] = await Promise.all([
-    readMessages(db, viewerId, id, query, {
+    readMessages(db, viewerId, id, selection, {
       after: null,
       before: target,
       forward: false,
       take: before + 1,
       topLevel: true,
     }),
-    readMessages(db, viewerId, id, query, {
+    readMessages(db, viewerId, id, selection, {
       after: target - 1,
       before: null,
       forward: true,
@@ -560,8 +578,9 @@ export async function messagesSince(
   const after = parseSeq('afterSeq', afterSeq);
   const take = parseSinceCount(first);
   const id = parseId('roomId', roomId);
-  return (await readMessages(db, viewerId, id, query, { after, before: null, forward: true, take, topLevel: false }))
-    .messages;
+  return (
+    await readMessages(db, viewerId, id, { query }, { after, before: null, forward: true, take, topLevel: false })
+  ).messages;
 }
 
 interface SeqRange {
@@ -590,7 +609,7 @@ async function readMessages(
   db: Reader,
   viewerId: string | null,
   roomId: string,
-  query: MessageQuery | undefined,
+  { query, reactions }: PageSelection,
   range: SeqRange,
 ): Promise<{ lastSeq: number; messages: MessageWithAuthor[] }> {
   if (query && !answersMessageQuery(query, true)) {
@@ -609,7 +628,7 @@ async function readMessages(
   const order = Prisma.raw(range.forward ? 'ASC' : 'DESC');
   const rows = await db.read<PageRow>(Prisma.sql`
     SELECT rooms.kind::text AS "roomKind", rooms.last_seq AS "roomLastSeq", memberships.user_id IS NOT NULL AS "isMember",
-           ${storedRowColumns.page}
+           ${storedRowColumns.page}${reactions ? Prisma.sql`, ${reactionsOfRow(viewerId, 'page')} AS reactions` : Prisma.empty}
     FROM rooms
     LEFT JOIN memberships ON memberships.room_id = rooms.id AND memberships.user_id = ${viewerId}::uuid
     LEFT JOIN LATERAL (
@@ -629,7 +648,13 @@ async function readMessages(
     isMember: first.isMember,
     isInvited: false,
   });
-  return { lastSeq: first.roomLastSeq, messages: first.id === null ? [] : rows.map(withAuthor) };
+  if (first.id === null) return { lastSeq: first.roomLastSeq, messages: [] };
+  return {
+    lastSeq: first.roomLastSeq,
+    messages: reactions
+      ? rows.map((row) => preloadReactions(withAuthor(row), row.reactions ?? null))
+      : rows.map(withAuthor),
+  };
 }
 
 // ——— Search ————————————————————————————————————————————————————————————————————————————————————

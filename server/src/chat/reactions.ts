@@ -87,6 +87,36 @@ export async function removeReaction(
   return { message, emoji: reaction, changed };
 }
 
+/** Reactions read with the messages themselves (a history page), by message object. */
+const preloaded = new WeakMap<object, ReactionCount[]>();
+
+/**
+ * SQL for the reactions of the message row `message` as the viewer sees them: a JSON array of
+ * `{ emoji, count, viewerReacted }` in `reactionCounts`' order, or null for none. For a statement
+ * that reads messages to bring their reactions along instead of a second round trip.
+ */
+export const reactionsOfRow = (viewerId: string | null, message: string) => Prisma.sql`(
+  SELECT json_agg(json_build_object('emoji', r.emoji, 'count', r.count, 'viewerReacted', r.mine)
+                  ORDER BY r.count DESC, r.first, r.emoji)
+  FROM (SELECT emoji, count(*)::int AS count, min(created_at) AS first,
+               coalesce(bool_or(user_id = ${viewerId}::uuid), false) AS mine
+        FROM reactions WHERE reactions.message_id = ${Prisma.raw(message)}.id GROUP BY emoji) r)`;
+
+/** Keeps what `reactionsOfRow` read for a message, for `preloadedReactions` to answer with. */
+export function preloadReactions(
+  message: MessageWithAuthor,
+  reactions: Omit<ReactionCount, 'messageId'>[] | null,
+): MessageWithAuthor {
+  preloaded.set(
+    message,
+    (reactions ?? []).map((reaction) => ({ messageId: message.id, ...reaction })),
+  );
+  return message;
+}
+
+/** The reactions read with this message object, if they were. */
+export const preloadedReactions = (message: object): ReactionCount[] | undefined => preloaded.get(message);
+
 const idList = (ids: readonly string[]) => Prisma.sql`string_to_array(${ids.join(',')}::text, ',')::uuid[]`;
 
 /**

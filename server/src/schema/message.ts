@@ -4,13 +4,21 @@ import { carryMessage, type MessageWithAuthor, PUBLIC_USER_SELECT, type PublicUs
 import { mentionedUsers } from '../chat/mentions.js';
 import * as messages from '../chat/messages.js';
 import * as pins from '../chat/pins.js';
-import { addReaction, reactionCounts, type ReactionCount, reactionUsers, removeReaction } from '../chat/reactions.js';
+import {
+  addReaction,
+  preloadedReactions,
+  reactionCounts,
+  type ReactionCount,
+  reactionUsers,
+  removeReaction,
+} from '../chat/reactions.js';
 import { parseCount } from '../chat/validation.js';
 import type { Message } from '../generated/prisma/client.js';
 import { builder, forwardPageArgs } from './builder.js';
 import { viewerDependent, viewerIdOf, type Context } from './context.js';
 import { idOf } from './ids.js';
 import { batchOf } from './loaders.js';
+import { selects } from './lookahead.js';
 import { UserRef } from './user.js';
 import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
 
@@ -19,6 +27,12 @@ const reactionsOf = (ctx: Context, messageId: string) =>
   batchOf(ctx.services.db, 'reactions', (keys: readonly { messageId: string; viewerId: string | null }[]) =>
     reactionCounts(ctx.services.db, keys),
   ).load({ messageId, viewerId: viewerIdOf(ctx) });
+
+/** How a page of messages is read for this request: its selection, and its reactions with it when asked for. */
+const pageSelection = (ctx: Context, info: GraphQLResolveInfo): messages.PageSelection => ({
+  query: nodeQuery(ctx, info, 'Message'),
+  reactions: selects(info, ['edges', 'node', 'reactions']),
+});
 
 export const ReactionCountRef = builder.objectRef<ReactionCount>('ReactionCount').implement({
   description: 'One emoji on a message: how many reacted with it, whether the viewer did, and who.',
@@ -101,7 +115,7 @@ export const MessageRef = builder.prismaNode('Message', {
     reactions: t.field({
       type: [ReactionCountRef],
       description: 'Its reactions, most used first (then the first used first); none with a count of 0.',
-      resolve: (message, _args, ctx) => reactionsOf(ctx, message.id),
+      resolve: (message, _args, ctx) => preloadedReactions(message) ?? reactionsOf(ctx, message.id),
     }),
     mentions: t.field({
       type: [UserRef],
@@ -157,7 +171,7 @@ builder.prismaObjectField('Room', 'messages', (t) =>
         viewerIdOf(ctx),
         room.id,
         args,
-        nodeQuery(ctx, info, 'Message'),
+        pageSelection(ctx, info),
       ),
   }),
 );
@@ -174,7 +188,7 @@ builder.queryFields((t) => ({
         viewerIdOf(ctx),
         idOf('Room', roomId, 'roomId'),
         args,
-        nodeQuery(ctx, info, 'Message'),
+        pageSelection(ctx, info),
       ),
   }),
   messagesAround: t.field({
@@ -194,7 +208,7 @@ builder.queryFields((t) => ({
         idOf('Room', args.roomId, 'roomId'),
         args.seq,
         args.limit,
-        nodeQuery(ctx, info, 'Message'),
+        pageSelection(ctx, info),
       ),
   }),
   threadMessages: t.field({
