@@ -30,8 +30,11 @@ export interface RedisCluster {
   /** The nodes as REDIS_CLUSTER_NODES takes them: 127.0.0.1:port,… */
   nodes: string;
   ports: number[];
-  /** Stops node `index` (SIGTERM, no persistence: its keys are lost) and starts it again on the same port. */
-  restart(index: number, downMs?: number): Promise<void>;
+  /**
+   * Stops node `index` (SIGTERM, no persistence: its keys are lost) and starts it again on the same
+   * port: after `down` milliseconds, or once `down` settles when it is a promise.
+   */
+  restart(index: number, down?: number | Promise<unknown>): Promise<void>;
   /** A plain connection to node `index` (closed by stop). */
   node(index: number): Redis;
   stop(): Promise<void>;
@@ -134,9 +137,9 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   return {
     nodes: ports.map((port) => `127.0.0.1:${port}`).join(','),
     ports,
-    async restart(index, downMs = 0) {
+    async restart(index, down = 0) {
       await stopNode(index);
-      if (downMs) await new Promise((r) => setTimeout(r, downMs));
+      await (typeof down === 'number' ? new Promise((r) => setTimeout(r, down)) : down.catch(() => undefined));
       await launch(index);
       await clusterOk();
     },
