@@ -19,6 +19,15 @@ export interface ReactionCount {
   emoji: string;
   count: number;
   viewerReacted: boolean;
+  /** Everyone who reacted with it, when asked for (`ReactionKey.reactors`). */
+  reactors?: string[];
+}
+
+/** What `reactionCounts` is asked: a message's reactions for a viewer, and whether to say who reacted. */
+export interface ReactionKey {
+  messageId: string;
+  viewerId: string | null;
+  reactors?: boolean;
 }
 
 /** The message, when the viewer may react to it (a member of its room) and it is not deleted. */
@@ -126,12 +135,17 @@ const idList = (ids: readonly string[]) => Prisma.sql`string_to_array(${ids.join
  */
 export async function reactionCounts(
   db: Pick<Reader, 'read'>,
-  keys: readonly { messageId: string; viewerId: string | null }[],
+  keys: readonly ReactionKey[],
 ): Promise<ReactionCount[][]> {
   const viewers = [...new Set(keys.map((key) => key.viewerId).filter((id) => id !== null))];
-  const rows = await db.read<Omit<ReactionCount, 'viewerReacted'> & { reacted: string[] | null }>(Prisma.sql`
+  const everyone = [...new Set(keys.filter((key) => key.reactors).map((key) => key.messageId))];
+  // `reacted` holds the viewers asked about among those who reacted, or everyone for `reactors`.
+  const rows = await db.read<
+    Omit<ReactionCount, 'viewerReacted' | 'reactors'> & { reacted: string[] | null }
+  >(Prisma.sql`
     SELECT message_id AS "messageId", emoji, count(*)::int AS count,
-           array_agg(user_id::text) FILTER (WHERE user_id = ANY(${idList(viewers)})) AS reacted
+           array_agg(user_id::text)
+             FILTER (WHERE user_id = ANY(${idList(viewers)}) OR message_id = ANY(${idList(everyone)})) AS reacted
     FROM reactions WHERE message_id = ANY(${idList([...new Set(keys.map((key) => key.messageId))])})
     GROUP BY message_id, emoji
     ORDER BY count(*) DESC, min(created_at), emoji`);
@@ -141,10 +155,11 @@ export async function reactionCounts(
     if (list) list.push(row);
     else byMessage.set(row.messageId, [row]);
   }
-  return keys.map(({ messageId, viewerId }) =>
+  return keys.map(({ messageId, viewerId, reactors }) =>
     (byMessage.get(messageId) ?? []).map(({ reacted, ...count }) => ({
       ...count,
       viewerReacted: viewerId !== null && (reacted?.includes(viewerId) ?? false),
+      ...(reactors ? { reactors: reacted ?? [] } : {}),
     })),
   );
 }

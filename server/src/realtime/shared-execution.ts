@@ -16,6 +16,7 @@ import type { Metrics } from '../infra/metrics.js';
 import { tracedDelivery } from '../infra/tracing.js';
 import type { Context, LiveOperation } from '../schema/context.js';
 import type { ChannelStream } from './stream.js';
+import { type Filled, ViewerSlots } from './viewer-slots.js';
 
 /**
  * Live events, executed once per event and not once per subscriber.
@@ -24,7 +25,9 @@ import type { ChannelStream } from './stream.js';
  * but an event is turned into a result once for all the subscribers on this replica that asked for
  * it with the same document and variables, and, when the document selects a field whose value
  * depends on who asks (marked `viewerDependent` in the schema), the same viewer. Without this, a
- * message to a room of 50 subscribers ran 50 identical executions.
+ * message to a room of 50 subscribers ran 50 identical executions. Leaves that only say something
+ * about the viewer (`viewerSlot`: whether they reacted) do not split the group: the one execution
+ * records how to answer them for anyone, and each subscriber's frame is filled in (viewer-slots.ts).
  *
  * Over WebSocket the result is also serialized once, and each subscriber's frame is written to its
  * socket as the event arrives, in order, without going through an async iterator per subscriber
@@ -44,10 +47,15 @@ interface Options {
   maskError: (error: unknown) => Error;
 }
 
-/** A result, and its JSON with errors masked (made when first asked for). */
+/**
+ * A result, and its JSON with errors masked (made when first asked for). With slots, the result's
+ * data holds their markers, and each subscriber's JSON and data are filled for its viewer.
+ */
 interface Shared {
   result: ExecutionResult;
-  json?: string;
+  slots?: ViewerSlots;
+  json?: Filled;
+  data?: Filled;
 }
 
 /** Results being made, by event (the object the pub/sub gave every subscriber), then by group. */
@@ -55,8 +63,12 @@ const resultsByEvent = new WeakMap<object, Map<string, Promise<Shared>>>();
 /** A number per document object (the parser cache gives one object per distinct text). */
 const documentKeys = new WeakMap<DocumentNode, number>();
 let nextDocumentKey = 0;
-/** Whether a document selects a viewer-dependent field, by document and operation name. */
-const viewerDependence = new WeakMap<DocumentNode, Map<string, boolean>>();
+/**
+ * How much of a document's result depends on the viewer, by document and operation name: nothing,
+ * only leaves answered through slots, or fields that need an execution per viewer.
+ */
+type Dependence = 'none' | 'slots' | 'all';
+const viewerDependence = new WeakMap<DocumentNode, Map<string, Dependence>>();
 
 async function sharedSubscribe(
   args: ExecutionArgs,
@@ -66,23 +78,33 @@ async function sharedSubscribe(
   if (!isAsyncIterable(source)) return source as ExecutionResult;
   const field = fieldOf(args.document, args.operationName);
   const ctx = args.contextValue as Context;
+  const dependence = dependsOnViewer(args.schema, args.document, args.operationName ?? '');
+  const viewerId = ctx.viewer?.userId ?? null;
   const group = [
     documentKey(args.document),
     args.operationName ?? '',
     JSON.stringify(args.variableValues ?? {}),
-    dependsOnViewer(args.schema, args.document, args.operationName ?? '') ? (ctx.viewer?.userId ?? 'guest') : '',
+    dependence === 'all' ? (viewerId ?? 'guest') : '',
   ].join('\u0000');
   const run = (event: unknown): Promise<Shared> =>
     tracedDelivery(field, event, async () => {
       metrics.eventExecutions.inc({ field });
-      return { result: await execute({ ...args, rootValue: event }) };
+      if (dependence !== 'slots') return { result: await execute({ ...args, rootValue: event }) };
+      const slots = new ViewerSlots();
+      const contextValue = Object.create(ctx, { viewerSlots: { value: slots } }) as Context;
+      const result = await execute({ ...args, rootValue: event, contextValue });
+      slots.mark(result.data);
+      return { result, slots };
     });
   const delivered = (event: unknown) => {
     const at = (event as { at?: unknown } | null)?.at;
     if (typeof at === 'number') metrics.delivered(field, at);
   };
   if (ctx.live && 'listen' in source) {
-    const json = (shared: Shared) => (shared.json ??= JSON.stringify(masked(shared.result, maskError)));
+    const json = (shared: Shared) => {
+      shared.json ??= fillerOf(shared, JSON.stringify(masked(shared.result, maskError)));
+      return shared.json(viewerId);
+    };
     return writeToSocket(
       source as ChannelStream<unknown>,
       ctx.live,
@@ -95,11 +117,16 @@ async function sharedSubscribe(
     );
   }
   return mapStream(source, async (event) => {
-    const { result } = await resultFor(event, group, run);
+    const shared = await resultFor(event, group, run);
     delivered(event);
-    return result;
+    if (!shared.slots || shared.result.data == null) return shared.result;
+    shared.data ??= shared.slots.fill(JSON.stringify(shared.result.data));
+    return { ...shared.result, data: JSON.parse(shared.data(viewerId)) as ExecutionResult['data'] };
   });
 }
+
+/** Fills a shared result's JSON for each viewer (the same string for all when it has no slots). */
+const fillerOf = (shared: Shared, json: string): Filled => (shared.slots ? shared.slots.fill(json) : () => json);
 
 function masked(result: ExecutionResult, maskError: (error: unknown) => Error): ExecutionResult {
   return result.errors ? { ...result, errors: result.errors.map((error) => maskError(error) as never) } : result;
@@ -152,8 +179,8 @@ export function fieldOf(document: DocumentNode, operationName: string | null | u
   return selection?.kind === Kind.FIELD ? selection.name.value : 'unknown';
 }
 
-/** True when the operation selects, anywhere, a field marked `viewerDependent`. */
-function dependsOnViewer(schema: GraphQLSchema, document: DocumentNode, operationName: string): boolean {
+/** How much of what the operation selects depends on the viewer (see `viewerDependent`). */
+function dependsOnViewer(schema: GraphQLSchema, document: DocumentNode, operationName: string): Dependence {
   let byOperation = viewerDependence.get(document);
   if (!byOperation) viewerDependence.set(document, (byOperation = new Map()));
   let depends = byOperation.get(operationName);
@@ -164,10 +191,11 @@ function dependsOnViewer(schema: GraphQLSchema, document: DocumentNode, operatio
   return depends;
 }
 
-function selectsViewerDependent(schema: GraphQLSchema, document: DocumentNode, operationName?: string): boolean {
+function selectsViewerDependent(schema: GraphQLSchema, document: DocumentNode, operationName?: string): Dependence {
   const operation = getOperationAST(document, operationName);
   const root = schema.getSubscriptionType();
-  if (!operation || !root) return true;
+  if (!operation || !root) return 'all';
+  let slots = false;
   const fragments = new Map(
     document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
   );
@@ -192,13 +220,16 @@ function selectsViewerDependent(schema: GraphQLSchema, document: DocumentNode, o
       return types.some((member) => {
         const definition = 'getFields' in member ? member.getFields()[selection.name.value] : undefined;
         if (!definition) return false; // not a field of this member of a union
-        if (definition.extensions?.viewerDependent) return true;
+        const dependent = definition.extensions?.viewerDependent;
+        if (dependent === 'slot') slots = true;
+        else if (dependent) return true;
         if (!selection.selectionSet) return false;
         const named = getNamedType(definition.type);
         return isCompositeType(named) && walk(named.name, selection.selectionSet);
       });
     });
-  return walk(root.name, operation.selectionSet);
+  if (walk(root.name, operation.selectionSet)) return 'all';
+  return slots ? 'slots' : 'none';
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown> {

@@ -1,4 +1,5 @@
 import type { RequestLog } from '../infra/logger.js';
+import type { ViewerSlots } from '../realtime/viewer-slots.js';
 import type { Services } from '../services.js';
 
 /** Who is asking: a signed-in user, or nobody (a guest). */
@@ -20,6 +21,13 @@ export const viewerIdOf = (ctx: Pick<Context, 'viewer'>): string | null => ctx.v
  */
 export const viewerDependent = { extensions: { viewerDependent: true } } as const;
 
+/**
+ * Field options of a leaf whose value depends on who asks but is cheap to answer for anyone from
+ * its parent: a live event is still executed once, the resolver records the answer for any viewer
+ * with `ctx.viewerSlots` when given one, and each subscriber's frame gets its own value.
+ */
+export const viewerSlot = { extensions: { viewerDependent: 'slot' } } as const;
+
 /** How a request reached the server: plain HTTP, a WebSocket (graphql-ws), or server-sent events (graphql-sse). */
 export type Transport = 'http' | 'ws' | 'sse';
 
@@ -38,6 +46,8 @@ export interface Context {
   services: Services;
   /** A subscription over WebSocket: writes frames of this operation straight to its socket. */
   live?: LiveOperation;
+  /** A live event's one execution for every viewer: where `viewerSlot` fields record their answers. */
+  viewerSlots?: ViewerSlots;
 }
 
 export interface LiveOperation {

@@ -9,13 +9,14 @@ import {
   preloadedReactions,
   reactionCounts,
   type ReactionCount,
+  type ReactionKey,
   reactionUsers,
   removeReaction,
 } from '../chat/reactions.js';
 import { parseCount } from '../chat/validation.js';
 import type { Message } from '../generated/prisma/client.js';
 import { builder, forwardPageArgs } from './builder.js';
-import { viewerDependent, viewerIdOf, type Context } from './context.js';
+import { viewerDependent, viewerIdOf, viewerSlot, type Context } from './context.js';
 import { idOf } from './ids.js';
 import { batchOf } from './loaders.js';
 import { selects } from './lookahead.js';
@@ -24,9 +25,12 @@ import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
 
 /** The reactions of a message for the viewer, batched with the other loads of the moment. */
 const reactionsOf = (ctx: Context, messageId: string) =>
-  batchOf(ctx.services.db, 'reactions', (keys: readonly { messageId: string; viewerId: string | null }[]) =>
-    reactionCounts(ctx.services.db, keys),
-  ).load({ messageId, viewerId: viewerIdOf(ctx) });
+  batchOf(ctx.services.db, 'reactions', (keys: readonly ReactionKey[]) => reactionCounts(ctx.services.db, keys)).load({
+    messageId,
+    viewerId: viewerIdOf(ctx),
+    // A live event's one execution for every subscriber says who reacted, for each to find itself.
+    reactors: ctx.viewerSlots !== undefined,
+  });
 
 /** How a page of messages is read for this request: its selection, and its reactions with it when asked for. */
 const pageSelection = (ctx: Context, info: GraphQLResolveInfo): messages.PageSelection => ({
@@ -40,9 +44,13 @@ export const ReactionCountRef = builder.objectRef<ReactionCount>('ReactionCount'
     emoji: t.exposeString('emoji', { description: 'One Unicode emoji, or a :shortcode: as typed.' }),
     count: t.exposeInt('count', { description: 'How many people reacted with it (at least 1).' }),
     viewerReacted: t.boolean({
-      ...viewerDependent,
+      ...viewerSlot,
       description: 'Whether the viewer is one of them (false for guests).',
-      resolve: (reaction) => reaction.viewerReacted,
+      resolve: (reaction, _args, ctx, info) => {
+        const { reactors } = reaction;
+        if (ctx.viewerSlots && reactors) ctx.viewerSlots.add(info, (viewerId) => reactors.includes(viewerId ?? ''));
+        return reaction.viewerReacted;
+      },
     }),
     users: t.field({
       type: [UserRef],
@@ -72,11 +80,16 @@ export const MessageRef = builder.prismaNode('Message', {
     author: t.field({ type: UserRef, description: 'The user who sent it.', resolve: (message) => message.author }),
     body: t.exposeString('body', { description: '"" once deleted.' }),
     clientMessageId: t.string({
-      ...viewerDependent,
+      ...viewerSlot,
       nullable: true,
       description: 'The idempotency key the author sent it with; shown to the author only.',
       select: { clientMessageId: true, authorId: true },
-      resolve: (message, _args, ctx) => (message.authorId === ctx.viewer?.userId ? message.clientMessageId : null),
+      resolve: (message, _args, ctx, info) => {
+        const forViewer = (viewerId: string | null) =>
+          viewerId !== null && message.authorId === viewerId ? message.clientMessageId : null;
+        ctx.viewerSlots?.add(info, forViewer);
+        return forViewer(viewerIdOf(ctx));
+      },
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was stored.' }),
     editedAt: t.expose('editedAt', {
