@@ -265,7 +265,11 @@ function FailedItem({ send }: { send: FailedSend }) {
       <p className="body">{send.body}</p>
       <p className="error" role="alert">
         Not sent: {send.error}{' '}
-        <button type="button" className="small" onClick={() => resend(send.body, send.clientMessageId)}>
+        <button
+          type="button"
+          className="small"
+          onClick={() => resend(send.body, send.clientMessageId, send.attachmentIds)}
+        >
           Retry
         </button>{' '}
         <button type="button" className="small secondary" onClick={() => outbox.remove(send.clientMessageId)}>
