@@ -1,4 +1,5 @@
 import { useRef, type ClipboardEvent } from 'react';
+import { FileIcon, PaperclipIcon } from './icons';
 import { describeType, formatSize } from './data';
 import { attachFiles, removeAttachment, useDraft, type PendingAttachment } from './draft';
 import './attachments.css';
@@ -27,7 +28,7 @@ export function AttachButton({ draftKey, roomId, disabled }: { draftKey: string;
         disabled={disabled}
         onClick={() => input.current?.click()}
       >
-        <span aria-hidden="true">📎</span>
+        <PaperclipIcon />
         <span className="visually-hidden">Attach files</span>
       </button>
       <input
@@ -72,13 +73,7 @@ function PendingItem({ item, onRemove }: { item: PendingAttachment; onRemove(): 
   const percent = item.size > 0 ? Math.min(100, Math.round((item.loaded / item.size) * 100)) : 100;
   return (
     <li className={`pending-attachment ${item.status}`} aria-busy={item.status === 'uploading' || undefined}>
-      {item.previewUrl ? (
-        <img src={item.previewUrl} alt="" className="preview" />
-      ) : (
-        <span className="file-icon" aria-hidden="true">
-          📄
-        </span>
-      )}
+      {item.previewUrl ? <img src={item.previewUrl} alt="" className="preview" /> : <FileIcon />}
       <span className="details">
         <span className="name">{item.name}</span>
         <span className="hint">

@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState, type MouseEvent } from 'react';
 import { useClient } from 'urql';
+import { FileIcon } from './icons';
 import { describeType, formatSize, isExpired, isInlineImage, refreshUrls, type Attachment } from './data';
 import './attachments.css';
 
 /** The long side of a thumbnail as shown (the server makes them at most 320 px). */
-const THUMB_PX = 240;
+const THUMB_PX = 200;
 
 /** A thumbnail's shown size, kept in proportion, so the list does not jump as images load. */
 function thumbSize(attachment: Attachment): { width?: number; height?: number } {
@@ -44,22 +45,18 @@ export function MessageAttachments({ attachments }: { attachments: readonly Atta
   return (
     <div className="attachments">
       {images.length > 0 && (
-        <ul className="attachment-images" aria-label="Images">
+        <div className="attachment-images" role="group" aria-label="Images">
           {images.map((image) => (
-            <li key={image.id}>
-              <Thumbnail image={image} onOpen={() => setOpenId(image.id)} />
-            </li>
+            <Thumbnail key={image.id} image={image} onOpen={() => setOpenId(image.id)} />
           ))}
-        </ul>
+        </div>
       )}
       {files.length > 0 && (
-        <ul className="attachment-files" aria-label="Files">
+        <div className="attachment-files" role="group" aria-label="Files">
           {files.map((file) => (
-            <li key={file.id}>
-              <FileLink file={file} />
-            </li>
+            <FileLink key={file.id} file={file} />
           ))}
-        </ul>
+        </div>
       )}
       {open && <Lightbox image={open} onClose={() => setOpenId(null)} />}
     </div>
@@ -93,9 +90,7 @@ function FileLink({ file }: { file: Attachment }) {
   };
   return (
     <a className="attachment-file" href={file.url} download={file.filename} onClick={onClick}>
-      <span className="file-icon" aria-hidden="true">
-        📄
-      </span>
+      <FileIcon />
       <span className="details">
         <span className="name">{file.filename}</span>
         <span className="hint">
@@ -113,17 +108,24 @@ function FileLink({ file }: { file: Attachment }) {
  */
 function Lightbox({ image, onClose }: { image: Attachment; onClose(): void }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
   const { refresh, loaded } = useRefresh(image);
+  // Leaving the DOM takes it off the screen: it is never closed but by `close`.
   useEffect(() => {
     const element = dialog.current;
     if (!element) return;
-    const opener = document.activeElement as HTMLElement | null;
-    element.showModal();
-    return () => {
-      element.close();
-      opener?.focus();
-    };
+    opener.current ??= document.activeElement as HTMLElement | null;
+    if (!element.open) element.showModal();
   }, []);
+  const closed = useRef(false);
+  const close = () => {
+    if (closed.current) return;
+    closed.current = true;
+    // Closed first: focus cannot go back to the page while it is modal.
+    if (dialog.current?.open) dialog.current.close();
+    opener.current?.focus();
+    onClose();
+  };
   // A link opened after it expired is renewed first (the cache then shows the new one).
   const expired = isExpired(image.url);
   useEffect(() => {
@@ -135,9 +137,13 @@ function Lightbox({ image, onClose }: { image: Attachment; onClose(): void }) {
       ref={dialog}
       className="lightbox"
       aria-label={image.filename}
-      onClose={onClose}
+      onCancel={(event) => {
+        event.preventDefault();
+        close();
+      }}
+      onClose={close}
       onClick={(event) => {
-        if (event.target === event.currentTarget) onClose();
+        if (event.target === event.currentTarget) close();
       }}
     >
       <figure>
@@ -158,7 +164,7 @@ function Lightbox({ image, onClose }: { image: Attachment; onClose(): void }) {
           <a href={image.url} download={image.filename}>
             Download
           </a>{' '}
-          <button type="button" className="small" onClick={onClose} autoFocus>
+          <button type="button" className="small" onClick={close} autoFocus>
             Close
           </button>
         </figcaption>
