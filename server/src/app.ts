@@ -23,6 +23,7 @@ import { maskError, useInputErrorCodes } from './schema/errors.js';
 import { schema } from './schema/index.js';
 import { useSharedExecution } from './realtime/shared-execution.js';
 import { createServices, type Services } from './services.js';
+import { presignedOrigin } from './storage/s3.js';
 import { ConnectionPolicy } from './transport/policy.js';
 import { serveServerSentEvents } from './transport/sse.js';
 import { serveWebSockets } from './transport/ws.js';
@@ -107,7 +108,13 @@ export async function buildApp(
     cors: config.corsOrigins.length ? { origin: config.corsOrigins, credentials: true } : false,
     plugins: [
       // The web app's files at `/` (never the API's paths).
-      useWebApp(config.webApp, log),
+      useWebApp(
+        {
+          ...config.webApp,
+          imageOrigins: config.attachments.s3 ? [presignedOrigin(config.attachments.s3)] : [],
+        },
+        log,
+      ),
       ...(config.graphiql ? [useGraphiQL(GRAPHQL_PATH, { title: 'Chat API' })] : []),
       useInputErrorCodes(),
       useMetricsEndpoint(services.metrics),

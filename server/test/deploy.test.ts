@@ -157,6 +157,28 @@ describe.each(composeFiles)('$file', ({ file, cluster }) => {
     expect(healthcheckText(service)).toMatch(/\/readyz/);
   });
 
+  it('keeps attachments in the S3-compatible service, whose bucket exists before any replica starts', () => {
+    const minio = services.minio!;
+    const root = environmentOf(minio);
+    expect(minio.image).toMatch(/^minio\/minio:/);
+    expect(healthcheckText(minio)).toMatch(/mc ready local/);
+    const bucket = services['minio-bucket']!;
+    expect(dependenciesOf(bucket)).toEqual({ minio: 'service_healthy' });
+    expect(environmentOf(bucket)).toEqual(root);
+    for (const name of replicas) {
+      const env = environmentOf(services[name]!);
+      // Local disk is per replica: scale-out keeps files where every replica reads them.
+      expect(new URL(env.S3_URL ?? '').host).toBe('minio:9000');
+      expect(env.S3_ACCESS_KEY_ID).toBe(root.MINIO_ROOT_USER);
+      expect(env.S3_SECRET_ACCESS_KEY).toBe(root.MINIO_ROOT_PASSWORD);
+      expect([bucket.entrypoint].flat().join(' ')).toContain(`mc mb --ignore-existing local/${env.S3_BUCKET}`);
+      expect(dependenciesOf(services[name]!)).toMatchObject({ 'minio-bucket': 'service_completed_successfully' });
+      // Browsers download from the published port the presigned URLs name.
+      const published = new URL(env.S3_PUBLIC_URL ?? '');
+      expect(minio.ports).toContain(`${published.port}:9000`);
+    }
+  });
+
   it('builds every replica the same way', () => {
     const [first, ...rest] = replicas.map((name) => services[name]!);
     for (const other of rest) expect(other).toEqual(first);
@@ -179,7 +201,26 @@ describe.each(composeFiles)('$file', ({ file, cluster }) => {
   });
 });
 
+describe('docker-compose.yml and docker-compose.cluster.yml', () => {
+  it('run the same attachment store, with the same settings', () => {
+    const cluster = (parse(read('docker-compose.cluster.yml')) as Compose).services;
+    expect(cluster.minio).toEqual(services.minio);
+    expect(cluster['minio-bucket']).toEqual(services['minio-bucket']);
+    const s3Of = (service: Service) =>
+      Object.fromEntries(Object.entries(environmentOf(service)).filter(([name]) => name.startsWith('S3_')));
+    expect(s3Of(cluster.server1!)).toEqual(s3Of(services.server1!));
+    expect(Object.keys(s3Of(services.server1!)).length).toBeGreaterThan(0);
+  });
+});
+
 describe('deploy/nginx.conf', () => {
+  it('lets the web app show upload previews and images from the attachment store', () => {
+    const policy = /add_header\s+Content-Security-Policy\s+"([^"]*)"/.exec(nginxCode)?.[1] ?? '';
+    const images = /img-src ([^;]*)/.exec(policy)?.[1]?.split(' ') ?? [];
+    const publicUrl = environmentOf(services.server1!).S3_PUBLIC_URL!;
+    expect(images).toEqual(expect.arrayContaining(["'self'", 'blob:', new URL(publicUrl).origin]));
+  });
+
   it('balances over exactly the replicas of docker-compose.yml, on their port', () => {
     // Two groups of the same replicas: least busy first, and by event stream token (graphql-sse).
     expect(upstreams.map((u) => u.name).sort()).toEqual(['chat', 'chat_by_stream']);

@@ -316,7 +316,15 @@ describe(`${K8S} manifests`, () => {
     expect(templates.map(({ kind }) => kind)).toEqual(['Secret']);
     const secret = templates[0]!;
     expect(secret.metadata?.name).toBe('chat-secrets');
-    expect(Object.keys(secret.stringData ?? {}).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'REDIS_URL']);
+    expect(Object.keys(secret.stringData ?? {}).sort()).toEqual([
+      'DATABASE_URL',
+      'JWT_SECRET',
+      'REDIS_URL',
+      'S3_ACCESS_KEY_ID',
+      'S3_BUCKET',
+      'S3_SECRET_ACCESS_KEY',
+      'S3_URL',
+    ]);
     for (const [name, value] of Object.entries(secret.stringData ?? {})) {
       expect(String(value), `${name} is a placeholder to replace`).toMatch(/REPLACE/);
     }
@@ -351,6 +359,22 @@ describe(`${K8S} manifests`, () => {
     const { spec } = one<Pdb>('PodDisruptionBudget');
     expect(selects(spec.selector.matchLabels, podLabels()), 'the PDB selects the pod labels').toBe(true);
     expect(spec.minAvailable !== undefined || spec.maxUnavailable !== undefined).toBe(true);
+  });
+
+  it('keeps attachments in object storage, and lets the ingress pass uploads of the largest size', () => {
+    const { data = {} } = one<ConfigMap>('ConfigMap');
+    // Local disk is per replica (an emptyDir): the template asks for the S3 store's settings.
+    const template = sources.find(({ file }) => isTemplate(file))!.resource as Secret;
+    expect(Object.keys(template.stringData ?? {})).toEqual(expect.arrayContaining(['S3_BUCKET', 'S3_ACCESS_KEY_ID']));
+    const maxBytes = Number(data.MAX_ATTACHMENT_BYTES ?? 25 * 1024 * 1024);
+    for (const ingress of all<Ingress>('Ingress')) {
+      const size = /^(\d+)([kmg]?)$/i.exec(
+        String(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'] ?? '1m'),
+      );
+      expect(size, 'proxy-body-size is a size').not.toBeNull();
+      const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[size![2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+      expect(Number(size![1]) * unit).toBeGreaterThan(maxBytes);
+    }
   });
 
   it('points any Ingress at the Service, with WebSocket-friendly timeouts', () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { presignedOrigin } from '../src/storage/s3.js';
 import { freshDatabaseEnv } from './support/databases.js';
 import { startServer, type TestServer } from './support/server.js';
 
@@ -55,6 +56,8 @@ describe('GET / (the web app)', () => {
       expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(response.headers.get('cache-control')).toBe('no-cache');
       expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+      // Previews of files being uploaded are blob: URLs; attachments on disk come from 'self'.
+      expect(response.headers.get('content-security-policy')).toMatch(/img-src 'self' data: blob:;/);
       expect(await response.text()).toBe(INDEX);
     }
     const first = await fetch(server.url);
@@ -100,5 +103,24 @@ describe('GET / (the web app)', () => {
     expect(await graphiql.text()).toMatch(/GraphiQL/);
     const query = await fetch(`${server.url}/graphql?query=${encodeURIComponent('{ __typename }')}`);
     expect(await query.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+});
+
+describe('the images the web app may load from object storage', () => {
+  const s3 = { bucket: 'chat-files', region: 'eu-west-1', url: undefined, publicUrl: undefined };
+  it('is where presigned URLs point: the public endpoint, the endpoint, or AWS’s', () => {
+    expect(presignedOrigin({ ...s3, url: 'http://minio:9000', forcePathStyle: true })).toBe('http://minio:9000');
+    expect(
+      presignedOrigin({
+        ...s3,
+        url: 'http://minio:9000',
+        publicUrl: 'https://files.example.com/',
+        forcePathStyle: true,
+      }),
+    ).toBe('https://files.example.com');
+    expect(presignedOrigin({ ...s3, url: 'https://s3.example.com', forcePathStyle: false })).toBe(
+      'https://chat-files.s3.example.com',
+    );
+    expect(presignedOrigin({ ...s3, forcePathStyle: false })).toBe('https://chat-files.s3.eu-west-1.amazonaws.com');
   });
 });

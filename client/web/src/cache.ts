@@ -20,6 +20,7 @@ import type {
   UnpinMessageMutation,
   SendMessageMutationVariables,
 } from './gql/graphql';
+import { uploadedAttachment } from './attachments/data';
 import { addToNewestPage, PENDING_PREFIX, type Message } from './messages';
 import { session } from './session';
 
@@ -184,6 +185,10 @@ export const chatCache = () =>
           pinnedAt: null,
           reactions: [],
           mentions: [],
+          attachments: (input.attachmentIds ?? []).flatMap((id) => {
+            const attachment = uploadedAttachment(String(id));
+            return attachment ? [attachment] : [];
+          }),
         };
       },
       editMessage: ({ input }: EditMessageMutationVariables) => ({

@@ -44,6 +44,9 @@ export const MessageData = graphql(`
       id
       username
     }
+    attachments {
+      ...AttachmentData
+    }
   }
 `);
 

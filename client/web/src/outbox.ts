@@ -9,6 +9,8 @@ export interface FailedSend {
   roomId: string;
   clientMessageId: string;
   body: string;
+  /** The files it was to carry (uploaded already: a retry names them again). */
+  attachmentIds?: string[];
   error: string;
 }
 

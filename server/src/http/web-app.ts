@@ -37,10 +37,11 @@ const REVALIDATE = 'no-cache';
 
 /**
  * What index.html may load: its own scripts and styles, connections back to this server (HTTP
- * and the WebSocket), nothing inline, and no framing.
+ * and the WebSocket), nothing inline, and no framing. Images may also come from the page itself
+ * (previews of files being uploaded) and from where attachments are stored (`imageOrigins`).
  */
-const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+const contentSecurityPolicy = (imageOrigins: readonly string[]) =>
+  `default-src 'self'; script-src 'self'; style-src 'self'; img-src ${["'self'", 'data:', 'blob:', ...imageOrigins].join(' ')}; connect-src 'self'; ` +
   "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 interface StaticFile {
@@ -50,7 +51,7 @@ interface StaticFile {
 }
 
 /** Every file of the build, read once at start-up, by URL path: nothing else can be served. */
-function loadFiles(dir: string): Map<string, StaticFile> {
+function loadFiles(dir: string, policy: string): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
@@ -68,7 +69,7 @@ function loadFiles(dir: string): Map<string, StaticFile> {
         'cache-control': urlPath.startsWith(HASHED_DIR) ? IMMUTABLE : REVALIDATE,
         etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
         'x-content-type-options': 'nosniff',
-        ...(isIndex ? { 'content-security-policy': CONTENT_SECURITY_POLICY, 'referrer-policy': 'same-origin' } : {}),
+        ...(isIndex ? { 'content-security-policy': policy, 'referrer-policy': 'same-origin' } : {}),
       },
     });
   }
@@ -91,6 +92,8 @@ export interface WebAppOptions {
   enabled: boolean;
   /** The build to serve (WEB_APP_DIR): absolute, or relative to the project's root. */
   dir: string;
+  /** Other origins images load from: attachments in object storage. */
+  imageOrigins?: readonly string[];
 }
 
 /**
@@ -107,7 +110,7 @@ export function useWebApp(options: WebAppOptions, log: Logger): Plugin {
     log.info({ dir }, 'web app not built: not serving it (npm start builds it)');
     return {};
   }
-  const files = loadFiles(dir);
+  const files = loadFiles(dir, contentSecurityPolicy(options.imageOrigins ?? []));
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return;

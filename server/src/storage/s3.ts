@@ -22,6 +22,19 @@ export interface S3Settings {
 }
 
 /**
+ * The origin of the presigned URLs browsers are given: the public endpoint (or the endpoint),
+ * with the bucket in the host unless path-style; AWS's own regional endpoint when none is set.
+ * The web app's content security policy lets images load from it.
+ */
+export function presignedOrigin(
+  settings: Pick<S3Settings, 'url' | 'publicUrl' | 'bucket' | 'region' | 'forcePathStyle'>,
+): string {
+  const endpoint = new URL(settings.publicUrl ?? settings.url ?? `https://s3.${settings.region}.amazonaws.com`);
+  if (!settings.forcePathStyle) endpoint.host = `${settings.bucket}.${endpoint.host}`;
+  return endpoint.origin;
+}
+
+/**
  * Attachments in an S3-compatible bucket under `attachments/<key>`, through the AWS SDK v3. A put
  * streams the body with its length (one PutObject, which stores the object whole or not at all);
  * URLs are presigned GETs that set the response's Content-Type and Content-Disposition.

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
+import { AttachButton, PendingAttachments, pastedFiles } from '../attachments/ComposerAttachments';
+import { attachFiles, clearAttachments, draftKeyOf, readiness, useDraft } from '../attachments/draft';
 import { RoomMembersQuery, SendMessageMutation, SetTypingMutation } from '../messages';
 import { displayName } from '../rooms';
 import { newClientMessageId, outbox } from '../outbox';
@@ -12,10 +14,11 @@ import { errorText } from './errors';
 export function useSend(roomId: string, threadRootId?: string) {
   const [, sendMessage] = useMutation(SendMessageMutation);
   return useCallback(
-    (body: string, clientMessageId = newClientMessageId()) => {
+    (body: string, clientMessageId = newClientMessageId(), attachmentIds: string[] = []) => {
       outbox.remove(clientMessageId);
-      void sendMessage({ input: { roomId, body, clientMessageId, threadRootId } }).then((result) => {
-        if (result.error) outbox.add({ roomId, clientMessageId, body, error: errorText(result.error) });
+      const input = { roomId, body, clientMessageId, threadRootId, ...(attachmentIds.length ? { attachmentIds } : {}) };
+      void sendMessage({ input }).then((result) => {
+        if (result.error) outbox.add({ roomId, clientMessageId, body, attachmentIds, error: errorText(result.error) });
       });
     },
     [roomId, threadRootId, sendMessage],
@@ -73,7 +76,8 @@ function useTypingNotice(roomId: string) {
 /**
  * The message box: Enter sends, Shift+Enter starts a new line; `@` suggests room members (Tab or
  * Enter takes the first, or pick one). A body over 4,000 characters is kept whole and counted, and
- * cannot be sent until it fits.
+ * cannot be sent until it fits. Files (attached, pasted, or dropped on the conversation) upload at
+ * once and go with the message, which may then have no text.
  */
 export function Composer({ roomId, label, threadRootId }: { roomId: string; label: string; threadRootId?: string }) {
   const [body, setBody] = useState('');
@@ -86,13 +90,21 @@ export function Composer({ roomId, label, threadRootId }: { roomId: string; labe
   const length = [...body.trim()].length;
   const tooLong = length > BODY_MAX;
   const id = threadRootId ? 'thread-input' : 'composer-input';
+  const draftKey = draftKeyOf(roomId, threadRootId);
+  const files = readiness(useDraft(draftKey));
+  const sendable = (body.trim() !== '' || files.attachments.length > 0) && files.ready && !tooLong;
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
-    if (!body.trim() || tooLong) return;
+    if (!sendable) return;
     typing.stop();
-    send(body);
+    send(
+      body,
+      undefined,
+      files.attachments.map((attachment) => attachment.id),
+    );
     setBody('');
+    clearAttachments(draftKey);
   };
   const pick = (username: string) => {
     if (!typed) return;
@@ -116,6 +128,8 @@ export function Composer({ roomId, label, threadRootId }: { roomId: string; labe
 
   return (
     <form className="composer" onSubmit={submit}>
+      <PendingAttachments draftKey={draftKey} />
+      <AttachButton draftKey={draftKey} roomId={roomId} />
       <label htmlFor={id} className="visually-hidden">
         {label}
       </label>
@@ -134,6 +148,12 @@ export function Composer({ roomId, label, threadRootId }: { roomId: string; labe
           typing.typed(event.target.value);
         }}
         onSelect={(event) => setCaret(event.currentTarget.selectionStart)}
+        onPaste={(event) => {
+          const pasted = pastedFiles(event);
+          if (pasted.length === 0) return;
+          event.preventDefault();
+          attachFiles(draftKey, roomId, pasted);
+        }}
         onKeyDown={onKeyDown}
         onBlur={typing.stop}
       />
@@ -152,9 +172,9 @@ export function Composer({ roomId, label, threadRootId }: { roomId: string; labe
       <span id={`${id}-help`} className={tooLong || length > BODY_MAX - 200 ? 'counter' : 'visually-hidden'}>
         {tooLong || length > BODY_MAX - 200
           ? `${length.toLocaleString()} / ${BODY_MAX.toLocaleString()} characters${tooLong ? ': too long to send' : ''}`
-          : 'Enter sends; Shift+Enter starts a new line.'}
+          : 'Enter sends; Shift+Enter starts a new line; paste or drop files to attach them.'}
       </span>
-      <button type="submit" disabled={!body.trim() || tooLong}>
+      <button type="submit" disabled={!sendable}>
         Send
       </button>
     </form>

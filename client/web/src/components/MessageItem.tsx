@@ -10,6 +10,7 @@ import {
   UnpinMessageMutation,
   type Message,
 } from '../messages';
+import { MessageAttachments } from '../attachments/MessageAttachments';
 import { displayName } from '../rooms';
 import { errorText } from './errors';
 
@@ -144,11 +145,12 @@ export function MessageItem({
       </p>
       {editing ? (
         <EditForm body={message.body} onSave={save} onCancel={() => setEditing(false)} />
-      ) : (
+      ) : deleted || message.body || message.attachments.length === 0 ? (
         <p className="body">
           {deleted ? <em className="hint">Message deleted</em> : withMentions(message.body, message.mentions, viewerId)}
         </p>
-      )}
+      ) : null}
+      {!deleted && <MessageAttachments attachments={message.attachments} />}
       {(reactions.length > 0 || picking) && (
         <div className="reactions" role="group" aria-label="Reactions">
           {reactions.map((reaction) => (

@@ -262,10 +262,22 @@ function FailedItem({ send }: { send: FailedSend }) {
   const resend = useSend(send.roomId);
   return (
     <li className="message own failed">
-      <p className="body">{send.body}</p>
+      <p className="body">
+        {send.body}
+        {!!send.attachmentIds?.length && (
+          <span className="hint">
+            {' '}
+            ({send.attachmentIds.length} {send.attachmentIds.length === 1 ? 'file' : 'files'})
+          </span>
+        )}
+      </p>
       <p className="error" role="alert">
         Not sent: {send.error}{' '}
-        <button type="button" className="small" onClick={() => resend(send.body, send.clientMessageId)}>
+        <button
+          type="button"
+          className="small"
+          onClick={() => resend(send.body, send.clientMessageId, send.attachmentIds)}
+        >
           Retry
         </button>{' '}
         <button type="button" className="small secondary" onClick={() => outbox.remove(send.clientMessageId)}>

@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { type CombinedError, useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
+import { draftKeyOf } from '../attachments/draft';
+import { DropZone } from '../attachments/DropZone';
 import { typingIn, type LiveState } from '../live';
 import type { Message } from '../messages';
 import { displayName, JoinRoomMutation } from '../rooms';
@@ -115,7 +117,7 @@ export function RoomView({
         {room.kind !== 'DIRECT' && room.viewerIsMember && <WebhookSettings roomId={room.id} />}
       </header>
       <div className={threadRootId ? 'room-body with-thread' : 'room-body'}>
-        <div className="room-main">
+        <DropZone className="room-main" draftKey={draftKeyOf(room.id)} roomId={room.id} enabled={room.viewerIsMember}>
           {focusSeq !== null ? (
             <AroundList key={focusSeq} roomId={room.id} seq={focusSeq} viewerId={viewer.id} options={options} />
           ) : (
@@ -140,7 +142,7 @@ export function RoomView({
           ) : (
             <JoinBar roomId={room.id} />
           )}
-        </div>
+        </DropZone>
         {threadRootId && (
           <ThreadPanel
             key={threadRootId}
