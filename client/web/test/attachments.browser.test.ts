@@ -146,8 +146,12 @@ describe.runIf(chromiumPresent()).each(stores)('attachments in the web app, on $
     if (store === 'local disk') expect(response.headers()['x-content-type-options']).toBe('nosniff');
     expect(Buffer.from(await response.body()).equals(PDF)).toBe(true);
 
-    // Bob gets them too, in the order attached.
-    const history = await bob.room(roomId).history();
+    // Bob gets them too, in the order attached (the message shows before its send is answered).
+    const history = await until(
+      'the message in the history',
+      () => bob.room(roomId).history(),
+      (page) => page.edges.at(-1)?.node.body === 'The new screen, and the spec',
+    );
     const mine = history.edges.at(-1)!.node;
     expect(mine.attachments.map((a) => [a.filename, a.contentType])).toEqual([
       ['photo.png', 'image/png'],
