@@ -36,7 +36,7 @@ export type CreateWebhookInput = {
 
 /** The message to delete. */
 export type DeleteMessageInput = {
-  /** The global id of the message: the viewer’s own. */
+  /** The global id of the message: the viewer’s own, or any in a room the viewer moderates. */
   messageId: string | number;
 };
 
@@ -218,6 +218,12 @@ type RoomEventFields_MemberJoined_Fragment = { __typename: 'MemberJoined', room:
 
 type RoomEventFields_MemberLeft_Fragment = { __typename: 'MemberLeft', room: { id: string, name: string, kind: RoomKind, topic: string | null, createdAt: string, lastActivityAt: string, memberCount: number, viewerIsMember: boolean, unreadCount: number, viewerLastReadSeq: number | null, lastSeq: number }, user: { id: string, username: string, displayName: string | null } };
 
+type RoomEventFields_MemberMuted_Fragment = { __typename: 'MemberMuted' };
+
+type RoomEventFields_MemberRemoved_Fragment = { __typename: 'MemberRemoved' };
+
+type RoomEventFields_MemberRoleChanged_Fragment = { __typename: 'MemberRoleChanged' };
+
 type RoomEventFields_MessageCreated_Fragment = { __typename: 'MessageCreated', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } };
 
 type RoomEventFields_MessageDeleted_Fragment = { __typename: 'MessageDeleted', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } };
@@ -232,6 +238,8 @@ type RoomEventFields_ReactionChanged_Fragment = { __typename: 'ReactionChanged',
 
 type RoomEventFields_ReadReceipt_Fragment = { __typename: 'ReadReceipt', lastReadSeq: number, room: { id: string }, user: { id: string, username: string, displayName: string | null } };
 
+type RoomEventFields_RoomUpdated_Fragment = { __typename: 'RoomUpdated' };
+
 type RoomEventFields_ThreadUpdated_Fragment = { __typename: 'ThreadUpdated', root: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } };
 
 type RoomEventFields_TypingChanged_Fragment = { __typename: 'TypingChanged', typing: boolean, room: { id: string }, user: { id: string, username: string, displayName: string | null } };
@@ -239,6 +247,9 @@ type RoomEventFields_TypingChanged_Fragment = { __typename: 'TypingChanged', typ
 export type RoomEventFieldsFragment =
   | RoomEventFields_MemberJoined_Fragment
   | RoomEventFields_MemberLeft_Fragment
+  | RoomEventFields_MemberMuted_Fragment
+  | RoomEventFields_MemberRemoved_Fragment
+  | RoomEventFields_MemberRoleChanged_Fragment
   | RoomEventFields_MessageCreated_Fragment
   | RoomEventFields_MessageDeleted_Fragment
   | RoomEventFields_MessageEdited_Fragment
@@ -246,6 +257,7 @@ export type RoomEventFieldsFragment =
   | RoomEventFields_MessageUnpinned_Fragment
   | RoomEventFields_ReactionChanged_Fragment
   | RoomEventFields_ReadReceipt_Fragment
+  | RoomEventFields_RoomUpdated_Fragment
   | RoomEventFields_ThreadUpdated_Fragment
   | RoomEventFields_TypingChanged_Fragment
 ;
@@ -428,6 +440,7 @@ export type NodeQueryVariables = Exact<{
 export type NodeQuery = { node:
     | { __typename: 'Attachment', id: string }
     | { __typename: 'Message', id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> }
+    | { __typename: 'MessageReport', id: string }
     | { __typename: 'Room', id: string, name: string, kind: RoomKind, topic: string | null, createdAt: string, lastActivityAt: string, memberCount: number, viewerIsMember: boolean, unreadCount: number, viewerLastReadSeq: number | null, lastSeq: number }
     | { __typename: 'User', online: boolean, createdAt: string, id: string, username: string, displayName: string | null }
     | { __typename: 'Webhook', id: string }
@@ -560,6 +573,9 @@ export type RoomEventsSubscriptionVariables = Exact<{
 export type RoomEventsSubscription = { roomEvents:
     | { __typename: 'MemberJoined', room: { id: string, name: string, kind: RoomKind, topic: string | null, createdAt: string, lastActivityAt: string, memberCount: number, viewerIsMember: boolean, unreadCount: number, viewerLastReadSeq: number | null, lastSeq: number }, user: { id: string, username: string, displayName: string | null } }
     | { __typename: 'MemberLeft', room: { id: string, name: string, kind: RoomKind, topic: string | null, createdAt: string, lastActivityAt: string, memberCount: number, viewerIsMember: boolean, unreadCount: number, viewerLastReadSeq: number | null, lastSeq: number }, user: { id: string, username: string, displayName: string | null } }
+    | { __typename: 'MemberMuted' }
+    | { __typename: 'MemberRemoved' }
+    | { __typename: 'MemberRoleChanged' }
     | { __typename: 'MessageCreated', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'MessageDeleted', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'MessageEdited', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
@@ -567,6 +583,7 @@ export type RoomEventsSubscription = { roomEvents:
     | { __typename: 'MessageUnpinned', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'ReactionChanged', emoji: string, added: boolean, user: { id: string, username: string, displayName: string | null }, message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'ReadReceipt', lastReadSeq: number, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
+    | { __typename: 'RoomUpdated' }
     | { __typename: 'ThreadUpdated', root: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'TypingChanged', typing: boolean, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
    };
@@ -584,6 +601,9 @@ export type MyEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 export type MyEventsSubscription = { myEvents:
     | { __typename: 'MemberJoined', room: { id: string, name: string, kind: RoomKind, topic: string | null, createdAt: string, lastActivityAt: string, memberCount: number, viewerIsMember: boolean, unreadCount: number, viewerLastReadSeq: number | null, lastSeq: number }, user: { id: string, username: string, displayName: string | null } }
     | { __typename: 'MemberLeft', room: { id: string, name: string, kind: RoomKind, topic: string | null, createdAt: string, lastActivityAt: string, memberCount: number, viewerIsMember: boolean, unreadCount: number, viewerLastReadSeq: number | null, lastSeq: number }, user: { id: string, username: string, displayName: string | null } }
+    | { __typename: 'MemberMuted' }
+    | { __typename: 'MemberRemoved' }
+    | { __typename: 'MemberRoleChanged' }
     | { __typename: 'MessageCreated', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'MessageDeleted', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'MessageEdited', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
@@ -591,6 +611,7 @@ export type MyEventsSubscription = { myEvents:
     | { __typename: 'MessageUnpinned', message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'ReactionChanged', emoji: string, added: boolean, user: { id: string, username: string, displayName: string | null }, message: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'ReadReceipt', lastReadSeq: number, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
+    | { __typename: 'RoomUpdated' }
     | { __typename: 'ThreadUpdated', root: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'TypingChanged', typing: boolean, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
    };

@@ -26,7 +26,7 @@ export type CreateWebhookInput = {
 
 /** The message to delete. */
 export type DeleteMessageInput = {
-  /** The global id of the message: the viewer’s own. */
+  /** The global id of the message: the viewer’s own, or any in a room the viewer moderates. */
   messageId: string | number;
 };
 
@@ -168,6 +168,7 @@ export type ThreadRootQueryVariables = Exact<{
 export type ThreadRootQuery = { __typename: 'Query', node:
     | { __typename: 'Attachment' }
     | { __typename: 'Message', id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { __typename: 'User', id: string, username: string, displayName: string | null }, room: { __typename: 'Room', id: string }, reactions: Array<{ __typename: 'ReactionCount', emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ __typename: 'User', id: string, username: string }> }
+    | { __typename: 'MessageReport' }
     | { __typename: 'Room' }
     | { __typename: 'User' }
     | { __typename: 'Webhook' }
@@ -250,6 +251,9 @@ export type MyEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 export type MyEventsSubscription = { myEvents:
     | { __typename: 'MemberJoined', room: { __typename: 'Room', id: string, name: string, kind: RoomKind, topic: string | null, memberCount: number, lastSeq: number, lastActivityAt: string, unreadCount: number, viewerLastReadSeq: number | null, viewerIsMember: boolean }, user: { __typename: 'User', id: string } }
     | { __typename: 'MemberLeft', room: { __typename: 'Room', id: string, memberCount: number }, user: { __typename: 'User', id: string } }
+    | { __typename: 'MemberMuted' }
+    | { __typename: 'MemberRemoved' }
+    | { __typename: 'MemberRoleChanged' }
     | { __typename: 'MessageCreated', message: { __typename: 'Message', id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { __typename: 'User', id: string, username: string, displayName: string | null }, room: { __typename: 'Room', id: string }, reactions: Array<{ __typename: 'ReactionCount', emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ __typename: 'User', id: string, username: string }> } }
     | { __typename: 'MessageDeleted', message: { __typename: 'Message', id: string, body: string, deletedAt: string | null } }
     | { __typename: 'MessageEdited', message: { __typename: 'Message', id: string, body: string, editedAt: string | null } }
@@ -257,6 +261,7 @@ export type MyEventsSubscription = { myEvents:
     | { __typename: 'MessageUnpinned', message: { __typename: 'Message', id: string, pinnedAt: string | null, room: { __typename: 'Room', id: string } } }
     | { __typename: 'ReactionChanged', message: { __typename: 'Message', id: string, reactions: Array<{ __typename: 'ReactionCount', emoji: string, count: number, viewerReacted: boolean }> } }
     | { __typename: 'ReadReceipt', lastReadSeq: number, room: { __typename: 'Room', id: string }, user: { __typename: 'User', id: string, username: string, displayName: string | null } }
+    | { __typename: 'RoomUpdated' }
     | { __typename: 'ThreadUpdated', root: { __typename: 'Message', id: string, replyCount: number, lastReplyAt: string | null } }
     | { __typename: 'TypingChanged', typing: boolean, room: { __typename: 'Room', id: string }, user: { __typename: 'User', id: string, username: string, displayName: string | null } }
    };
