@@ -60,7 +60,11 @@ describe.each(setups.filter((s) => s.run))('moderation live with $name', ({ repl
       cleanups.push(server.stop);
       urls = [{ url: server.url, wsUrl: server.wsUrl }];
     }
-    [owner, member, other] = await Promise.all([0, 1, 2].map(() => registerUser(on(0).url)));
+    [owner, member, other] = await Promise.all([
+      registerUser(on(0).url),
+      registerUser(on(0).url),
+      registerUser(on(0).url),
+    ]);
   });
 
   const open = (i: number, token?: string): Socket => {
