@@ -18,7 +18,8 @@ export class AppError extends Error {
 }
 
 export const unauthenticated = (message = 'You must be signed in') => new AppError('UNAUTHENTICATED', message);
-export const forbidden = (message = 'You are not allowed to do this') => new AppError('FORBIDDEN', message);
+export const forbidden = (message = 'You are not allowed to do this', field?: string) =>
+  new AppError('FORBIDDEN', message, field ? { field } : {});
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
 export const conflict = (message: string, field?: string) => new AppError('CONFLICT', message, field ? { field } : {});
 /** A validation failure of one input field: the message says which field and why. */

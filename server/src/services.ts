@@ -7,7 +7,8 @@ import { openDatabase, type Database } from './infra/db.js';
 import type { Logger } from './infra/logger.js';
 import { openBus, type Bus } from './infra/pubsub.js';
 import { Metrics } from './infra/metrics.js';
-import { AbuseLimits, createLimiter } from './infra/rate-limit.js';
+import { AbuseLimits, createLimiter, createSlowMode } from './infra/rate-limit.js';
+import type { SlowMode } from './chat/messages.js';
 import { startTracing, tracingEnabled } from './infra/tracing.js';
 import { RoomEvents } from './realtime/events.js';
 import { Presence } from './realtime/presence.js';
@@ -30,6 +31,8 @@ export interface Services {
   cursorSecret: Buffer;
   metrics: Metrics;
   limits: AbuseLimits;
+  /** Rooms' slow mode: one message per member per slowModeSeconds, across replicas. */
+  slowMode: SlowMode;
   events: RoomEvents;
   presence: Presence;
   typing: Typing;
@@ -125,6 +128,7 @@ export async function createServices(
     cursorSecret: createHmac('sha256', secret).update('page cursors').digest(),
     metrics,
     limits: new AbuseLimits(bus, config.rateLimits, config.limits, metrics),
+    slowMode: createSlowMode(bus, metrics),
     events,
     presence,
     typing,

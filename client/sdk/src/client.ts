@@ -18,6 +18,10 @@ import {
   type RegisterInput,
   type RoomEventFieldsFragment,
   type RoomFieldsFragment,
+  type RoomMemberFieldsFragment,
+  type MessageReportFieldsFragment,
+  type AuditEntryFieldsFragment,
+  type RoomRole,
 } from './generated/graphql.js';
 import { isUnreachable, postGraphQL, type FetchLike, type GraphQLRequest } from './http.js';
 import { liveSubscription, type LiveSubscription, type SubscriptionHandlers } from './live.js';
@@ -167,6 +171,53 @@ export interface RoomHandle {
   setTyping(typing: boolean, options?: RequestOptions): Promise<boolean>;
   /** The thread of one of the room's top-level messages. */
   thread(rootId: string): ThreadHandle;
+  /** Roles and moderation: members with roles, settings, removing, banning, muting, reports. */
+  readonly moderation: RoomModeration;
+}
+
+/** A page of a list, newest first or by name, and the cursor to page on with. */
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+/**
+ * What owners and moderators do in a room (API.md, "Roles and moderation"); each resolves with the
+ * room as it is afterwards. Refusals reject with a ChatError (FORBIDDEN, BAD_USER_INPUT with its
+ * `field`, CONFLICT for the last owner stepping down).
+ */
+export interface RoomModeration {
+  /** The members with their roles, by username. */
+  members(page?: { first?: number; after?: string }, options?: RequestOptions): Promise<Page<RoomMemberFieldsFragment>>;
+  /** Name (owners), topic and slow mode (0–3600 s; owners and moderators). Left out: unchanged. */
+  update(
+    settings: { name?: string; topic?: string | null; slowModeSeconds?: number },
+    options?: RequestOptions,
+  ): Promise<Room>;
+  /** Owners only; the last owner cannot step down. */
+  setRole(userId: string, role: RoomRole, options?: RequestOptions): Promise<Room>;
+  /** Kicks a member (they may rejoin a PUBLIC room); their streams of a PRIVATE room end with FORBIDDEN. */
+  remove(userId: string, reason?: string, options?: RequestOptions): Promise<Room>;
+  /** Removes and bans until `until` (a Date or ISO string; at most a year ahead), or for good. */
+  ban(userId: string, ban?: { reason?: string; until?: Date | string }, options?: RequestOptions): Promise<Room>;
+  unban(userId: string, options?: RequestOptions): Promise<Room>;
+  /** No sending, reacting or typing until `until`. */
+  mute(userId: string, until: Date | string, reason?: string, options?: RequestOptions): Promise<Room>;
+  unmute(userId: string, options?: RequestOptions): Promise<Room>;
+  /** Owners: the room becomes read-only (or writable again). */
+  archive(options?: RequestOptions): Promise<Room>;
+  unarchive(options?: RequestOptions): Promise<Room>;
+  /** Reports of the room's messages, newest first (owners and moderators). */
+  reports(
+    page?: { first?: number; after?: string },
+    options?: RequestOptions,
+  ): Promise<Page<MessageReportFieldsFragment>>;
+  /** What owners and moderators did, newest first (owners). */
+  auditLog(
+    page?: { first?: number; after?: string },
+    options?: RequestOptions,
+  ): Promise<Page<AuditEntryFieldsFragment>>;
 }
 
 /** One thread: its replies live, a page of them, and replying. */
@@ -537,6 +588,37 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     invite: (username, requestOptions) => call.inviteToRoom({ roomId, username }, requestOptions),
     markRead: (seq, requestOptions) => call.markRead({ roomId, seq }, requestOptions),
     setTyping: (typing, requestOptions) => call.setTyping({ roomId, typing }, requestOptions),
+    moderation: moderation(roomId),
+  });
+
+  const isoOf = (at: Date | string) => (at instanceof Date ? at.toISOString() : at);
+  const pageOf = <T>(connection: {
+    edges: { node: T }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  }): Page<T> => ({
+    items: connection.edges.map((edge) => edge.node),
+    hasNextPage: connection.pageInfo.hasNextPage,
+    endCursor: connection.pageInfo.endCursor,
+  });
+  const moderation = (roomId: string): RoomModeration => ({
+    members: async (page = {}, requestOptions) => {
+      const found = await call.roomMemberships({ roomId, ...page }, requestOptions);
+      if (!found) throw new ChatError('NOT_FOUND', 'Room not found');
+      return pageOf(found.memberships);
+    },
+    update: (settings, requestOptions) => call.updateRoom({ roomId, ...settings }, requestOptions),
+    setRole: (userId, role, requestOptions) => call.setMemberRole({ roomId, userId, role }, requestOptions),
+    remove: (userId, reason, requestOptions) => call.removeMember({ roomId, userId, reason }, requestOptions),
+    ban: (userId, { reason, until } = {}, requestOptions) =>
+      call.banMember({ roomId, userId, reason, ...(until ? { until: isoOf(until) } : {}) }, requestOptions),
+    unban: (userId, requestOptions) => call.unbanMember({ roomId, userId }, requestOptions),
+    mute: (userId, until, reason, requestOptions) =>
+      call.muteMember({ roomId, userId, until: isoOf(until), reason }, requestOptions),
+    unmute: (userId, requestOptions) => call.unmuteMember({ roomId, userId }, requestOptions),
+    archive: (requestOptions) => call.archiveRoom({ roomId }, requestOptions),
+    unarchive: (requestOptions) => call.unarchiveRoom({ roomId }, requestOptions),
+    reports: async (page = {}, requestOptions) => pageOf(await call.roomReports({ roomId, ...page }, requestOptions)),
+    auditLog: async (page = {}, requestOptions) => pageOf(await call.roomAuditLog({ roomId, ...page }, requestOptions)),
   });
 
   const client = {

@@ -11,11 +11,13 @@ export {
   type ChatClientOptions,
   type Message,
   type MutationFunctions,
+  type Page,
   type QueryFunctions,
   type RequestOptions,
   type Room,
   type RoomEvent,
   type RoomHandle,
+  type RoomModeration,
   type SubscriptionFunctions,
   type ThreadHandle,
 } from './client.js';

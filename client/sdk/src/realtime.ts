@@ -152,8 +152,10 @@ export class Realtime {
             if (result.errors?.length) {
               const error = ChatError.fromGraphQLErrors(result.errors as GraphQLErrorLike[]);
               // No `data` at all is a request error (the subscription could not start; `complete`
-              // follows at once): it ends the subscription. `data: null` is one event that failed.
-              if (sink.eventError && 'data' in result) sink.eventError(error);
+              // follows at once): it ends the subscription. `data: null` is one event that failed,
+              // unless it is FORBIDDEN: the viewer lost the room (removed, banned), and the server
+              // completes the subscription after it. That ends it with the error, for good.
+              if (sink.eventError && 'data' in result && error.code !== 'FORBIDDEN') sink.eventError(error);
               else fail(error);
               return;
             }

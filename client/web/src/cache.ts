@@ -95,6 +95,23 @@ function onEvent(cache: Cache, event: MyEventsSubscription['myEvents']) {
     case 'MemberLeft':
       if (event.user.id === viewerId) refetchMyRooms(cache);
       break;
+    case 'MemberRemoved':
+      // Removed or banned: the room leaves the list, and its view reads it again (and is refused).
+      if (event.user.id === viewerId) {
+        refetchMyRooms(cache);
+        cache.invalidate(roomKey(event.room.id));
+      }
+      cache.invalidate(roomKey(event.room.id), 'memberships', { first: 100 });
+      break;
+    case 'MemberRoleChanged':
+    case 'MemberMuted':
+      if (event.user.id === viewerId) {
+        cache.invalidate(roomKey(event.room.id), 'viewerRole');
+        cache.invalidate(roomKey(event.room.id), 'viewerMutedUntil');
+        cache.invalidate(roomKey(event.room.id), 'viewerCanPin');
+      }
+      cache.invalidate(roomKey(event.room.id), 'memberships', { first: 100 });
+      break;
     case 'ReadReceipt':
       // The viewer read in another tab or device.
       if (event.user.id === viewerId) readUpTo(cache, event.room.id, event.lastReadSeq);
@@ -130,6 +147,15 @@ export const chatCache = () =>
       MemberLeft: () => null,
       TypingChanged: () => null,
       ReadReceipt: () => null,
+      RoomUpdated: () => null,
+      MemberRoleChanged: () => null,
+      MemberRemoved: () => null,
+      MemberMuted: () => null,
+      RoomMember: () => null,
+      RoomMemberConnection: () => null,
+      RoomMemberEdge: () => null,
+      MessageReportConnection: () => null,
+      MessageReportEdge: () => null,
       WebhookWithSecret: () => null,
       WebhookDeliveryConnection: () => null,
       WebhookDeliveryEdge: () => null,

@@ -106,6 +106,39 @@ export const MyEventsSubscriptionDocument = graphql(`
         }
         lastReadSeq
       }
+      ... on RoomUpdated {
+        room {
+          ...RoomModerationState
+        }
+      }
+      ... on MemberRoleChanged {
+        room {
+          id
+        }
+        user {
+          id
+        }
+        role
+      }
+      ... on MemberRemoved {
+        room {
+          id
+          memberCount
+        }
+        user {
+          id
+        }
+        banned
+      }
+      ... on MemberMuted {
+        room {
+          id
+        }
+        user {
+          id
+        }
+        until
+      }
     }
   }
 `);

@@ -507,6 +507,64 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await box.fill('');
   });
 
+  it('lets the owner promote a moderator, who removes a message and bans a member', async () => {
+    const spam = 'Cheap watches at example.test, today only';
+    const carol = createChatClient({ url: server.graphqlUrl });
+    cleanups.push(() => carol.close());
+    await carol.register({ username: 'carol', password: PASSWORD, displayName: 'Carol' });
+    await alice.getByText('Invite someone').click();
+    await alice.getByLabel('Username to invite').fill('carol');
+    await alice.getByRole('button', { name: 'Invite', exact: true }).click();
+    await alice.getByText('Invited carol').waitFor();
+    await alice.getByText('Invite someone').click();
+    await carol.room(roomId).join();
+    await carol.room(roomId).send(spam);
+    await bob.goto(`${server.url}/rooms/${encodeURIComponent(roomId)}`);
+    await message(bob, spam).waitFor();
+    await message(alice, spam).waitFor();
+
+    // Bob, a member, may report it but not delete it.
+    expect(await message(bob, spam).getByRole('button', { name: 'Delete this message' }).count()).toBe(0);
+    await message(bob, spam).getByRole('button', { name: 'Report this message' }).click();
+    await bob.getByLabel('Why report it?').fill('Spam');
+    await bob.getByLabel('Why report it?').press('Enter');
+    await bob.getByText('Reported to the room\u2019s moderators.').waitFor();
+
+    // Alice, the owner, makes Bob a moderator from the member list.
+    const aliceMembers = alice.locator('.members-panel');
+    await aliceMembers.getByText('Members', { exact: true }).click();
+    await aliceMembers.getByRole('button', { name: 'Make Bob a moderator' }).click();
+    await aliceMembers.getByRole('listitem').filter({ hasText: 'Bob' }).getByText('Moderator').waitFor();
+    await aliceMembers.getByText('Members', { exact: true }).click();
+
+    // Bob sees it live: the reports, and deleting a member's message.
+    const reports = bob.locator('.reports-panel');
+    await reports.getByText('Reports', { exact: true }).click();
+    await reports.getByText('Reported by Bob: Spam').waitFor();
+    await reports.getByText('Reports', { exact: true }).click();
+    bob.once('dialog', (dialog) => void dialog.accept());
+    await message(bob, spam).getByRole('button', { name: 'Delete this message' }).click();
+    await until(
+      'the message to go on Alice\u2019s side',
+      () => message(alice, spam).count(),
+      (n) => n === 0,
+    );
+
+    // And bans Carol: she leaves the list and the room, and cannot come back.
+    const bobMembers = bob.locator('.members-panel');
+    await bobMembers.getByText('Members', { exact: true }).click();
+    await bobMembers.getByRole('button', { name: 'Ban Carol' }).click();
+    await until(
+      'Carol to leave the member list',
+      () => bobMembers.getByRole('listitem').filter({ hasText: 'Carol' }).count(),
+      (n) => n === 0,
+    );
+    await bobMembers.getByText('Members', { exact: true }).click();
+    await alice.getByText('2 members').waitFor();
+    await expect(carol.query.room({ id: roomId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(carol.room(roomId).join()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
   it('saves screenshots of the chat on a desktop and on a phone, having thrown no error', async () => {
     await bob.getByRole('region', { name: 'Messages' }).evaluate((list) => list.scrollTo({ top: 0 }));
     await bob.getByRole('textbox', { name: /^Message / }).fill('I ');

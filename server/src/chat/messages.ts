@@ -14,8 +14,18 @@ import {
 import { messageData, queueWebhookEvent, type WebhookEvent } from '../integrations/outbox.js';
 import { answersMessageQuery, type MessageWithAuthor, PUBLIC_USER_SELECT } from './carried.js';
 import { assertAttachable, attachToMessage, parseAttachmentIds, UNSENT_TTL_DEFAULT_MS } from './attachments.js';
-import { assertCan, requireUser } from './policy.js';
-import { accessRoom, type Db, isUniqueViolation, selecting, type Selection, type UniqueIndex } from './rooms.js';
+import { recordAudit } from './audit.js';
+import { assertCan, type MessageResource, requireUser } from './policy.js';
+import {
+  accessRoom,
+  type Db,
+  isUniqueViolation,
+  loadRoomAccess,
+  roomResource,
+  selecting,
+  type Selection,
+  type UniqueIndex,
+} from './rooms.js';
 import { preloadReactions, type ReactionCount, reactionsOfRow } from './reactions.js';
 import {
   mentionedUsernameKeys,
@@ -77,7 +87,8 @@ type AttachmentSettings = Parameters<typeof assertAttachable>[1];
  * moves to it. Concurrent senders, on any number of replicas, queue on the room row, so seqs are
  * 1, 2, 3… with no repeat; a failed INSERT (e.g. a clientMessageId that raced in) rolls the bump
  * back with it, so there is no gap. A reply counts on its thread's root, and the members it
- * mentions are stored with it. Returns null when the author is not a member (or no room).
+ * mentions are stored with it. Returns null when the author is not a member (or no room), is muted,
+ * or the room is archived.
  */
 async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<MessageWithAuthor | null> {
   const { roomId, authorId, body, clientMessageId, threadRootId } = message;
@@ -85,7 +96,9 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
     WITH next AS (
       UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
       WHERE id = ${roomId}::uuid
-        AND EXISTS (SELECT 1 FROM memberships WHERE room_id = ${roomId}::uuid AND user_id = ${authorId}::uuid)
+        AND archived_at IS NULL
+        AND EXISTS (SELECT 1 FROM memberships WHERE room_id = ${roomId}::uuid AND user_id = ${authorId}::uuid
+                    AND (muted_until IS NULL OR muted_until <= clock_timestamp()))
       RETURNING last_seq, last_activity_at
     ), stored AS (
       INSERT INTO messages (id, room_id, seq, author_id, body, client_message_id, created_at, thread_root_id)
@@ -234,7 +247,16 @@ async function storeOrReplay(prisma: Db, message: NewMessage) {
 }
 
 /**
- * Sends a message to a room the viewer is a member of, with the viewer's uploads to that room
+ * Slow mode's budget: one message per member per `seconds` in a room, shared by every replica.
+ * `take` spends it, or throws RATE_LIMITED (with retryAfterMs) when the member sent too recently.
+ */
+export interface SlowMode {
+  take(roomId: string, userId: string, seconds: number): Promise<void>;
+}
+
+/**
+ * Sends a message to a room the viewer may write to (a member, not muted, the room not archived;
+ * one message per slowModeSeconds for MEMBERs), with the viewer's uploads to that room
  * (`attachmentIds`; the body may then be empty). The same clientMessageId from the same author
  * returns the original message and stores nothing (`created: false`: publish nothing); reusing it
  * for another room is CONFLICT.
@@ -250,6 +272,7 @@ export async function sendMessage(
     threadRootId?: string | null;
   },
   attachmentSettings: AttachmentSettings = { unsentTtlMs: UNSENT_TTL_DEFAULT_MS },
+  slowMode?: SlowMode,
 ): Promise<{ message: Message | MessageWithAuthor; created: boolean }> {
   const authorId = requireUser(viewerId);
   const roomId = parseId('roomId', input.roomId);
@@ -260,9 +283,14 @@ export async function sendMessage(
     const original = await findByClientMessageId(prisma, authorId, clientMessageId);
     if (original) return replay(original, roomId);
   }
+  const { room, membership } = await accessRoom(prisma, authorId, roomId, 'room.send');
   await assertAttachable(prisma, attachmentSettings, authorId, roomId, attachmentIds);
   const attachments = { ids: attachmentIds, settings: attachmentSettings };
   const threadRootId = input.threadRootId != null ? await threadRootOf(prisma, roomId, input.threadRootId) : null;
+  // Owners and moderators are exempt; the budget is spent last, once the message is otherwise good.
+  if (slowMode && room.slowModeSeconds > 0 && membership?.role === 'MEMBER') {
+    await slowMode.take(roomId, authorId, room.slowModeSeconds);
+  }
   const message: NewMessage = { roomId, authorId, body, clientMessageId, attachments, threadRootId };
   return (await storeOrReplay(prisma, message)) ?? (await refuseOrRetry(prisma, message));
 }
@@ -338,7 +366,7 @@ export async function editMessage(
   const userId = requireUser(viewerId);
   const text = parseBody(body);
   const message = await findMessage(prisma, messageId);
-  assertCan({ userId }, 'message.edit', message);
+  assertCan({ userId }, 'message.edit', await messageResource(prisma, userId, message));
   if (message.deletedAt) throw deletedMessage();
   if (message.body === text) return { message, changed: false };
   const edited = await prisma.$transaction(async (tx) => {
@@ -370,17 +398,51 @@ export async function deleteMessage(
 ): Promise<{ message: MessageWithAuthor; changed: boolean }> {
   const userId = requireUser(viewerId);
   const message = await findMessage(prisma, messageId);
-  assertCan({ userId }, 'message.delete', message);
+  assertCan({ userId }, 'message.delete', await messageResource(prisma, userId, message));
   if (message.deletedAt) return { message, changed: false };
-  const deleted = await changeMessage(
-    prisma,
-    message.id,
-    'MESSAGE_DELETED',
-    Prisma.sql`body = '', pinned_at = NULL, pinned_by_id = NULL`,
-  );
+  const deleted = await prisma.$transaction(async (tx) => {
+    const row = await changeMessage(
+      tx,
+      message.id,
+      'MESSAGE_DELETED',
+      Prisma.sql`body = '', pinned_at = NULL, pinned_by_id = NULL`,
+    );
+    // Someone else's message: an owner or moderator removed it, which the audit log keeps.
+    if (row && row.authorId !== userId) {
+      await recordAudit(tx, {
+        roomId: row.roomId,
+        actorId: userId,
+        action: 'MESSAGE_DELETED',
+        targetUserId: row.authorId,
+        targetMessageId: row.id,
+      });
+    }
+    return row;
+  });
   if (!deleted) return { message: await findMessage(prisma, message.id), changed: false };
   if (deleted.threadRootId) await recountReplies(prisma, deleted.threadRootId);
   return { message: deleted, changed: true };
+}
+
+/**
+ * What the policy needs to judge the viewer's edit or deletion of `message`: its author, the room
+ * as the viewer stands with it, and the author's role there now.
+ */
+async function messageResource(prisma: Db, userId: string, message: Message): Promise<MessageResource> {
+  const [access, author] = await Promise.all([
+    loadRoomAccess(prisma, userId, message.roomId),
+    message.authorId === userId
+      ? null
+      : prisma.membership.findUnique({
+          where: { roomId_userId: { roomId: message.roomId, userId: message.authorId } },
+          select: { role: true },
+        }),
+  ]);
+  return {
+    authorId: message.authorId,
+    room: roomResource(access),
+    authorRole: message.authorId === userId ? access.membership?.role : (author?.role ?? null),
+  };
 }
 
 /** Sets a thread root's replyCount and lastReplyAt from its replies that are not deleted. */

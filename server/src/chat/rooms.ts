@@ -85,13 +85,22 @@ export interface RoomAccess {
   messages?: Message[];
 }
 
-export function roomResource(access: RoomAccess, isInvited = false): RoomResource {
+export function roomResource(access: RoomAccess, isInvited = false, isBanned = false): RoomResource {
   return {
     kind: access.room.kind,
     isMember: access.membership !== null,
     isInvited,
+    isBanned,
     role: access.membership?.role ?? null,
+    mutedUntil: access.membership?.mutedUntil ?? null,
+    archivedAt: access.room.archivedAt ?? null,
   };
+}
+
+/** Whether `userId` is banned from the room now (a ban whose `until` passed no longer counts). */
+export async function isBanned(db: Db, roomId: string, userId: string): Promise<boolean> {
+  const ban = await db.roomBan.findUnique({ where: { roomId_userId: { roomId, userId } }, select: { until: true } });
+  return ban !== null && (ban.until === null || ban.until.getTime() > Date.now());
 }
 
 /**
@@ -107,7 +116,7 @@ export async function loadRoomAccess(
   query?: RoomQuery,
   messages?: Prisma.Room$messagesArgs,
 ): Promise<RoomAccess> {
-  const selection = selecting(query, { id: true, kind: true }) as RoomQuery;
+  const selection = selecting(query, { id: true, kind: true, archivedAt: true }) as RoomQuery;
   const asked = (selection.select ?? selection.include ?? {}) as { memberships?: unknown };
   // The viewer's membership row. The schema's fields select `memberships` only with this same
   // filter (the viewer's own, see schema/room.ts), so the whole row answers them too and stays on
@@ -254,7 +263,8 @@ export async function joinRoom(
     await lockRoom(tx, roomId);
     const access = await loadRoomAccess(tx, userId, roomId);
     const invitation = await tx.invitation.findUnique({ where: { roomId_userId: { roomId, userId } } });
-    assertCan({ userId }, 'room.join', roomResource(access, invitation !== null));
+    const banned = !access.membership && (await isBanned(tx, roomId, userId));
+    assertCan({ userId }, 'room.join', roomResource(access, invitation !== null, banned));
     if (access.membership) return { room: access.room, joined: false };
     await tx.membership.create({ data: { roomId, userId, role: 'MEMBER' } });
     if (invitation) await tx.invitation.delete({ where: { roomId_userId: { roomId, userId } } });
@@ -310,6 +320,12 @@ export async function inviteToRoom(
     if (!invitee) throw notFound('User');
     const membership = await tx.membership.findUnique({ where: { roomId_userId: { roomId: id, userId: invitee.id } } });
     if (membership) throw conflict(`${invitee.username} is already a member of this room`, 'username');
+    assertCan({ userId }, 'member.invite', {
+      ...roomResource(access),
+      targetUserId: invitee.id,
+      targetRole: null,
+      targetIsBanned: await isBanned(tx, id, invitee.id),
+    });
     const { count } = await tx.invitation.createMany({
       data: [{ roomId: id, userId: invitee.id, invitedById: userId }],
       skipDuplicates: true,

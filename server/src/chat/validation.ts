@@ -209,3 +209,50 @@ export function mentionedUsernameKeys(body: string): string[] {
   for (const match of body.matchAll(MENTION)) keys.add(match[1]!.replace(/\.+$/, '').toLowerCase());
   return [...keys].filter((key) => key.length >= 3);
 }
+
+// ——— Moderation ——————————————————————————————————————————————————————————————————————————————
+
+export const SLOW_MODE_MAX = 3600;
+export const REASON_MAX = 500;
+/** How far ahead a ban or mute may end. */
+export const MODERATION_HORIZON_MS = 366 * 24 * 60 * 60 * 1000;
+
+/** Seconds between a member's messages: a whole number 0 (off) to 3600. */
+export function parseSlowModeSeconds(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > SLOW_MODE_MAX) {
+    throw badInput('slowModeSeconds', `must be a whole number from 0 to ${SLOW_MODE_MAX}`);
+  }
+  return value;
+}
+
+/** A moderator's reason: trimmed, at most 500 characters; empty or omitted means none (or, `required`, refused). */
+export function parseReason(value: unknown, required = false): string | null {
+  if (value == null && !required) return null;
+  if (!isString(value)) throw badInput('reason', 'must be a string');
+  const reason = value.trim();
+  if (reason.length === 0) {
+    if (required) throw badInput('reason', 'must not be empty');
+    return null;
+  }
+  if (length(reason) > REASON_MAX) throw badInput('reason', `must be at most ${REASON_MAX} characters`);
+  if (CONTROL.test(reason.replace(/[\n\t]/g, ' '))) throw badInput('reason', 'must not contain control characters');
+  return reason;
+}
+
+/** When a ban or mute ends: in the future, at most a year ahead (`required`: a mute needs one). */
+export function parseUntil(value: unknown, required: boolean, now = Date.now()): Date | null {
+  if (value == null) {
+    if (required) throw badInput('until', 'is required');
+    return null;
+  }
+  const until = value instanceof Date ? value : new Date(String(value));
+  if (Number.isNaN(until.getTime())) throw badInput('until', 'is not a valid date and time');
+  if (until.getTime() <= now) throw badInput('until', 'must be in the future');
+  if (until.getTime() > now + MODERATION_HORIZON_MS) throw badInput('until', 'must be at most a year ahead');
+  return until;
+}
+
+export function parseRole(value: unknown): 'OWNER' | 'MODERATOR' | 'MEMBER' {
+  if (value === 'OWNER' || value === 'MODERATOR' || value === 'MEMBER') return value;
+  throw badInput('role', 'must be OWNER, MODERATOR or MEMBER');
+}

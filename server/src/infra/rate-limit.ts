@@ -107,3 +107,37 @@ export class AbuseLimits {
     await Promise.all([user?.consume(who.userId!), this.perAddress.get(action)!.consume(who.address)]);
   }
 }
+
+/**
+ * Slow mode (a room setting, not an abuse limit: it holds with RATE_LIMITS=off): one message per
+ * member and room per `seconds`, counted in Redis when the server has it, so every replica shares
+ * it, and in memory otherwise. One limiter per distinct setting, made when first needed.
+ */
+export function createSlowMode(bus: Bus, metrics?: Metrics) {
+  const limiters = new Map<number, RateLimiterAbstract>();
+  const limiterFor = (seconds: number) => {
+    let limiter = limiters.get(seconds);
+    if (!limiter) {
+      const options = { keyPrefix: `chat:slow:${seconds}`, points: 1, duration: seconds };
+      limiter = bus.redis
+        ? new RateLimiterRedis({ storeClient: bus.redis, ...options })
+        : new RateLimiterMemory(options);
+      limiters.set(seconds, limiter);
+    }
+    return limiter;
+  };
+  return {
+    async take(roomId: string, userId: string, seconds: number): Promise<void> {
+      try {
+        await limiterFor(seconds).consume(`${roomId}:${userId}`);
+      } catch (res) {
+        if (res instanceof Error) throw res;
+        metrics?.rateLimitRefusals.inc({ limit: 'slowMode' });
+        throw rateLimited(
+          (res as RateLimiterRes).msBeforeNext,
+          `Slow mode: one message every ${seconds} s in this room`,
+        );
+      }
+    },
+  };
+}

@@ -25,7 +25,17 @@ export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
   | { type: 'MessageUnpinned'; messageId: string }
   /** Names the thread's root, whose replyCount and lastReplyAt changed. */
   | { type: 'ThreadUpdated'; messageId: string }
+  /** The room's settings changed (name, topic, slow mode, archived). */
+  | { type: 'RoomUpdated' }
+  | { type: 'MemberRoleChanged'; userId: string; role: 'OWNER' | 'MODERATOR' | 'MEMBER' }
+  /** A member was removed (kicked) or banned: their live streams of a PRIVATE or DIRECT room end. */
+  | { type: 'MemberRemoved'; userId: string; banned: boolean }
+  /** `until`: ISO time the mute ends; null when unmuted. */
+  | { type: 'MemberMuted'; userId: string; until: string | null }
 );
+
+/** Events about one member that their own channel hears too (myEvents and room streams follow them). */
+export const OWN_EVENTS = new Set<RoomEvent['type']>(['MemberJoined', 'MemberLeft', 'MemberRemoved']);
 
 type Distribute<T> = T extends unknown ? Omit<T, 'at' | 'trace'> : never;
 export type NewRoomEvent = Distribute<RoomEvent>;
@@ -43,8 +53,9 @@ export class RoomEvents {
   async publish(event: NewRoomEvent): Promise<void> {
     const full = { ...event, at: Date.now() } as RoomEvent;
     const channels = [roomChannel(event.roomId)];
-    // The member's own channel hears of their joins and leaves: myEvents follows them with it.
-    if (event.type === 'MemberJoined' || event.type === 'MemberLeft') channels.push(userChannel(event.userId));
+    // The member's own channel hears of their joins, leaves and removals: myEvents follows them with
+    // it, and every replica ends a removed member's streams of the room on hearing it.
+    if (OWN_EVENTS.has(event.type)) channels.push(userChannel((event as { userId: string }).userId));
     await Promise.all(
       channels.map((channel) =>
         // With tracing on, the event carries the publish's trace context to every replica.

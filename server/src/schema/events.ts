@@ -3,16 +3,16 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { answersMessageQuery, type CarriedMessage, reviveMessage } from '../chat/carried.js';
 import { encodeCursor } from '../chat/cursor.js';
 import { accessRoom } from '../chat/rooms.js';
-import { unauthenticated } from '../errors.js';
+import { forbidden, unauthenticated } from '../errors.js';
 import { roomChannel, userChannel } from '../realtime/channels.js';
-import type { RoomEvent } from '../realtime/events.js';
+import { OWN_EVENTS, type RoomEvent } from '../realtime/events.js';
 import type { OnlineCount } from '../realtime/presence.js';
 import { channelStream } from '../realtime/stream.js';
 import { builder } from './builder.js';
 import { viewerIdOf, type Context } from './context.js';
 import { idOf } from './ids.js';
 import { MessageRef } from './message.js';
-import { limit, RoomRef } from './room.js';
+import { limit, RoomRef, RoomRoleRef } from './room.js';
 import { UserRef } from './user.js';
 
 /**
@@ -82,7 +82,15 @@ const aboutMessage = (name: AboutMessage['type'], description: string) =>
     }),
   });
 
-type MemberEvent = Of<'MemberJoined' | 'MemberLeft' | 'TypingChanged' | 'ReadReceipt'>;
+type MemberEvent = Of<
+  | 'MemberJoined'
+  | 'MemberLeft'
+  | 'TypingChanged'
+  | 'ReadReceipt'
+  | 'MemberRoleChanged'
+  | 'MemberRemoved'
+  | 'MemberMuted'
+>;
 
 /** An event about one member of a room: who, and where. */
 function memberEvent(name: MemberEvent['type'], description: string) {
@@ -154,6 +162,50 @@ const ThreadUpdated = builder.objectRef<Of<'ThreadUpdated'>>('ThreadUpdated').im
   }),
 });
 
+const MemberRoleChanged = memberEvent('MemberRoleChanged', 'An owner changed a member\u2019s role.');
+builder.objectField(MemberRoleChanged, 'role', (t) =>
+  t.field({
+    type: RoomRoleRef,
+    description: 'The member\u2019s new role.',
+    resolve: (e) => (e as Of<'MemberRoleChanged'>).role,
+  }),
+);
+const MemberRemoved = memberEvent(
+  'MemberRemoved',
+  'An owner or moderator removed a member (kicked or banned them). Their own streams of a PRIVATE or DIRECT room end with FORBIDDEN.',
+);
+builder.objectField(MemberRemoved, 'banned', (t) =>
+  t.boolean({
+    description: 'True when banned (cannot rejoin until the ban ends), false when kicked.',
+    resolve: (e) => (e as Of<'MemberRemoved'>).banned,
+  }),
+);
+const MemberMuted = memberEvent(
+  'MemberMuted',
+  'An owner or moderator muted a member (no sending, reacting or typing until `until`), or lifted the mute (`until` null).',
+);
+builder.objectField(MemberMuted, 'until', (t) =>
+  t.field({
+    type: 'DateTime',
+    nullable: true,
+    description: 'When the mute ends; null when it was lifted.',
+    resolve: (e) => {
+      const until = (e as Of<'MemberMuted'>).until;
+      return until ? new Date(until) : null;
+    },
+  }),
+);
+const RoomUpdated = builder.objectRef<Of<'RoomUpdated'>>('RoomUpdated').implement({
+  description: 'The room\u2019s settings changed: name, topic, slow mode, or archived.',
+  fields: (t) => ({
+    room: t.field({
+      type: RoomRef,
+      description: 'The room as it is now.',
+      resolve: (e, _a, ctx, info) => load('room', e.roomId, e, ctx, info) as never,
+    }),
+  }),
+});
+
 const types = {
   MessageCreated,
   MessageEdited,
@@ -166,6 +218,10 @@ const types = {
   MessagePinned,
   MessageUnpinned,
   ThreadUpdated,
+  RoomUpdated,
+  MemberRoleChanged,
+  MemberRemoved,
+  MemberMuted,
 };
 
 export const RoomEventRef = builder.unionType('RoomEvent', {
@@ -185,31 +241,62 @@ export const OnlineCountRef = builder.objectRef<OnlineCount>('OnlineCount').impl
 });
 
 /**
+ * What ends a member's stream of a PRIVATE or DIRECT room they were removed from: executed as a
+ * FORBIDDEN error (the stream's last result), then the stream completes.
+ */
+interface AccessEnded {
+  type: 'AccessEnded';
+  roomId: string;
+  banned: boolean;
+}
+type StreamValue = RoomEvent | AccessEnded;
+
+/** The result of an event for a room stream: the end of access is a FORBIDDEN error. */
+function roomEventResult(event: StreamValue): RoomEvent {
+  if (event.type !== 'AccessEnded') return event;
+  throw forbidden(event.banned ? 'You were banned from this room' : 'You were removed from this room');
+}
+
+/**
  * The events of one room, for a viewer allowed to read it. A member of a PRIVATE or DIRECT room who
- * leaves gets their MemberLeft, then the stream ends.
+ * leaves gets their MemberLeft, then the stream ends; one who is removed or banned gets a FORBIDDEN
+ * error, then the stream ends. The removal reaches every replica on the member's own channel, so
+ * each ends its streams at once, without asking the database per event.
  */
 async function roomStream(ctx: Context, globalRoomId: string, onlyType?: RoomEvent['type']) {
   const viewerId = viewerIdOf(ctx);
-  const { room } = await accessRoom(
-    ctx.services.db.prisma,
-    viewerId,
-    idOf('Room', globalRoomId, 'roomId'),
-    'room.read',
-  );
+  const prisma = ctx.services.db.prisma;
+  const { room } = await accessRoom(prisma, viewerId, idOf('Room', globalRoomId, 'roomId'), 'room.read');
   const ownLeave = viewerId !== null && room.kind !== 'PUBLIC';
   const channels = [roomChannel(room.id), ...(ownLeave ? [userChannel(viewerId)] : [])];
-  return channelStream<RoomEvent>(ctx.services.bus.pubsub, channels, (event, channel, stream) => {
+  const stream = await channelStream<RoomEvent, StreamValue>(ctx.services.bus.pubsub, channels, (event, channel, s) => {
     if (event.roomId !== room.id) return undefined;
-    const own = (event.type === 'MemberJoined' || event.type === 'MemberLeft') && event.userId === viewerId;
+    const own = OWN_EVENTS.has(event.type) && (event as { userId: string }).userId === viewerId;
     if (own && ownLeave) {
       // Heard on both channels: take it from the user's, which is there only for this.
       if (channel !== userChannel(viewerId)) return undefined;
-      if (event.type === 'MemberLeft') stream.close();
+      if (event.type === 'MemberRemoved') {
+        s.close();
+        return { type: 'AccessEnded', roomId: room.id, banned: event.banned };
+      }
+      if (event.type === 'MemberLeft') s.close();
     } else if (channel !== roomChannel(room.id)) {
       return undefined;
     }
     return onlyType && event.type !== onlyType ? undefined : event;
   });
+  if (ownLeave) {
+    // Removed between the check above and the subscription taking hold: the event was missed.
+    const still = await prisma.membership.findUnique({
+      where: { roomId_userId: { roomId: room.id, userId: viewerId } },
+      select: { userId: true },
+    });
+    if (!still) {
+      await stream.return?.(undefined);
+      throw forbidden('Only members can read this room');
+    }
+  }
+  return stream;
 }
 
 /** Every event of every room the viewer belongs to, following joins and leaves as they happen. */
@@ -222,7 +309,7 @@ async function myStream(ctx: Context) {
     ctx.services.bus.pubsub,
     [own, ...memberships.map((m) => roomChannel(m.roomId))],
     (event, channel, stream) => {
-      const mine = (event.type === 'MemberJoined' || event.type === 'MemberLeft') && event.userId === userId;
+      const mine = OWN_EVENTS.has(event.type) && (event as { userId: string }).userId === userId;
       if (!mine) return channel === own ? undefined : event;
       if (channel !== own) return undefined; // the copy on the room channel
       if (event.type === 'MemberJoined') void stream.add(roomChannel(event.roomId));
@@ -235,10 +322,11 @@ async function myStream(ctx: Context) {
 builder.subscriptionFields((t) => ({
   roomEvents: t.field({
     type: RoomEventRef,
-    description: 'Everything that happens in a room. Members; guests for PUBLIC rooms only.',
+    description:
+      'Everything that happens in a room. Members; guests for PUBLIC rooms only. A member removed from a PRIVATE or DIRECT room gets a FORBIDDEN error, then the stream completes.',
     args: { roomId: t.arg.id({ description: 'The room\u2019s global id.' }) },
     subscribe: (_root, args, ctx) => roomStream(ctx, String(args.roomId)),
-    resolve: (event) => event as never,
+    resolve: (event) => roomEventResult(event as StreamValue) as never,
   }),
   messageAdded: t.field({
     type: MessageRef,
@@ -246,7 +334,7 @@ builder.subscriptionFields((t) => ({
     args: { roomId: t.arg.id({ description: 'The room\u2019s global id.' }) },
     subscribe: (_root, args, ctx) => roomStream(ctx, String(args.roomId), 'MessageCreated'),
     resolve: (event, _args, ctx, info) => {
-      const e = event as unknown as MessageEvent;
+      const e = roomEventResult(event as unknown as StreamValue) as MessageEvent;
       return load('message', e.messageId, e, ctx, info) as never;
     },
   }),
@@ -298,7 +386,7 @@ builder.mutationField('setTyping', (t) =>
         ctx.services.db.prisma,
         viewerId,
         idOf('Room', input.roomId, 'roomId'),
-        'room.send',
+        'room.type',
       );
       await ctx.services.typing.set(room.id, viewerId!, input.typing);
       return true;

@@ -331,7 +331,11 @@ const EditMessageInput = builder.inputType('EditMessageInput', {
 });
 const DeleteMessageInput = builder.inputType('DeleteMessageInput', {
   description: 'The message to delete.',
-  fields: (t) => ({ messageId: t.id({ description: 'The global id of the message: the viewer\u2019s own.' }) }),
+  fields: (t) => ({
+    messageId: t.id({
+      description: 'The global id of the message: the viewer\u2019s own, or any in a room the viewer moderates.',
+    }),
+  }),
 });
 const MarkReadInput = builder.inputType('MarkReadInput', {
   description: 'How far the viewer has read a room.',
@@ -345,7 +349,7 @@ builder.mutationFields((t) => ({
   sendMessage: t.field({
     type: MessageRef,
     description:
-      'Stores the message (then announces it). Sending again with the same clientMessageId returns the first.',
+      'Stores the message (then announces it). Sending again with the same clientMessageId returns the first. Muted members and archived rooms: FORBIDDEN; a MEMBER sending again within the room\u2019s slowModeSeconds: RATE_LIMITED with retryAfterMs.',
     args: { input: t.arg({ type: SendMessageInput, description: 'The message.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       await limit(ctx, 'sendMessage');
@@ -361,6 +365,7 @@ builder.mutationFields((t) => ({
           attachmentIds: input.attachmentIds?.map((id) => idOf('Attachment', id, 'attachmentIds')),
         },
         ctx.services.config.attachments,
+        ctx.services.slowMode,
       );
       if (created) {
         ctx.services.metrics.messagesStored.inc();
@@ -390,7 +395,7 @@ builder.mutationFields((t) => ({
   deleteMessage: t.field({
     type: MessageRef,
     description:
-      'The author deletes a message: its body becomes "" and deletedAt is set; it keeps its place (seq) in the history. Deleting again changes nothing.',
+      'The author (or the room\u2019s owners and moderators) deletes a message: its body becomes "" and deletedAt is set; it keeps its place (seq) in the history. Deleting again changes nothing. A moderator cannot delete an owner\u2019s or another moderator\u2019s message.',
     args: { input: t.arg({ type: DeleteMessageInput, description: 'The message to delete.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const messageId = idOf('Message', input.messageId, 'messageId');
@@ -417,7 +422,8 @@ builder.mutationFields((t) => ({
   }),
   pinMessage: t.field({
     type: MessageRef,
-    description: 'Pins a message to its room: the room\u2019s owners (both people in a DIRECT room). Idempotent.',
+    description:
+      'Pins a message to its room: the room\u2019s owners and moderators (both people in a DIRECT room). Idempotent.',
     args: { input: t.arg({ type: PinMessageInput, description: 'The message.' }) },
     resolve: (_root, { input }, ctx, info) => pin(ctx, info, input.messageId, true),
   }),

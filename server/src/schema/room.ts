@@ -23,7 +23,10 @@ export const readableRooms = (ctx: Context) =>
 
 /** The viewer's own membership, selected beside the room (no extra query per room). */
 const viewerMembership = (_args: unknown, ctx: Context) => ({
-  memberships: { where: { userId: ctx.viewer?.userId ?? NOBODY }, select: { lastReadSeq: true, role: true } },
+  memberships: {
+    where: { userId: ctx.viewer?.userId ?? NOBODY },
+    select: { lastReadSeq: true, role: true, mutedUntil: true },
+  },
 });
 
 export const RoomKind = builder.enumType('RoomKind', {
@@ -35,6 +38,21 @@ export const RoomKind = builder.enumType('RoomKind', {
       description:
         'The conversation of two users, both members from the start; nobody else joins, and it cannot be left.',
     },
+  },
+});
+
+export const RoomRoleRef = builder.enumType('RoomRole', {
+  description: 'A member\u2019s role in a room: OWNER > MODERATOR > MEMBER. DIRECT rooms have only MEMBERs.',
+  values: {
+    OWNER: {
+      description:
+        'Everything a moderator may do, and renaming, archiving, roles, webhooks and the audit log. The creator is one; there may be several.',
+    },
+    MODERATOR: {
+      description:
+        'Changes the topic and slow mode, pins, deletes members\u2019 messages, removes, bans and mutes members, reads reports; not owners or other moderators.',
+    },
+    MEMBER: { description: 'Reads, sends, reacts; subject to slow mode.' },
   },
 });
 
@@ -73,13 +91,45 @@ export const RoomRef = builder.prismaNode('Room', {
       select: viewerMembership,
       resolve: (room) => room.memberships[0]?.lastReadSeq ?? null,
     }),
+    viewerRole: t.field({
+      ...viewerDependent,
+      type: RoomRoleRef,
+      nullable: true,
+      description: 'The viewer\u2019s role in the room; null for guests and non-members.',
+      select: viewerMembership,
+      resolve: (room) => room.memberships[0]?.role ?? null,
+    }),
+    viewerMutedUntil: t.field({
+      ...viewerDependent,
+      type: 'DateTime',
+      nullable: true,
+      description: 'Until when the viewer is muted here (no sending, reacting or typing); null when not muted.',
+      select: viewerMembership,
+      resolve: (room) => {
+        const until = room.memberships[0]?.mutedUntil;
+        return until && until.getTime() > Date.now() ? until : null;
+      },
+    }),
+    slowModeSeconds: t.exposeInt('slowModeSeconds', {
+      description: 'A MEMBER may send one message per this many seconds (0: off); owners and moderators are exempt.',
+    }),
+    archivedAt: t.expose('archivedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the room was archived (read-only since); null while it is not.',
+    }),
     viewerCanPin: t.boolean({
       ...viewerDependent,
       description: 'Whether the viewer may pin and unpin its messages (as pinMessage would allow).',
-      select: (args, ctx) => ({ kind: true, ...viewerMembership(args, ctx) }),
+      select: (args, ctx) => ({ kind: true, archivedAt: true, ...viewerMembership(args, ctx) }),
       resolve: (room, _args, ctx) => {
         const membership = room.memberships[0];
-        const resource = { kind: room.kind, isMember: membership !== undefined, role: membership?.role ?? null };
+        const resource = {
+          kind: room.kind,
+          isMember: membership !== undefined,
+          role: membership?.role ?? null,
+          archivedAt: room.archivedAt,
+        };
         return can(ctx.viewer ? { userId: ctx.viewer.userId } : null, 'room.pin', resource);
       },
     }),

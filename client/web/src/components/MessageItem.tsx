@@ -13,6 +13,7 @@ import {
 import { MessageAttachments } from '../attachments/MessageAttachments';
 import { displayName } from '../rooms';
 import { errorText } from './errors';
+import { ReportAction } from './Moderation';
 
 /** The picker's emoji: the common ones. */
 export const COMMON_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'] as const;
@@ -63,6 +64,10 @@ export interface MessageOptions {
   canReact?: boolean;
   /** The viewer may pin messages of the room. */
   canPin?: boolean;
+  /** The viewer owns or moderates the room: may delete others' messages (the server has the last word). */
+  canModerate?: boolean;
+  /** The viewer may report others' messages to the room's moderators. */
+  canReport?: boolean;
   /** Opens the message's thread (top-level messages only). */
   onOpenThread?: (message: Message) => void;
 }
@@ -100,7 +105,7 @@ export function MessageItem({
   useEffect(() => {
     if (highlighted) item.current?.scrollIntoView({ block: 'center' });
   }, [highlighted]);
-  const { viewerId, canReact = false, canPin = false, onOpenThread } = options;
+  const { viewerId, canReact = false, canPin = false, canModerate = false, canReport = false, onOpenThread } = options;
   const live = !pending && !deleted;
 
   const report = (error: CombinedError | undefined) => setProblem(error ? errorText(error) : null);
@@ -185,7 +190,7 @@ export function MessageItem({
           {message.replyCount} {message.replyCount === 1 ? 'reply' : 'replies'}
         </button>
       )}
-      {live && !editing && (canReact || canPin || own) && (
+      {live && !editing && (canReact || canPin || own || canModerate || canReport) && (
         <div className="actions">
           {canReact && (
             <button type="button" className="small" aria-expanded={picking} onClick={() => setPicking(!picking)}>
@@ -208,11 +213,12 @@ export function MessageItem({
               Edit<span className="visually-hidden"> your message</span>
             </button>
           )}
-          {own && (
+          {(own || canModerate) && (
             <button type="button" className="small" onClick={del}>
-              Delete<span className="visually-hidden"> your message</span>
+              Delete<span className="visually-hidden">{own ? ' your message' : ' this message'}</span>
             </button>
           )}
+          {canReport && !own && <ReportAction messageId={message.id} />}
         </div>
       )}
       {problem && (

@@ -14,12 +14,14 @@ import { PeerName, useDirectPeer } from './DirectPeer';
 import { errorText } from './errors';
 import type { MessageOptions } from './MessageItem';
 import { MessageList } from './MessageList';
+import { moderationRights, ReadOnlyNotice, RoomModeration } from './Moderation';
 import { WebhookSettings } from './Webhooks';
 
 const RoomQuery = graphql(`
   query Room($roomId: ID!) {
     room(id: $roomId) {
       ...RoomSummary
+      ...RoomModerationState
       viewerCanPin
     }
   }
@@ -86,10 +88,14 @@ export function RoomView({
   const room = data?.room;
   if (!room) return fetching ? <p className="hint">Loading…</p> : <RoomProblem error={error} />;
   const typing = typingIn(live, roomId, epoch);
+  const archived = room.archivedAt != null;
+  const muted = room.viewerMutedUntil != null;
   const options: MessageOptions = {
     viewerId: viewer.id,
-    canReact: room.viewerIsMember,
+    canReact: room.viewerIsMember && !archived && !muted,
     canPin: room.viewerCanPin,
+    canModerate: moderationRights(room).moderates && !archived,
+    canReport: true,
     onOpenThread: (message: Message) => setThreadRootId(message.id),
   };
   return (
@@ -110,11 +116,14 @@ export function RoomView({
             {room.kind === 'PRIVATE' ? 'Private · ' : room.kind === 'PUBLIC' ? 'Public · ' : 'Direct · '}
             {room.memberCount} {room.memberCount === 1 ? 'member' : 'members'}
             {room.topic && ` · ${room.topic}`}
+            {archived && ' · Archived'}
+            {room.slowModeSeconds > 0 && ` · Slow mode: ${room.slowModeSeconds} s`}
           </p>
         </div>
         <PinnedMessages roomId={room.id} />
         {room.kind === 'PRIVATE' && room.viewerIsMember && <InviteForm roomId={room.id} roomName={room.name} />}
         {room.kind !== 'DIRECT' && room.viewerIsMember && <WebhookSettings roomId={room.id} />}
+        {room.viewerIsMember && <RoomModeration room={room} viewerId={viewer.id} />}
       </header>
       <div className={threadRootId ? 'room-body with-thread' : 'room-body'}>
         <DropZone className="room-main" draftKey={draftKeyOf(room.id)} roomId={room.id} enabled={room.viewerIsMember}>
@@ -133,7 +142,9 @@ export function RoomView({
           <p className="typing">
             {typing.length > 0 && `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`}
           </p>
-          {room.viewerIsMember ? (
+          {room.viewerIsMember && (archived || muted) ? (
+            <ReadOnlyNotice archived={archived} mutedUntil={room.viewerMutedUntil} />
+          ) : room.viewerIsMember ? (
             room.kind === 'DIRECT' ? (
               <DirectComposer roomId={room.id} viewerId={viewer.id} fallback={room.name} />
             ) : (
@@ -150,7 +161,7 @@ export function RoomView({
             rootId={threadRootId}
             viewerId={viewer.id}
             options={options}
-            canReply={room.viewerIsMember}
+            canReply={room.viewerIsMember && !archived && !muted}
             onClose={() => setThreadRootId(null)}
           />
         )}
