@@ -10,6 +10,7 @@ import { Metrics } from './infra/metrics.js';
 import { AbuseLimits, createLimiter } from './infra/rate-limit.js';
 import { startTracing, tracingEnabled } from './infra/tracing.js';
 import { RoomEvents } from './realtime/events.js';
+import { NotificationEvents } from './realtime/notifications.js';
 import { Presence } from './realtime/presence.js';
 import { Typing } from './realtime/typing.js';
 import { sweepUnsent } from './chat/attachments.js';
@@ -31,6 +32,8 @@ export interface Services {
   metrics: Metrics;
   limits: AbuseLimits;
   events: RoomEvents;
+  /** New notifications, told to their recipients' live connections on every replica. */
+  notifications: NotificationEvents;
   presence: Presence;
   typing: Typing;
   /** Where attachments' bytes are kept (local disk or S3). */
@@ -99,6 +102,7 @@ export async function createServices(
     log: log.child({ source: 'accounts' }),
   });
   const events = new RoomEvents(bus.pubsub, log.child({ source: 'events' }));
+  const notifications = new NotificationEvents(bus.pubsub, log.child({ source: 'notifications' }));
   const presence = new Presence(bus.redis, bus.pubsub, config.presence, log.child({ source: 'presence' }));
   presence.start();
   const typing = new Typing(events, bus.redis);
@@ -126,6 +130,7 @@ export async function createServices(
     metrics,
     limits: new AbuseLimits(bus, config.rateLimits, config.limits, metrics),
     events,
+    notifications,
     presence,
     typing,
     store,

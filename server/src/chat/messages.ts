@@ -14,6 +14,7 @@ import {
 import { messageData, queueWebhookEvent, type WebhookEvent } from '../integrations/outbox.js';
 import { answersMessageQuery, type MessageWithAuthor, PUBLIC_USER_SELECT } from './carried.js';
 import { assertAttachable, attachToMessage, parseAttachmentIds, UNSENT_TTL_DEFAULT_MS } from './attachments.js';
+import { messageNotifications } from './notifications.js';
 import { assertCan, requireUser } from './policy.js';
 import { accessRoom, type Db, isUniqueViolation, selecting, type Selection, type UniqueIndex } from './rooms.js';
 import {
@@ -102,7 +103,8 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
     ), mentioned AS (
       INSERT INTO message_mentions (message_id, user_id, created_at)
       SELECT stored.id, member.user_id, stored.created_at FROM stored, (${mentionedMembers(roomId, body)}) AS member
-    ), ${messageEvent('MESSAGE_CREATED', 'stored')}
+      RETURNING user_id
+    ), ${messageNotifications('stored', 'mentioned')}, ${messageEvent('MESSAGE_CREATED', 'stored')}
     SELECT ${storedRowColumns.stored} FROM stored JOIN users ON users.id = stored.author_id`;
   const row = rows[0];
   return row ? withAuthor(row) : null;

@@ -25,6 +25,8 @@ export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
   | { type: 'MessageUnpinned'; messageId: string }
   /** Names the thread's root, whose replyCount and lastReplyAt changed. */
   | { type: 'ThreadUpdated'; messageId: string }
+  /** A member changed their profile (name, avatar). */
+  | { type: 'UserUpdated'; userId: string }
 );
 
 type Distribute<T> = T extends unknown ? Omit<T, 'at' | 'trace'> : never;

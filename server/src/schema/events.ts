@@ -154,6 +154,17 @@ const ThreadUpdated = builder.objectRef<Of<'ThreadUpdated'>>('ThreadUpdated').im
   }),
 });
 
+const UserUpdated = builder.objectRef<Of<'UserUpdated'>>('UserUpdated').implement({
+  description: 'A member changed their profile (display name, avatar).',
+  fields: (t) => ({
+    user: t.field({
+      type: UserRef,
+      description: 'The user as they are now.',
+      resolve: (e, _a, ctx, info) => load('user', e.userId, e, ctx, info) as never,
+    }),
+  }),
+});
+
 const types = {
   MessageCreated,
   MessageEdited,
@@ -166,6 +177,7 @@ const types = {
   MessagePinned,
   MessageUnpinned,
   ThreadUpdated,
+  UserUpdated,
 };
 
 export const RoomEventRef = builder.unionType('RoomEvent', {

@@ -8,6 +8,7 @@ import './message.js';
 import './attachment.js';
 import './events.js';
 import './webhook.js';
+import './people.js';
 
 export const schema = withSyncNodeIds(builder.toSchema());
 

@@ -12,6 +12,7 @@ import { viewerDependent, viewerIdOf, type Context } from './context.js';
 import { idOf } from './ids.js';
 import { batchOf } from './loaders.js';
 import { UserRef } from './user.js';
+import { publishMessageNotifications } from '../realtime/notifications.js';
 import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
 
 /** The reactions of a message for the viewer, batched with the other loads of the moment. */
@@ -339,6 +340,7 @@ builder.mutationFields((t) => ({
         ctx.services.metrics.messagesStored.inc();
         await publishMessage(ctx, 'MessageCreated', message);
         if (message.threadRootId) await publishAbout(ctx, 'ThreadUpdated', message.roomId, message.threadRootId);
+        await publishMessageNotifications(ctx.services.notifications, ctx.services.db.prisma, message.id);
       }
       return reloaded(ctx, info, 'message', message.id, message);
     },

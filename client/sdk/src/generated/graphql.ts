@@ -236,6 +236,8 @@ type RoomEventFields_ThreadUpdated_Fragment = { __typename: 'ThreadUpdated', roo
 
 type RoomEventFields_TypingChanged_Fragment = { __typename: 'TypingChanged', typing: boolean, room: { id: string }, user: { id: string, username: string, displayName: string | null } };
 
+type RoomEventFields_UserUpdated_Fragment = { __typename: 'UserUpdated' };
+
 export type RoomEventFieldsFragment =
   | RoomEventFields_MemberJoined_Fragment
   | RoomEventFields_MemberLeft_Fragment
@@ -248,6 +250,7 @@ export type RoomEventFieldsFragment =
   | RoomEventFields_ReadReceipt_Fragment
   | RoomEventFields_ThreadUpdated_Fragment
   | RoomEventFields_TypingChanged_Fragment
+  | RoomEventFields_UserUpdated_Fragment
 ;
 
 export type WebhookFieldsFragment = { id: string, url: string, events: Array<WebhookEvent>, createdAt: string, active: boolean, inactiveReason: string | null };
@@ -428,6 +431,7 @@ export type NodeQueryVariables = Exact<{
 export type NodeQuery = { node:
     | { __typename: 'Attachment', id: string }
     | { __typename: 'Message', id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> }
+    | { __typename: 'Notification', id: string }
     | { __typename: 'Room', id: string, name: string, kind: RoomKind, topic: string | null, createdAt: string, lastActivityAt: string, memberCount: number, viewerIsMember: boolean, unreadCount: number, viewerLastReadSeq: number | null, lastSeq: number }
     | { __typename: 'User', online: boolean, createdAt: string, id: string, username: string, displayName: string | null }
     | { __typename: 'Webhook', id: string }
@@ -569,6 +573,7 @@ export type RoomEventsSubscription = { roomEvents:
     | { __typename: 'ReadReceipt', lastReadSeq: number, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
     | { __typename: 'ThreadUpdated', root: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'TypingChanged', typing: boolean, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
+    | { __typename: 'UserUpdated' }
    };
 
 export type MessageAddedSubscriptionVariables = Exact<{
@@ -593,6 +598,7 @@ export type MyEventsSubscription = { myEvents:
     | { __typename: 'ReadReceipt', lastReadSeq: number, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
     | { __typename: 'ThreadUpdated', root: { id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { id: string, username: string, displayName: string | null }, room: { id: string }, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, width: number | null, height: number | null, thumbnailUrl: string | null, createdAt: string }>, reactions: Array<{ emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ id: string, username: string, displayName: string | null }> } }
     | { __typename: 'TypingChanged', typing: boolean, room: { id: string }, user: { id: string, username: string, displayName: string | null } }
+    | { __typename: 'UserUpdated' }
    };
 
 export type OnlineCountSubscriptionVariables = Exact<{ [key: string]: never; }>;

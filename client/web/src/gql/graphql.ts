@@ -168,6 +168,7 @@ export type ThreadRootQueryVariables = Exact<{
 export type ThreadRootQuery = { __typename: 'Query', node:
     | { __typename: 'Attachment' }
     | { __typename: 'Message', id: string, seq: number, body: string, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, threadRootId: string | null, replyCount: number, lastReplyAt: string | null, pinnedAt: string | null, author: { __typename: 'User', id: string, username: string, displayName: string | null }, room: { __typename: 'Room', id: string }, reactions: Array<{ __typename: 'ReactionCount', emoji: string, count: number, viewerReacted: boolean }>, mentions: Array<{ __typename: 'User', id: string, username: string }> }
+    | { __typename: 'Notification' }
     | { __typename: 'Room' }
     | { __typename: 'User' }
     | { __typename: 'Webhook' }
@@ -259,6 +260,7 @@ export type MyEventsSubscription = { myEvents:
     | { __typename: 'ReadReceipt', lastReadSeq: number, room: { __typename: 'Room', id: string }, user: { __typename: 'User', id: string, username: string, displayName: string | null } }
     | { __typename: 'ThreadUpdated', root: { __typename: 'Message', id: string, replyCount: number, lastReplyAt: string | null } }
     | { __typename: 'TypingChanged', typing: boolean, room: { __typename: 'Room', id: string }, user: { __typename: 'User', id: string, username: string, displayName: string | null } }
+    | { __typename: 'UserUpdated' }
    };
 
 export type OnlineCountSubscriptionVariables = Exact<{ [key: string]: never; }>;
