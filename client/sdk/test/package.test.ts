@@ -30,7 +30,7 @@ describe('the package', () => {
       ],
       { cwd: repoRoot },
     );
-    expect(stdout.trim()).toBe('function true NETWORK 16');
+    expect(stdout.trim()).toBe('function true NETWORK 21');
   }, 180_000);
 
   it('bundles for browsers with nothing from Node', async () => {
@@ -46,7 +46,8 @@ describe('the package', () => {
     });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((input) => input.startsWith('node:') || input.includes('node_modules/ws/'))).toEqual([]);
-    // Every operation of the API is in the bundle: reactions, threads, attachments and webhooks took it past 200 KB.
-    expect(result.outputFiles[0]!.contents.byteLength).toBeLessThan(210_000);
+    // Every operation of the API is in the bundle: reactions, threads, attachments and webhooks took it past 200 KB,
+    // the people operations (profiles, friends, blocks, notifications) past 230 KB.
+    expect(result.outputFiles[0]!.contents.byteLength).toBeLessThan(240_000);
   });
 });

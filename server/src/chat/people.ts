@@ -310,7 +310,7 @@ export async function removeFriend(prisma: PrismaClient, viewerId: string | null
 async function listPeople(
   db: Db,
   secret: CursorSecret,
-  scope: 'friends' | 'friendRequests',
+  scope: 'friends' | 'friendRequests' | 'blockedUsers',
   where: Prisma.UserWhereInput,
   args: { first?: number | null; after?: string | null },
 ): Promise<Connection<User>> {
@@ -349,6 +349,17 @@ export function listFriendRequests(
 ) {
   const userId = requireUser(viewerId);
   return listPeople(db, secret, 'friendRequests', { friendRequestsSent: { some: { toId: userId } } }, args);
+}
+
+/** `blockedUsers`: the users the viewer blocked, by username. */
+export function listBlockedUsers(
+  db: Db,
+  secret: CursorSecret,
+  viewerId: string | null,
+  args: { first?: number | null; after?: string | null },
+) {
+  const userId = requireUser(viewerId);
+  return listPeople(db, secret, 'blockedUsers', { blockedBy: { some: { blockerId: userId } } }, args);
 }
 
 // ——— Blocks ————————————————————————————————————————————————————————————————————————————————————

@@ -175,6 +175,13 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) =>
       people.listFriendRequests(ctx.services.db.prisma, ctx.services.cursorSecret, signedIn(ctx), args),
   }),
+  blockedUsers: t.field({
+    type: UserConnection,
+    description: 'The users the viewer blocked, by username.',
+    args: forwardPageArgs,
+    resolve: (_root, args, ctx) =>
+      people.listBlockedUsers(ctx.services.db.prisma, ctx.services.cursorSecret, signedIn(ctx), args),
+  }),
   notifications: t.field({
     type: NotificationConnection,
     description: 'The viewer\u2019s notifications, newest first (none from users they blocked).',
