@@ -18,6 +18,7 @@ import { openAttachmentStore } from './storage/open.js';
 import type { AttachmentStore } from './storage/store.js';
 import { DeliveryWorker } from './integrations/delivery.js';
 import { WebhookSecrets } from './integrations/webhooks.js';
+import { PushWorker, resolveVapidKeys } from './integrations/push.js';
 
 /** What resolvers and domain code reach through the context: built once per server. */
 export interface Services {
@@ -40,6 +41,8 @@ export interface Services {
   store: AttachmentStore;
   /** Webhook secrets (sealing, signing) and this replica's delivery worker. */
   webhooks: { secrets: WebhookSecrets; worker: DeliveryWorker };
+  /** Web Push: the VAPID public key browsers subscribe with, and this replica's sender. */
+  push: { vapidPublicKey: string; worker: PushWorker };
   close(): Promise<void>;
 }
 
@@ -119,6 +122,16 @@ export async function createServices(
   const webhookSecrets = new WebhookSecrets(secret);
   const worker = new DeliveryWorker(db, webhookSecrets, config.webhooks, log.child({ source: 'webhooks' }), metrics);
   worker.start();
+  const vapid = await resolveVapidKeys(config, log);
+  const pushWorker = new PushWorker({
+    db,
+    settings: config.push,
+    vapid,
+    isOnline: (userId) => presence.isOnline(userId),
+    log: log.child({ source: 'push' }),
+  });
+  pushWorker.start();
+  notifications.onStored(() => pushWorker.wake());
   return {
     config,
     log,
@@ -135,10 +148,12 @@ export async function createServices(
     typing,
     store,
     webhooks: { secrets: webhookSecrets, worker },
+    push: { vapidPublicKey: vapid.publicKey, worker: pushWorker },
     async close() {
       clearInterval(sweeper);
       // Attempts under way get a quarter of the drain time to be recorded; the rest are sent again.
       await worker.stop(config.shutdownTimeoutMs / 4);
+      await pushWorker.stop(config.shutdownTimeoutMs / 4);
       typing.stop();
       await presence.stop();
       await bus.close();

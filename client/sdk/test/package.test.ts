@@ -30,7 +30,7 @@ describe('the package', () => {
       ],
       { cwd: repoRoot },
     );
-    expect(stdout.trim()).toBe('function true NETWORK 21');
+    expect(stdout.trim()).toBe('function true NETWORK 22');
   }, 180_000);
 
   it('bundles for browsers with nothing from Node', async () => {

@@ -1,6 +1,7 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import * as notifications from '../chat/notifications.js';
 import * as people from '../chat/people.js';
+import * as push from '../integrations/push.js';
 import { unauthenticated } from '../errors.js';
 import { notificationChannel } from '../realtime/channels.js';
 import type { NotificationEvent } from '../realtime/notifications.js';
@@ -370,3 +371,52 @@ builder.subscriptionField('notificationAdded', (t) =>
     },
   }),
 );
+
+// ——— Web Push ——————————————————————————————————————————————————————————————————————————————————
+
+const PushKeysInput = builder.inputType('PushKeysInput', {
+  description: 'A push subscription\u2019s keys, as the browser\u2019s PushSubscription.toJSON() gives them.',
+  fields: (t) => ({
+    p256dh: t.string({ description: 'The browser\u2019s P-256 public key, base64url (65 bytes).' }),
+    auth: t.string({ description: 'The authentication secret, base64url (16 bytes).' }),
+  }),
+});
+const PushSubscriptionInput = builder.inputType('PushSubscriptionInput', {
+  description: 'A browser\u2019s Web Push subscription (PushSubscription.toJSON()).',
+  fields: (t) => ({
+    endpoint: t.string({ description: 'The push service URL: https, on a public address.' }),
+    keys: t.field({ type: PushKeysInput, description: 'Its keys.' }),
+  }),
+});
+const PushEndpointInput = builder.inputType('PushEndpointInput', {
+  description: 'A push subscription, by its endpoint.',
+  fields: (t) => ({ endpoint: t.string({ description: 'The endpoint it was registered with.' }) }),
+});
+
+builder.queryField('vapidPublicKey', (t) =>
+  t.string({
+    description: 'The server\u2019s VAPID public key (base64url): the applicationServerKey browsers subscribe with.',
+    resolve: (_root, _args, ctx) => ctx.services.push.vapidPublicKey,
+  }),
+);
+
+builder.mutationFields((t) => ({
+  registerPushSubscription: t.boolean({
+    description:
+      'Registers the viewer\u2019s browser for Web Push: notifications made while they have no live connection are pushed to it.',
+    args: { input: t.arg({ type: PushSubscriptionInput, description: 'The subscription.' }) },
+    resolve: (_root, { input }, ctx) =>
+      push.registerPushSubscription(
+        ctx.services.db.prisma,
+        viewerIdOf(ctx),
+        input,
+        ctx.services.config.push.allowPrivate,
+      ),
+  }),
+  unregisterPushSubscription: t.boolean({
+    description: 'Stops pushing to a browser of the viewer; false when it was not registered.',
+    args: { input: t.arg({ type: PushEndpointInput, description: 'The subscription\u2019s endpoint.' }) },
+    resolve: (_root, { input }, ctx) =>
+      push.unregisterPushSubscription(ctx.services.db.prisma, viewerIdOf(ctx), input.endpoint),
+  }),
+}));
