@@ -21,6 +21,7 @@ import type {
   SendMessageMutationVariables,
 } from './gql/graphql';
 import { addToNewestPage, PENDING_PREFIX, type Message } from './messages';
+import { peopleKeys, peopleUpdates } from './people';
 import { session } from './session';
 
 const RoomActivity = graphql(`
@@ -137,10 +138,12 @@ export const chatCache = () =>
       MessageUnpinned: () => null,
       ThreadUpdated: () => null,
       ReactionCount: () => null,
+      ...peopleKeys,
     },
     updates: {
       Subscription: {
         myEvents: (result: MyEventsSubscription, _args, cache) => onEvent(cache, result.myEvents),
+        ...peopleUpdates.Subscription,
       },
       Query: {
         messagesSince: (result: MessagesSinceQuery, args: MessagesSinceQueryVariables, cache) => {
@@ -157,6 +160,7 @@ export const chatCache = () =>
         createRoom: (_result, _args, cache) => refetchMyRooms(cache),
         joinRoom: (_result, _args, cache) => refetchMyRooms(cache),
         openDirectRoom: (_result, _args, cache) => refetchMyRooms(cache),
+        ...peopleUpdates.Mutation,
       },
     },
     optimistic: {

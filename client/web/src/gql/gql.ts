@@ -47,6 +47,24 @@ type Documents = {
     "\n  mutation DeleteMessage($input: DeleteMessageInput!) {\n    deleteMessage(input: $input) {\n      id\n      body\n      deletedAt\n    }\n  }\n": typeof types.DeleteMessageDocument,
     "\n  mutation MarkRead($input: MarkReadInput!) {\n    markRead(input: $input) {\n      id\n      viewerLastReadSeq\n      unreadCount\n    }\n  }\n": typeof types.MarkReadDocument,
     "\n  mutation SetTyping($input: SetTypingInput!) {\n    setTyping(input: $input)\n  }\n": typeof types.SetTypingDocument,
+    "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    createdAt\n    readAt\n    actor {\n      id\n      username\n      displayName\n    }\n    room {\n      id\n      name\n      kind\n    }\n    message {\n      id\n      seq\n      body\n      threadRoot {\n        id\n        seq\n      }\n    }\n  }\n": typeof types.NotificationItemFragmentDoc,
+    "\n  query UnreadNotificationCount {\n    unreadNotificationCount\n  }\n": typeof types.UnreadNotificationCountDocument,
+    "\n  query Inbox($after: String) {\n    notifications(first: 30, after: $after) {\n      edges {\n        node {\n          ...NotificationItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.InboxDocument,
+    "\n  subscription NotificationAdded {\n    notificationAdded {\n      ...NotificationItem\n    }\n  }\n": typeof types.NotificationAddedDocument,
+    "\n  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n    markNotificationsRead(input: $input)\n  }\n": typeof types.MarkNotificationsReadDocument,
+    "\n  fragment PersonItem on User {\n    id\n    username\n    displayName\n    avatarUrl\n    friendship\n  }\n": typeof types.PersonItemFragmentDoc,
+    "\n  query Friends {\n    friends(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n    friendRequests(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n    blockedUsers(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n  }\n": typeof types.FriendsDocument,
+    "\n  query BlockedUsers {\n    blockedUsers(first: 100) {\n      edges {\n        node {\n          id\n        }\n      }\n    }\n  }\n": typeof types.BlockedUsersDocument,
+    "\n  query Person($id: ID!) {\n    node(id: $id) {\n      ... on User {\n        ...PersonItem\n      }\n    }\n  }\n": typeof types.PersonDocument,
+    "\n  mutation SendFriendRequest($input: UsernameInput!) {\n    sendFriendRequest(input: $input) {\n      ...PersonItem\n    }\n  }\n": typeof types.SendFriendRequestDocument,
+    "\n  mutation RespondToFriendRequest($input: FriendResponseInput!) {\n    respondToFriendRequest(input: $input) {\n      ...PersonItem\n    }\n  }\n": typeof types.RespondToFriendRequestDocument,
+    "\n  mutation RemoveFriend($input: UsernameInput!) {\n    removeFriend(input: $input) {\n      ...PersonItem\n    }\n  }\n": typeof types.RemoveFriendDocument,
+    "\n  mutation BlockUser($input: UsernameInput!) {\n    blockUser(input: $input) {\n      ...PersonItem\n    }\n  }\n": typeof types.BlockUserDocument,
+    "\n  mutation UnblockUser($input: UsernameInput!) {\n    unblockUser(input: $input) {\n      ...PersonItem\n    }\n  }\n": typeof types.UnblockUserDocument,
+    "\n  query Profile {\n    me {\n      id\n      username\n      displayName\n      avatarUrl\n      directMessagePolicy\n    }\n    myRooms(first: 1) {\n      edges {\n        node {\n          id\n        }\n      }\n    }\n  }\n": typeof types.ProfileDocument,
+    "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      username\n      displayName\n      avatarUrl\n      directMessagePolicy\n    }\n  }\n": typeof types.UpdateProfileDocument,
+    "\n  mutation UploadAvatar($input: UploadAttachmentInput!) {\n    uploadAttachment(input: $input) {\n      id\n    }\n  }\n": typeof types.UploadAvatarDocument,
+    "\n  mutation MessageUser($input: OpenDirectRoomInput!) {\n    openDirectRoom(input: $input) {\n      id\n      name\n      kind\n    }\n  }\n": typeof types.MessageUserDocument,
     "\n  fragment RoomSummary on Room {\n    id\n    name\n    kind\n    topic\n    memberCount\n    lastSeq\n    lastActivityAt\n    unreadCount\n    viewerLastReadSeq\n    viewerIsMember\n  }\n": typeof types.RoomSummaryFragmentDoc,
     "\n  query MyRooms {\n    myRooms(first: 100) {\n      edges {\n        node {\n          ...RoomSummary\n        }\n      }\n    }\n  }\n": typeof types.MyRoomsDocument,
     "\n  query DirectMembers($roomId: ID!) {\n    room(id: $roomId) {\n      id\n      members(first: 2) {\n        edges {\n          node {\n            id\n            username\n            displayName\n            online\n          }\n        }\n      }\n    }\n  }\n": typeof types.DirectMembersDocument,
@@ -91,6 +109,24 @@ const documents: Documents = {
     "\n  mutation DeleteMessage($input: DeleteMessageInput!) {\n    deleteMessage(input: $input) {\n      id\n      body\n      deletedAt\n    }\n  }\n": types.DeleteMessageDocument,
     "\n  mutation MarkRead($input: MarkReadInput!) {\n    markRead(input: $input) {\n      id\n      viewerLastReadSeq\n      unreadCount\n    }\n  }\n": types.MarkReadDocument,
     "\n  mutation SetTyping($input: SetTypingInput!) {\n    setTyping(input: $input)\n  }\n": types.SetTypingDocument,
+    "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    createdAt\n    readAt\n    actor {\n      id\n      username\n      displayName\n    }\n    room {\n      id\n      name\n      kind\n    }\n    message {\n      id\n      seq\n      body\n      threadRoot {\n        id\n        seq\n      }\n    }\n  }\n": types.NotificationItemFragmentDoc,
+    "\n  query UnreadNotificationCount {\n    unreadNotificationCount\n  }\n": types.UnreadNotificationCountDocument,
+    "\n  query Inbox($after: String) {\n    notifications(first: 30, after: $after) {\n      edges {\n        node {\n          ...NotificationItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.InboxDocument,
+    "\n  subscription NotificationAdded {\n    notificationAdded {\n      ...NotificationItem\n    }\n  }\n": types.NotificationAddedDocument,
+    "\n  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n    markNotificationsRead(input: $input)\n  }\n": types.MarkNotificationsReadDocument,
+    "\n  fragment PersonItem on User {\n    id\n    username\n    displayName\n    avatarUrl\n    friendship\n  }\n": types.PersonItemFragmentDoc,
+    "\n  query Friends {\n    friends(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n    friendRequests(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n    blockedUsers(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n  }\n": types.FriendsDocument,
+    "\n  query BlockedUsers {\n    blockedUsers(first: 100) {\n      edges {\n        node {\n          id\n        }\n      }\n    }\n  }\n": types.BlockedUsersDocument,
+    "\n  query Person($id: ID!) {\n    node(id: $id) {\n      ... on User {\n        ...PersonItem\n      }\n    }\n  }\n": types.PersonDocument,
+    "\n  mutation SendFriendRequest($input: UsernameInput!) {\n    sendFriendRequest(input: $input) {\n      ...PersonItem\n    }\n  }\n": types.SendFriendRequestDocument,
+    "\n  mutation RespondToFriendRequest($input: FriendResponseInput!) {\n    respondToFriendRequest(input: $input) {\n      ...PersonItem\n    }\n  }\n": types.RespondToFriendRequestDocument,
+    "\n  mutation RemoveFriend($input: UsernameInput!) {\n    removeFriend(input: $input) {\n      ...PersonItem\n    }\n  }\n": types.RemoveFriendDocument,
+    "\n  mutation BlockUser($input: UsernameInput!) {\n    blockUser(input: $input) {\n      ...PersonItem\n    }\n  }\n": types.BlockUserDocument,
+    "\n  mutation UnblockUser($input: UsernameInput!) {\n    unblockUser(input: $input) {\n      ...PersonItem\n    }\n  }\n": types.UnblockUserDocument,
+    "\n  query Profile {\n    me {\n      id\n      username\n      displayName\n      avatarUrl\n      directMessagePolicy\n    }\n    myRooms(first: 1) {\n      edges {\n        node {\n          id\n        }\n      }\n    }\n  }\n": types.ProfileDocument,
+    "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      username\n      displayName\n      avatarUrl\n      directMessagePolicy\n    }\n  }\n": types.UpdateProfileDocument,
+    "\n  mutation UploadAvatar($input: UploadAttachmentInput!) {\n    uploadAttachment(input: $input) {\n      id\n    }\n  }\n": types.UploadAvatarDocument,
+    "\n  mutation MessageUser($input: OpenDirectRoomInput!) {\n    openDirectRoom(input: $input) {\n      id\n      name\n      kind\n    }\n  }\n": types.MessageUserDocument,
     "\n  fragment RoomSummary on Room {\n    id\n    name\n    kind\n    topic\n    memberCount\n    lastSeq\n    lastActivityAt\n    unreadCount\n    viewerLastReadSeq\n    viewerIsMember\n  }\n": types.RoomSummaryFragmentDoc,
     "\n  query MyRooms {\n    myRooms(first: 100) {\n      edges {\n        node {\n          ...RoomSummary\n        }\n      }\n    }\n  }\n": types.MyRoomsDocument,
     "\n  query DirectMembers($roomId: ID!) {\n    room(id: $roomId) {\n      id\n      members(first: 2) {\n        edges {\n          node {\n            id\n            username\n            displayName\n            online\n          }\n        }\n      }\n    }\n  }\n": types.DirectMembersDocument,
@@ -248,6 +284,78 @@ export function graphql(source: "\n  mutation MarkRead($input: MarkReadInput!) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SetTyping($input: SetTypingInput!) {\n    setTyping(input: $input)\n  }\n"): (typeof documents)["\n  mutation SetTyping($input: SetTypingInput!) {\n    setTyping(input: $input)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment NotificationItem on Notification {\n    id\n    kind\n    createdAt\n    readAt\n    actor {\n      id\n      username\n      displayName\n    }\n    room {\n      id\n      name\n      kind\n    }\n    message {\n      id\n      seq\n      body\n      threadRoot {\n        id\n        seq\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment NotificationItem on Notification {\n    id\n    kind\n    createdAt\n    readAt\n    actor {\n      id\n      username\n      displayName\n    }\n    room {\n      id\n      name\n      kind\n    }\n    message {\n      id\n      seq\n      body\n      threadRoot {\n        id\n        seq\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UnreadNotificationCount {\n    unreadNotificationCount\n  }\n"): (typeof documents)["\n  query UnreadNotificationCount {\n    unreadNotificationCount\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Inbox($after: String) {\n    notifications(first: 30, after: $after) {\n      edges {\n        node {\n          ...NotificationItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Inbox($after: String) {\n    notifications(first: 30, after: $after) {\n      edges {\n        node {\n          ...NotificationItem\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription NotificationAdded {\n    notificationAdded {\n      ...NotificationItem\n    }\n  }\n"): (typeof documents)["\n  subscription NotificationAdded {\n    notificationAdded {\n      ...NotificationItem\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n    markNotificationsRead(input: $input)\n  }\n"): (typeof documents)["\n  mutation MarkNotificationsRead($input: MarkNotificationsReadInput!) {\n    markNotificationsRead(input: $input)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment PersonItem on User {\n    id\n    username\n    displayName\n    avatarUrl\n    friendship\n  }\n"): (typeof documents)["\n  fragment PersonItem on User {\n    id\n    username\n    displayName\n    avatarUrl\n    friendship\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Friends {\n    friends(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n    friendRequests(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n    blockedUsers(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Friends {\n    friends(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n    friendRequests(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n    blockedUsers(first: 100) {\n      edges {\n        node {\n          ...PersonItem\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BlockedUsers {\n    blockedUsers(first: 100) {\n      edges {\n        node {\n          id\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query BlockedUsers {\n    blockedUsers(first: 100) {\n      edges {\n        node {\n          id\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Person($id: ID!) {\n    node(id: $id) {\n      ... on User {\n        ...PersonItem\n      }\n    }\n  }\n"): (typeof documents)["\n  query Person($id: ID!) {\n    node(id: $id) {\n      ... on User {\n        ...PersonItem\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SendFriendRequest($input: UsernameInput!) {\n    sendFriendRequest(input: $input) {\n      ...PersonItem\n    }\n  }\n"): (typeof documents)["\n  mutation SendFriendRequest($input: UsernameInput!) {\n    sendFriendRequest(input: $input) {\n      ...PersonItem\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RespondToFriendRequest($input: FriendResponseInput!) {\n    respondToFriendRequest(input: $input) {\n      ...PersonItem\n    }\n  }\n"): (typeof documents)["\n  mutation RespondToFriendRequest($input: FriendResponseInput!) {\n    respondToFriendRequest(input: $input) {\n      ...PersonItem\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveFriend($input: UsernameInput!) {\n    removeFriend(input: $input) {\n      ...PersonItem\n    }\n  }\n"): (typeof documents)["\n  mutation RemoveFriend($input: UsernameInput!) {\n    removeFriend(input: $input) {\n      ...PersonItem\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BlockUser($input: UsernameInput!) {\n    blockUser(input: $input) {\n      ...PersonItem\n    }\n  }\n"): (typeof documents)["\n  mutation BlockUser($input: UsernameInput!) {\n    blockUser(input: $input) {\n      ...PersonItem\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnblockUser($input: UsernameInput!) {\n    unblockUser(input: $input) {\n      ...PersonItem\n    }\n  }\n"): (typeof documents)["\n  mutation UnblockUser($input: UsernameInput!) {\n    unblockUser(input: $input) {\n      ...PersonItem\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Profile {\n    me {\n      id\n      username\n      displayName\n      avatarUrl\n      directMessagePolicy\n    }\n    myRooms(first: 1) {\n      edges {\n        node {\n          id\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Profile {\n    me {\n      id\n      username\n      displayName\n      avatarUrl\n      directMessagePolicy\n    }\n    myRooms(first: 1) {\n      edges {\n        node {\n          id\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      username\n      displayName\n      avatarUrl\n      directMessagePolicy\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      username\n      displayName\n      avatarUrl\n      directMessagePolicy\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UploadAvatar($input: UploadAttachmentInput!) {\n    uploadAttachment(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UploadAvatar($input: UploadAttachmentInput!) {\n    uploadAttachment(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MessageUser($input: OpenDirectRoomInput!) {\n    openDirectRoom(input: $input) {\n      id\n      name\n      kind\n    }\n  }\n"): (typeof documents)["\n  mutation MessageUser($input: OpenDirectRoomInput!) {\n    openDirectRoom(input: $input) {\n      id\n      name\n      kind\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
