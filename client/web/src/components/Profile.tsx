@@ -1,6 +1,7 @@
-import { useState, type FormEvent } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useEffect, useState, type FormEvent } from 'react';
+import { useClient, useMutation, useQuery } from 'urql';
 import { ProfileQuery, UpdateProfileMutation, UploadAvatarMutation } from '../people';
+import { currentPushSubscription, disablePush, enablePush, pushSupported } from '../push';
 import { errorText } from './errors';
 import { Avatar } from './UserCard';
 
@@ -80,11 +81,43 @@ export function Profile() {
           </label>
         ))}
       </fieldset>
+      <PushSetting />
       {said && (
         <p className={said.ok ? 'hint' : 'error'} role={said.ok ? 'status' : 'alert'}>
           {said.text}
         </p>
       )}
     </section>
+  );
+}
+
+/** Whether this browser shows notifications while the app is closed (Web Push). */
+function PushSetting() {
+  const client = useClient();
+  const [on, setOn] = useState<boolean | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => {
+    void currentPushSubscription().then((subscription) => setOn(subscription !== null));
+  }, []);
+  if (!pushSupported()) return null;
+  const toggle = () => {
+    setProblem(null);
+    (on ? disablePush(client) : enablePush(client)).then(
+      () => setOn(!on),
+      (error: Error) => setProblem(error.message),
+    );
+  };
+  return (
+    <p>
+      <button type="button" className="secondary" onClick={toggle} disabled={on === null}>
+        {on ? 'Stop notifications when the app is closed' : 'Notify me when the app is closed'}
+      </button>
+      {problem && (
+        <span className="error" role="alert">
+          {' '}
+          {problem}
+        </span>
+      )}
+    </p>
   );
 }
