@@ -206,6 +206,10 @@ describe.each(databaseKinds)('people on the %s database', (kind) => {
       const blocked = (await p.dan.block(name('cat'))).data!.blockUser;
       expect(blocked.friendship).toBe('BLOCKED');
       expect(await p.dan.requests()).toEqual([]); // the pending request went with the block
+      const blockedList = await as.dan.data('{ blockedUsers { edges { node { username friendship } } } }');
+      expect(blockedList.blockedUsers.edges.map((e: any) => e.node)).toEqual([
+        { username: name('cat'), friendship: 'BLOCKED' },
+      ]);
       expect((await p.dan.block(name('cat'))).errors).toBeUndefined(); // again: nothing changes
       refused(await p.dan.block(dan), 'BAD_USER_INPUT', 'username');
       refused(await p.dan.block('nobody_here_at_all'), 'NOT_FOUND', 'username');

@@ -4,8 +4,10 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import webpush from 'web-push';
 import { chatClient, type ChatClient } from './support/chat.js';
 import { createDataDir, freshDatabaseEnv } from './support/databases.js';
+import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
 import type { GraphQLResponse } from './support/graphql.js';
 import { connect, eventually } from './support/live.js';
 import { startPushService, type PushService, type TestSubscription } from './support/push-service.js';
@@ -175,4 +177,45 @@ describe('Web Push', () => {
     expect((await c.data('{ vapidPublicKey }')).vapidPublicKey).toBe(stored.publicKey);
     expect(Buffer.from(stored.publicKey, 'base64url')).toHaveLength(65);
   });
+
+  it.runIf(hasPostgres && hasRedis)(
+    'on two replicas: no push while the user is connected to the other one, a push once they are gone',
+    async () => {
+      const keys = webpush.generateVAPIDKeys();
+      const env = {
+        ...(await freshDatabaseEnv(cleanups, 'postgres')),
+        REDIS_URL: redisUrl!,
+        PUSH_ALLOW_PRIVATE: 'true',
+        PUSH_POLL_INTERVAL: '100ms',
+        PRESENCE_HEARTBEAT: '500ms',
+        PRESENCE_TTL: '3s',
+        // Both replicas share one key pair, as operators must set it.
+        VAPID_PUBLIC_KEY: keys.publicKey,
+        VAPID_PRIVATE_KEY: keys.privateKey,
+      };
+      const [one, two] = [await startServer(env), await startServer(env)];
+      cleanups.push(one.stop, two.stop);
+      const [ann, bea] = [await registerUser(one.url), await registerUser(one.url)];
+      const c1 = chatClient(one.url, ann.accessToken);
+      const room = (await c1.createRoom(uniqueName('replicas'))).data!.createRoom.id;
+      const c2 = chatClient(two.url, bea.accessToken);
+      await c2.joinRoom({ roomId: room });
+      const sub = service.subscription();
+      await register(c2, sub);
+      const socket = connect(two.wsUrl, bea.accessToken);
+      cleanups.push(() => socket.dispose());
+      await eventually(() => one.app.services.presence.isOnline(rawId(bea.user.id)), 5_000, 'online on both');
+      await c1.send(room, `@${bea.user.username} while connected to the other replica`);
+      await eventually(async () => (await one.app.services.db.prisma.pushDelivery.count()) === 0, 5_000, 'the outbox');
+      expect(service.hits.get(sub.id) ?? 0).toBe(0);
+      await socket.dispose();
+      await eventually(async () => !(await one.app.services.presence.isOnline(rawId(bea.user.id))), 10_000, 'offline');
+      await c1.send(room, `@${bea.user.username} gone now`);
+      await eventually(() => service.received.some((r) => r.endpointId === sub.id), 10_000, 'the push');
+      const push = service.received.find((r) => r.endpointId === sub.id)!;
+      expect(push.payload.notification.body).toBe(`@${bea.user.username} gone now`);
+      expect(push.vapidKey).toBe(env.VAPID_PUBLIC_KEY);
+    },
+    40_000,
+  );
 });

@@ -575,7 +575,12 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   ): LiveSubscription<Notification> => {
     if (closed) throw new ChatError('CLOSED', 'The client is closed');
     realtime();
-    const subscription: LiveSubscription<Notification> = notificationStream(notificationHost, streamOptions, handlers);
+    const subscription: LiveSubscription<Notification> = notificationStream(
+      notificationHost,
+      streamOptions,
+      handlers,
+      () => live.delete(subscription as LiveSubscription<unknown>),
+    );
     live.add(subscription as LiveSubscription<unknown>);
     return subscription;
   };

@@ -53,6 +53,7 @@ export function notificationStream<N extends NotificationLike>(
   host: NotificationHost<N>,
   options: NotificationStreamOptions = {},
   handlers?: SubscriptionHandlers<N>,
+  onEnd?: () => void,
 ): LiveSubscription<N> {
   const settleDelays = options.settleDelaysMs ?? [750, 2_500];
   const pageSize = Math.min(100, Math.max(1, options.pageSize ?? 50));
@@ -147,6 +148,7 @@ export function notificationStream<N extends NotificationLike>(
       ended = true;
       for (const timer of timers) clearTimeout(timer);
       for (const stop of stops.splice(0)) stop();
+      onEnd?.();
     },
   );
 }
