@@ -292,6 +292,25 @@ describe.each(databaseKinds)('people on the %s database', (kind) => {
       await p.ben.respond(name('dan'), false);
     });
 
+    it('tells members newly named in an edit, once', async () => {
+      const [ann, ben] = [name('ann'), name('ben')];
+      await p.ben.markRead({ all: true });
+      const { id } = await sent(as.cat, roomId, 'no names yet');
+      const edit = (body: string) =>
+        as.cat.call('mutation ($i: EditMessageInput!) { editMessage(input: $i) { id } }', {
+          i: { messageId: id, body },
+        });
+      await edit(`now @${ben}`);
+      await edit(`now @${ben} and @${ann}`); // Ben was told already
+      const unread = (await p.ben.inbox({ u: true })).notifications.edges.map((e) => e.node);
+      expect(unread.map((n) => [n.kind, n.message?.id])).toEqual([['MENTION', id]]);
+      expect((await p.ann.inbox({ u: true })).notifications.edges[0]!.node.message.body).toBe(
+        `now @${ben} and @${ann}`,
+      );
+      await p.ben.markRead({ all: true });
+      await p.ann.markRead({ all: true });
+    });
+
     it('refuses bad markNotificationsRead input and changes nothing', async () => {
       const ben = name('ben');
       await sent(as.ann, roomId, `@${ben} unread`);

@@ -14,7 +14,7 @@ import {
 import { messageData, queueWebhookEvent, type WebhookEvent } from '../integrations/outbox.js';
 import { answersMessageQuery, type MessageWithAuthor, PUBLIC_USER_SELECT } from './carried.js';
 import { assertAttachable, attachToMessage, parseAttachmentIds, UNSENT_TTL_DEFAULT_MS } from './attachments.js';
-import { messageNotifications } from './notifications.js';
+import { messageNotifications, type NewNotification, notifyNewMentions } from './notifications.js';
 import { assertCan, requireUser } from './policy.js';
 import { accessRoom, type Db, isUniqueViolation, selecting, type Selection, type UniqueIndex } from './rooms.js';
 import {
@@ -318,13 +318,13 @@ export async function editMessage(
   viewerId: string | null,
   messageId: string,
   body: string,
-): Promise<{ message: MessageWithAuthor; changed: boolean }> {
+): Promise<{ message: MessageWithAuthor; changed: boolean; notifications: NewNotification[] }> {
   const userId = requireUser(viewerId);
   const text = parseBody(body);
   const message = await findMessage(prisma, messageId);
   assertCan({ userId }, 'message.edit', message);
   if (message.deletedAt) throw deletedMessage();
-  if (message.body === text) return { message, changed: false };
+  if (message.body === text) return { message, changed: false, notifications: [] };
   const edited = await prisma.$transaction(async (tx) => {
     const row = await changeMessage(tx, message.id, 'MESSAGE_EDITED', Prisma.sql`body = ${text}`);
     if (!row) return null;
@@ -332,13 +332,19 @@ export async function editMessage(
     const members = mentionedMembers(row.roomId, text);
     await tx.$executeRaw`
       DELETE FROM message_mentions WHERE message_id = ${row.id}::uuid AND user_id NOT IN (${members})`;
-    await tx.$executeRaw`
+    const added = await tx.$queryRaw<{ userId: string }[]>`
       INSERT INTO message_mentions (message_id, user_id) SELECT ${row.id}::uuid, member.user_id FROM (${members}) AS member
-      ON CONFLICT DO NOTHING`;
-    return row;
+      ON CONFLICT DO NOTHING RETURNING user_id AS "userId"`;
+    // Members newly named are told, as a send would tell them.
+    const notifications = await notifyNewMentions(
+      tx,
+      row,
+      added.map((a) => a.userId),
+    );
+    return { row, notifications };
   });
   if (!edited) throw deletedMessage(); // deleted in between
-  return { message: edited, changed: true };
+  return { message: edited.row, changed: true, notifications: edited.notifications };
 }
 
 /**

@@ -87,6 +87,29 @@ export function messageNotifications(stored: string, mentioned: string): Prisma.
     ), ${queuePushes('notified')}`;
 }
 
+/**
+ * MENTION notifications for `userIds`, newly named in an edit of `message` (those already named
+ * were told when the message was stored); not the author, nor anyone who blocked them.
+ */
+export async function notifyNewMentions(
+  db: Db,
+  message: { id: string; roomId: string; authorId: string },
+  userIds: readonly string[],
+): Promise<NewNotification[]> {
+  if (userIds.length === 0) return [];
+  return db.$queryRaw<NewNotification[]>`
+    WITH notified AS (
+      INSERT INTO notifications (id, user_id, kind, actor_id, room_id, message_id, created_at)
+      SELECT gen_random_uuid(), named.user_id, 'MENTION', ${message.authorId}::uuid, ${message.roomId}::uuid,
+             ${message.id}::uuid, clock_timestamp()
+      FROM unnest(string_to_array(${userIds.join(',')}::text, ',')::uuid[]) AS named(user_id)
+      WHERE named.user_id <> ${message.authorId}::uuid
+        AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = named.user_id AND blocked_id = ${message.authorId}::uuid)
+      RETURNING id, user_id
+    ), ${queuePushes('notified')}
+    SELECT id, user_id AS "userId" FROM notified`;
+}
+
 /** The notifications a message made (to publish them after the send committed). */
 export function notificationsOfMessage(db: Db, messageId: string): Promise<NewNotification[]> {
   return db.notification.findMany({ where: { messageId }, select: { id: true, userId: true } });

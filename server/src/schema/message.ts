@@ -352,13 +352,14 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: EditMessageInput, description: 'The message and its new body.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const messageId = idOf('Message', input.messageId, 'messageId');
-      const { message, changed } = await messages.editMessage(
+      const { message, changed, notifications } = await messages.editMessage(
         ctx.services.db.prisma,
         viewerIdOf(ctx),
         messageId,
         input.body,
       );
       if (changed) await publishMessage(ctx, 'MessageEdited', message);
+      await ctx.services.notifications.publish(notifications);
       return reloaded(ctx, info, 'message', message.id, message);
     },
   }),
