@@ -551,6 +551,20 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await bob.goto(`${server.url}/rooms/${encodeURIComponent(roomId)}`);
     await message(bob, 'Can you still hear me?').waitFor();
     expect(await collapsed.count()).toBe(0);
+
+    // An invitation arrives in the inbox at once, and joins from there.
+    const sdk = createChatClient({ url: server.graphqlUrl });
+    cleanups.push(() => sdk.close());
+    await sdk.login({ username: 'alice', password: PASSWORD });
+    const launch = await sdk.createRoom({ name: 'Launch plans', kind: 'PRIVATE' });
+    const beforeInvite = await unread();
+    await sdk.room(launch.id).invite('bob');
+    await until('the invitation counted', unread, (n) => n === beforeInvite + 1);
+    await bell.click();
+    await bob.getByRole('button', { name: 'Join Launch plans' }).click();
+    await bob.getByRole('heading', { name: 'Launch plans' }).waitFor();
+    await bob.goto(`${server.url}/rooms/${encodeURIComponent(roomId)}`);
+    await message(bob, 'Can you still hear me?').waitFor();
   });
 
   it('says plainly when a room or a page does not exist, with the way back', async () => {

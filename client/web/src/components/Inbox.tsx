@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import {
   InboxQuery,
@@ -6,7 +7,9 @@ import {
   notificationText,
   type NotificationItem,
 } from '../people';
-import { Link } from '../router';
+import { JoinRoomMutation } from '../rooms';
+import { Link, navigate, roomPath } from '../router';
+import { errorText } from './errors';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -14,10 +17,19 @@ const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle
 export function Inbox() {
   const [{ data, error, fetching }] = useQuery({ query: InboxQuery, requestPolicy: 'cache-and-network' });
   const [, markRead] = useMutation(MarkNotificationsReadMutation);
+  const [, join] = useMutation(JoinRoomMutation);
+  const [problem, setProblem] = useState<string | null>(null);
   const items = data?.notifications.edges.map((edge) => edge.node) ?? [];
   const unread = items.filter((n) => !n.readAt);
   const follow = (n: NotificationItem) => {
     if (!n.readAt) void markRead({ input: { ids: [n.id] } });
+  };
+  // An invitation is to a room the viewer cannot see yet: joining it takes them there.
+  const accept = async (n: NotificationItem) => {
+    follow(n);
+    const result = await join({ input: { roomId: n.room!.id } });
+    if (result.error) setProblem(errorText(result.error));
+    else navigate(roomPath(n.room!.id));
   };
   return (
     <section className="inbox" aria-labelledby="inbox-title">
@@ -33,6 +45,11 @@ export function Inbox() {
         </p>
       )}
       {data && items.length === 0 && !fetching && <p className="hint">Nothing yet.</p>}
+      {problem && (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      )}
       <ul className="notifications">
         {items.map((n) => (
           <li key={n.id} className={n.readAt ? 'notification' : 'notification unread'}>
@@ -42,6 +59,11 @@ export function Inbox() {
               <time dateTime={n.createdAt}>{when.format(new Date(n.createdAt))}</time>
               {!n.readAt && <span className="visually-hidden"> (unread)</span>}
             </Link>
+            {n.kind === 'INVITATION' && n.room && (
+              <button type="button" className="small" onClick={() => void accept(n)}>
+                Join<span className="visually-hidden"> {n.room.name}</span>
+              </button>
+            )}
           </li>
         ))}
       </ul>
