@@ -220,6 +220,12 @@ describe.each(databaseKinds)('people on the %s database', (kind) => {
       refused(await p.dan.request(name('cat')), 'FORBIDDEN', 'username');
       const secret = (await as.cat.createRoom(uniqueName('cat-secret'), 'PRIVATE')).data!.createRoom.id;
       refused(await as.cat.invite(secret, dan), 'FORBIDDEN', 'username');
+      // An invitation made before the block is withdrawn by it.
+      const earlier = (await as.cat.createRoom(uniqueName('cat-earlier'), 'PRIVATE')).data!.createRoom.id;
+      await p.dan.unblock(name('cat'));
+      expect((await as.cat.invite(earlier, dan)).errors).toBeUndefined();
+      await p.dan.block(name('cat'));
+      expect((await as.dan.joinRoom({ roomId: earlier })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       expect((await as.dan.joinRoom({ roomId: secret })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
       const message = await sent(as.cat, roomId, `hello @${dan}`);

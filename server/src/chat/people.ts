@@ -388,7 +388,8 @@ export async function blockUser(prisma: PrismaClient, viewerId: string | null, u
         ],
       },
     });
-    // Pushes of their notifications not sent yet are not sent.
+    // Their pending invitations to the viewer go, and pushes of their notifications not sent yet.
+    await tx.invitation.deleteMany({ where: { userId, invitedById: other.id } });
     await tx.pushDelivery.deleteMany({ where: { notification: { userId, actorId: other.id } } });
     return other;
   });
