@@ -317,6 +317,23 @@ describe.each(databaseKinds)('people on the %s database', (kind) => {
       await p.ann.markRead({ all: true });
     });
 
+    it('shows nothing about a private room the user has left', async () => {
+      const ben = name('ben');
+      const secret = (await as.ann.createRoom(uniqueName('left'), 'PRIVATE')).data!.createRoom.id;
+      await as.ann.invite(secret, ben);
+      await as.ben.joinRoom({ roomId: secret });
+      await p.ben.markRead({ all: true });
+      await sent(as.ann, secret, `@${ben} secret plans`);
+      expect((await p.ben.inbox({ u: true })).notifications.edges.map((e) => e.node.message?.body)).toEqual([
+        `@${ben} secret plans`,
+      ]);
+      await as.ben.leaveRoom(secret);
+      const after = await p.ben.inbox();
+      const aboutIt = after.notifications.edges.filter((e) => e.node.room?.id === secret).map((e) => e.node.kind);
+      expect(aboutIt).toEqual(['INVITATION']); // the invitation stays; the message no longer shows
+      expect(after.unreadNotificationCount).toBe(0);
+    });
+
     it('refuses bad markNotificationsRead input and changes nothing', async () => {
       const ben = name('ben');
       await sent(as.ann, roomId, `@${ben} unread`);

@@ -115,9 +115,21 @@ export function notificationsOfMessage(db: Db, messageId: string): Promise<NewNo
   return db.notification.findMany({ where: { messageId }, select: { id: true, userId: true } });
 }
 
-/** Notifications from users the viewer blocked are not shown (they may have come before the block). */
+/**
+ * The notifications the viewer sees: none from users they blocked (they may have come before the
+ * block), and none about a PRIVATE or DIRECT room they no longer belong to (an invitation excepted:
+ * it is to a room they are not in yet).
+ */
 const notFromBlocked = (userId: string) =>
-  ({ actor: { blockedBy: { none: { blockerId: userId } } } }) satisfies Prisma.NotificationWhereInput;
+  ({
+    actor: { blockedBy: { none: { blockerId: userId } } },
+    OR: [
+      { roomId: null },
+      { kind: 'INVITATION' },
+      { room: { kind: 'PUBLIC' } },
+      { room: { memberships: { some: { userId } } } },
+    ],
+  }) satisfies Prisma.NotificationWhereInput;
 
 export type NotificationQuery = {
   select?: Prisma.NotificationSelect | null;
@@ -151,7 +163,9 @@ export async function listNotifications(
       userId,
       ...(args.unreadOnly ? { readAt: null } : {}),
       ...notFromBlocked(userId),
-      ...(after && { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] }),
+      ...(after && {
+        AND: [{ OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] }],
+      }),
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: size + 1,
