@@ -135,6 +135,24 @@ const schema = z
     WEBHOOK_POLL_INTERVAL: duration.default(1_000),
     WEBHOOK_CONCURRENCY: int(1, 1_000).default(16),
     WEBHOOKS_PER_ROOM: int(1, 1_000).default(10),
+    VAPID_PUBLIC_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{80,100}$/, 'must be a base64url P-256 public key')
+      .optional(),
+    VAPID_PRIVATE_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{40,50}$/, 'must be a base64url P-256 private key')
+      .optional(),
+    VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:.+|https:\/\/.+)$/, 'must be a mailto: or https: URL')
+      .default('mailto:chat@localhost'),
+    PUSH_ALLOW_PRIVATE: bool.default(false),
+    PUSH_TIMEOUT: duration.default(10_000),
+    PUSH_RETRY_BASE: duration.default(5_000),
+    PUSH_MAX_ATTEMPTS: int(1, 100).default(5),
+    PUSH_POLL_INTERVAL: duration.default(1_000),
+    PUSH_CONCURRENCY: int(1, 1_000).default(16),
     ARGON2_MEMORY_KIB: int(19_456, 4_194_304).default(19_456),
     ARGON2_ITERATIONS: int(2, 100).default(2),
     ARGON2_PARALLELISM: int(1, 16).default(1),
@@ -155,6 +173,13 @@ const schema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+    if (!env.VAPID_PUBLIC_KEY !== !env.VAPID_PRIVATE_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.VAPID_PUBLIC_KEY ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY'],
+        message: 'is required with the other VAPID key (set both, or neither)',
+      });
     }
     if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
       ctx.addIssue({
@@ -275,6 +300,21 @@ function toConfig(env: z.infer<typeof schema>) {
       pollIntervalMs: env.WEBHOOK_POLL_INTERVAL,
       concurrency: env.WEBHOOK_CONCURRENCY,
       perRoom: env.WEBHOOKS_PER_ROOM,
+    },
+    push: {
+      /** Both keys, or null: generated into DATA_DIR (integrations/push.ts). */
+      vapid:
+        env.VAPID_PUBLIC_KEY && env.VAPID_PRIVATE_KEY
+          ? { publicKey: env.VAPID_PUBLIC_KEY, privateKey: env.VAPID_PRIVATE_KEY }
+          : null,
+      subject: env.VAPID_SUBJECT,
+      /** Endpoints on private addresses (and http on loopback) are allowed: tests, private networks. */
+      allowPrivate: env.PUSH_ALLOW_PRIVATE,
+      timeoutMs: env.PUSH_TIMEOUT,
+      retryBaseMs: env.PUSH_RETRY_BASE,
+      maxAttempts: env.PUSH_MAX_ATTEMPTS,
+      pollIntervalMs: env.PUSH_POLL_INTERVAL,
+      concurrency: env.PUSH_CONCURRENCY,
     },
   };
 }

@@ -11,6 +11,7 @@ import { AbuseLimits, createLimiter, createSlowMode } from './infra/rate-limit.j
 import type { SlowMode } from './chat/messages.js';
 import { startTracing, tracingEnabled } from './infra/tracing.js';
 import { RoomEvents } from './realtime/events.js';
+import { NotificationEvents } from './realtime/notifications.js';
 import { Presence } from './realtime/presence.js';
 import { Typing } from './realtime/typing.js';
 import { sweepUnsent } from './chat/attachments.js';
@@ -18,6 +19,7 @@ import { openAttachmentStore } from './storage/open.js';
 import type { AttachmentStore } from './storage/store.js';
 import { DeliveryWorker } from './integrations/delivery.js';
 import { WebhookSecrets } from './integrations/webhooks.js';
+import { PushWorker, resolveVapidKeys } from './integrations/push.js';
 
 /** What resolvers and domain code reach through the context: built once per server. */
 export interface Services {
@@ -34,12 +36,16 @@ export interface Services {
   /** Rooms' slow mode: one message per member per slowModeSeconds, across replicas. */
   slowMode: SlowMode;
   events: RoomEvents;
+  /** New notifications, told to their recipients' live connections on every replica. */
+  notifications: NotificationEvents;
   presence: Presence;
   typing: Typing;
   /** Where attachments' bytes are kept (local disk or S3). */
   store: AttachmentStore;
   /** Webhook secrets (sealing, signing) and this replica's delivery worker. */
   webhooks: { secrets: WebhookSecrets; worker: DeliveryWorker };
+  /** Web Push: the VAPID public key browsers subscribe with, and this replica's sender. */
+  push: { vapidPublicKey: string; worker: PushWorker };
   close(): Promise<void>;
 }
 
@@ -102,6 +108,7 @@ export async function createServices(
     log: log.child({ source: 'accounts' }),
   });
   const events = new RoomEvents(bus.pubsub, log.child({ source: 'events' }));
+  const notifications = new NotificationEvents(bus.pubsub, log.child({ source: 'notifications' }));
   const presence = new Presence(bus.redis, bus.pubsub, config.presence, log.child({ source: 'presence' }));
   presence.start();
   const typing = new Typing(events, bus.redis);
@@ -118,6 +125,16 @@ export async function createServices(
   const webhookSecrets = new WebhookSecrets(secret);
   const worker = new DeliveryWorker(db, webhookSecrets, config.webhooks, log.child({ source: 'webhooks' }), metrics);
   worker.start();
+  const vapid = await resolveVapidKeys(config, log);
+  const pushWorker = new PushWorker({
+    db,
+    settings: config.push,
+    vapid,
+    isOnline: (userId) => presence.isOnline(userId),
+    log: log.child({ source: 'push' }),
+  });
+  pushWorker.start();
+  notifications.onStored(() => pushWorker.wake());
   return {
     config,
     log,
@@ -130,14 +147,17 @@ export async function createServices(
     limits: new AbuseLimits(bus, config.rateLimits, config.limits, metrics),
     slowMode: createSlowMode(bus, metrics),
     events,
+    notifications,
     presence,
     typing,
     store,
     webhooks: { secrets: webhookSecrets, worker },
+    push: { vapidPublicKey: vapid.publicKey, worker: pushWorker },
     async close() {
       clearInterval(sweeper);
       // Attempts under way get a quarter of the drain time to be recorded; the rest are sent again.
       await worker.stop(config.shutdownTimeoutMs / 4);
+      await pushWorker.stop(config.shutdownTimeoutMs / 4);
       typing.stop();
       await presence.stop();
       await bus.close();

@@ -15,6 +15,7 @@ import {
   type LogoutInput,
   type MessageConnectionFieldsFragment,
   type MessageFieldsFragment,
+  type NotificationFieldsFragment,
   type RegisterInput,
   type RoomEventFieldsFragment,
   type RoomFieldsFragment,
@@ -26,6 +27,7 @@ import {
 import { isUnreachable, postGraphQL, type FetchLike, type GraphQLRequest } from './http.js';
 import { liveSubscription, type LiveSubscription, type SubscriptionHandlers } from './live.js';
 import { Realtime, type RealtimeEvents } from './realtime.js';
+import { notificationStream, type NotificationHost, type NotificationStreamOptions } from './notification-stream.js';
 import { MessageStream, type MessageStreamOptions, type StreamHost } from './room-stream.js';
 import { SessionManager, type SessionEvents } from './session.js';
 import { memoryTokens, type Session, type TokenStorage } from './tokens.js';
@@ -114,6 +116,7 @@ export type Room = RoomFieldsFragment;
 export type RoomEvent = RoomEventFieldsFragment;
 export type AuthPayload = AuthPayloadFieldsFragment;
 export type Attachment = AttachmentFieldsFragment;
+export type Notification = NotificationFieldsFragment;
 
 /** The session-keeping versions of the auth mutations. */
 export interface AuthFunctions {
@@ -242,7 +245,7 @@ export interface ThreadHandle {
  * (`client.sendMessage(input)`), and also of `client.query` / `client.mutate`; subscriptions are in
  * `client.subscribe`. `client.room(id)` is a room's handle, so the `room` query is `client.query.room`.
  */
-export type ChatClient = Omit<QueryFunctions & MutationFunctions, keyof AuthFunctions | 'room'> &
+export type ChatClient = Omit<QueryFunctions & MutationFunctions, keyof AuthFunctions | 'room' | 'notifications'> &
   AuthFunctions & {
     /** Every query. */
     readonly query: QueryFunctions;
@@ -252,6 +255,15 @@ export type ChatClient = Omit<QueryFunctions & MutationFunctions, keyof AuthFunc
     readonly subscribe: SubscriptionFunctions;
     /** A room by id: its reliable message stream and shortcuts. */
     room(roomId: string): RoomHandle;
+    /**
+     * The viewer's new notifications, each exactly once, across reconnections and failover (what
+     * came while the socket was down is read from the inbox). The inbox page itself is
+     * `client.query.notifications`.
+     */
+    notifications(
+      options?: NotificationStreamOptions,
+      handlers?: SubscriptionHandlers<Notification>,
+    ): LiveSubscription<Notification>;
     /** Any query or mutation document (e.g. your own); resolves with the whole `data`. */
     request<TData, TVariables extends Record<string, unknown>>(
       document: TypedDocumentNode<TData, TVariables> | string,
@@ -621,6 +633,40 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     auditLog: async (page = {}, requestOptions) => pageOf(await call.roomAuditLog({ roomId, ...page }, requestOptions)),
   });
 
+  const notificationHost: NotificationHost<Notification> = {
+    subscribe: (sink) =>
+      realtime().subscribe<{ notificationAdded: Notification }>(requestOf(prepare(subscriptions.notificationAdded)), {
+        next: (data) => sink.next(data.notificationAdded),
+        error: sink.error,
+        complete: sink.complete,
+      }),
+    page: async (after, first) => {
+      const page = await call.notifications({ first, after });
+      return {
+        nodes: page.edges.map((edge) => edge.node),
+        endCursor: page.pageInfo.endCursor ?? null,
+        hasNextPage: page.pageInfo.hasNextPage,
+      };
+    },
+    onConnected: (listener) => events.on('connected', () => listener()),
+  };
+
+  const notifications = (
+    streamOptions?: NotificationStreamOptions,
+    handlers?: SubscriptionHandlers<Notification>,
+  ): LiveSubscription<Notification> => {
+    if (closed) throw new ChatError('CLOSED', 'The client is closed');
+    realtime();
+    const subscription: LiveSubscription<Notification> = notificationStream(
+      notificationHost,
+      streamOptions,
+      handlers,
+      () => live.delete(subscription as LiveSubscription<unknown>),
+    );
+    live.add(subscription as LiveSubscription<unknown>);
+    return subscription;
+  };
+
   const client = {
     ...generated,
     ...auth,
@@ -628,6 +674,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     mutate: { ...mutate, ...auth },
     subscribe: subscribe as unknown as SubscriptionFunctions,
     room,
+    notifications,
     request: async (
       document: DocumentNode | string,
       variables?: Record<string, unknown>,

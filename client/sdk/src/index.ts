@@ -12,6 +12,7 @@ export {
   type Message,
   type MutationFunctions,
   type Page,
+  type Notification,
   type QueryFunctions,
   type RequestOptions,
   type Room,
@@ -35,6 +36,12 @@ export {
   type StreamHost,
 } from './room-stream.js';
 export { SeqBuffer, type Sequenced } from './seq-buffer.js';
+export {
+  notificationStream,
+  type NotificationHost,
+  type NotificationLike,
+  type NotificationStreamOptions,
+} from './notification-stream.js';
 export type { RefreshReason, SessionEvents } from './session.js';
 export { verifyWebhook, type WebhookPayload } from './webhooks.js';
 export { localStorageTokens, memoryTokens, type Session, type StorageLike, type TokenStorage } from './tokens.js';

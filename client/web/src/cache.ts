@@ -22,6 +22,7 @@ import type {
 } from './gql/graphql';
 import { uploadedAttachment } from './attachments/data';
 import { addToNewestPage, PENDING_PREFIX, type Message } from './messages';
+import { peopleKeys, peopleUpdates } from './people';
 import { session } from './session';
 
 const RoomActivity = graphql(`
@@ -164,10 +165,12 @@ export const chatCache = () =>
       MessageUnpinned: () => null,
       ThreadUpdated: () => null,
       ReactionCount: () => null,
+      ...peopleKeys,
     },
     updates: {
       Subscription: {
         myEvents: (result: MyEventsSubscription, _args, cache) => onEvent(cache, result.myEvents),
+        ...peopleUpdates.Subscription,
       },
       Query: {
         messagesSince: (result: MessagesSinceQuery, args: MessagesSinceQueryVariables, cache) => {
@@ -184,6 +187,7 @@ export const chatCache = () =>
         createRoom: (_result, _args, cache) => refetchMyRooms(cache),
         joinRoom: (_result, _args, cache) => refetchMyRooms(cache),
         openDirectRoom: (_result, _args, cache) => refetchMyRooms(cache),
+        ...peopleUpdates.Mutation,
       },
     },
     optimistic: {

@@ -67,6 +67,14 @@ export const MyEventsSubscriptionDocument = graphql(`
           lastReplyAt
         }
       }
+      ... on UserUpdated {
+        user {
+          id
+          username
+          displayName
+          avatarUrl
+        }
+      }
       ... on MemberJoined {
         room {
           ...RoomSummary

@@ -12,6 +12,9 @@ export type Route =
   | { name: 'directory' }
   | { name: 'new' }
   | { name: 'search' }
+  | { name: 'notifications' }
+  | { name: 'friends' }
+  | { name: 'profile' }
   | { name: 'notFound' };
 
 export function parseRoute(pathname: string): Route {
@@ -21,6 +24,9 @@ export function parseRoute(pathname: string): Route {
   if (pathname === '/directory') return { name: 'directory' };
   if (pathname === '/new') return { name: 'new' };
   if (pathname === '/search') return { name: 'search' };
+  if (pathname === '/notifications' || pathname === '/friends' || pathname === '/profile') {
+    return { name: pathname.slice(1) as 'notifications' | 'friends' | 'profile' };
+  }
   return { name: 'notFound' };
 }
 

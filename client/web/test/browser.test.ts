@@ -491,6 +491,82 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await message(alice, asked).waitFor();
   });
 
+  it('brings a mention into the other one’s inbox live, leading to the message; collapses a blocked user’s messages', async () => {
+    const bell = bob.getByRole('link', { name: /^Notifications/ });
+    await bell.waitFor();
+    const unread = async () => Number(/(\d+) unread/.exec((await bell.getAttribute('aria-label')) ?? '')?.[1] ?? 0);
+    const before = await unread();
+    await send(alice, '@bob the release notes are ready for you');
+    const said = '@bob the release notes are ready for you';
+    await until('the bell to count the mention', unread, (n) => n === before + 1);
+
+    await bell.click();
+    const inbox = bob.getByRole('region', { name: 'Notifications' });
+    const item = inbox.getByRole('link', { name: /Alice mentioned you in Design review/ }).first();
+    await item.getByText(said).waitFor();
+    await item.click();
+    await until(
+      'the mentioned message highlighted',
+      () => bob.locator('.message.highlight .body').allInnerTexts(),
+      (t) => t.includes(said),
+    );
+    await until('the notification read', unread, (n) => n === before);
+    await bob.getByRole('link', { name: 'Jump to newest' }).click();
+
+    // Bob blocks Alice from her card; her messages collapse, and show on request.
+    // (Her name shows at the start of each group of her messages.)
+    await bob.locator('.message .meta:not(.visually-hidden)').getByRole('button', { name: 'Alice' }).last().click();
+    await bob.getByRole('group', { name: 'About Alice' }).getByRole('button', { name: 'Block' }).click();
+    const collapsed = messageItems(bob).filter({ hasText: 'Message from a blocked user' });
+    await until(
+      'Alice’s messages collapsed',
+      () => collapsed.count(),
+      (n) => n > 0,
+    );
+    expect(await message(bob, said).count()).toBe(0);
+    await send(alice, 'Can you still hear me?');
+    await message(alice, 'Can you still hear me?').waitFor();
+    await until(
+      'the new message collapsed too',
+      () => collapsed.count(),
+      (n) => n > 1,
+    );
+    await collapsed.last().getByRole('button', { name: 'show' }).click();
+    await until(
+      'the message shown',
+      () => bodies(bob),
+      (t) => t.includes('Can you still hear me?'),
+    );
+    // Mentions from a blocked user make no notification (and earlier ones from her are not counted).
+    const whileBlocked = await unread();
+    await send(alice, '@bob are you there?');
+    await message(alice, '@bob are you there?').waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await unread()).toBe(whileBlocked);
+
+    // Unblocked from the friends page: her messages show again.
+    await bob.goto(`${server.url}/friends`);
+    await bob.getByRole('button', { name: 'Unblock alice' }).click();
+    await bob.getByRole('button', { name: 'Unblock alice' }).waitFor({ state: 'detached' });
+    await bob.goto(`${server.url}/rooms/${encodeURIComponent(roomId)}`);
+    await message(bob, 'Can you still hear me?').waitFor();
+    expect(await collapsed.count()).toBe(0);
+
+    // An invitation arrives in the inbox at once, and joins from there.
+    const sdk = createChatClient({ url: server.graphqlUrl });
+    cleanups.push(() => sdk.close());
+    await sdk.login({ username: 'alice', password: PASSWORD });
+    const launch = await sdk.createRoom({ name: 'Launch plans', kind: 'PRIVATE' });
+    const beforeInvite = await unread();
+    await sdk.room(launch.id).invite('bob');
+    await until('the invitation counted', unread, (n) => n === beforeInvite + 1);
+    await bell.click();
+    await bob.getByRole('button', { name: 'Join Launch plans' }).click();
+    await bob.getByRole('heading', { name: 'Launch plans' }).waitFor();
+    await bob.goto(`${server.url}/rooms/${encodeURIComponent(roomId)}`);
+    await message(bob, 'Can you still hear me?').waitFor();
+  });
+
   it('says plainly when a room or a page does not exist, with the way back', async () => {
     await alice.goto(`${server.url}/rooms/not-a-room`);
     await alice.getByRole('heading', { name: 'This room cannot be shown' }).waitFor();

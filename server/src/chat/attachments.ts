@@ -212,7 +212,9 @@ export async function isServable(prisma: Db, key: string): Promise<boolean> {
     },
     select: { id: true },
   });
-  return found !== null;
+  if (found) return true;
+  // A user's avatar (chat/people.ts) is served too.
+  return (await prisma.user.findUnique({ where: { avatarKey: key }, select: { id: true } })) !== null;
 }
 
 /**

@@ -15,6 +15,7 @@ import { messageData, queueWebhookEvent, type WebhookEvent } from '../integratio
 import { answersMessageQuery, type MessageWithAuthor, PUBLIC_USER_SELECT } from './carried.js';
 import { assertAttachable, attachToMessage, parseAttachmentIds, UNSENT_TTL_DEFAULT_MS } from './attachments.js';
 import { recordAudit } from './audit.js';
+import { messageNotifications, type NewNotification, notifyNewMentions } from './notifications.js';
 import { assertCan, type MessageResource, requireUser } from './policy.js';
 import {
   accessRoom,
@@ -116,7 +117,8 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
     ), mentioned AS (
       INSERT INTO message_mentions (message_id, user_id, created_at)
       SELECT stored.id, member.user_id, stored.created_at FROM stored, (${mentionedMembers(roomId, body)}) AS member
-    ), ${messageEvent('MESSAGE_CREATED', 'stored')}
+      RETURNING user_id
+    ), ${messageNotifications('stored', 'mentioned')}, ${messageEvent('MESSAGE_CREATED', 'stored')}
     SELECT ${storedRowColumns.stored} FROM stored JOIN users ON users.id = stored.author_id`;
   const row = rows[0];
   return row ? withAuthor(row) : null;
@@ -362,13 +364,13 @@ export async function editMessage(
   viewerId: string | null,
   messageId: string,
   body: string,
-): Promise<{ message: MessageWithAuthor; changed: boolean }> {
+): Promise<{ message: MessageWithAuthor; changed: boolean; notifications: NewNotification[] }> {
   const userId = requireUser(viewerId);
   const text = parseBody(body);
   const message = await findMessage(prisma, messageId);
   assertCan({ userId }, 'message.edit', await messageResource(prisma, userId, message));
   if (message.deletedAt) throw deletedMessage();
-  if (message.body === text) return { message, changed: false };
+  if (message.body === text) return { message, changed: false, notifications: [] };
   const edited = await prisma.$transaction(async (tx) => {
     const row = await changeMessage(tx, message.id, 'MESSAGE_EDITED', Prisma.sql`body = ${text}`);
     if (!row) return null;
@@ -376,13 +378,19 @@ export async function editMessage(
     const members = mentionedMembers(row.roomId, text);
     await tx.$executeRaw`
       DELETE FROM message_mentions WHERE message_id = ${row.id}::uuid AND user_id NOT IN (${members})`;
-    await tx.$executeRaw`
+    const added = await tx.$queryRaw<{ userId: string }[]>`
       INSERT INTO message_mentions (message_id, user_id) SELECT ${row.id}::uuid, member.user_id FROM (${members}) AS member
-      ON CONFLICT DO NOTHING`;
-    return row;
+      ON CONFLICT DO NOTHING RETURNING user_id AS "userId"`;
+    // Members newly named are told, as a send would tell them.
+    const notifications = await notifyNewMentions(
+      tx,
+      row,
+      added.map((a) => a.userId),
+    );
+    return { row, notifications };
   });
   if (!edited) throw deletedMessage(); // deleted in between
-  return { message: edited, changed: true };
+  return { message: edited.row, changed: true, notifications: edited.notifications };
 }
 
 /**

@@ -9,6 +9,8 @@ import {
   type User,
 } from '../generated/prisma/client.js';
 import { enqueueWebhookEvent, memberData } from '../integrations/outbox.js';
+import { type NewNotification, notify } from './notifications.js';
+import { assertMayInvite, assertMayOpenDirectRoom } from './people.js';
 import { type Connection, type CursorSecret, decodeKeyCursor, encodeKeyCursor, toConnection } from './cursor.js';
 import { assertCan, type RoomAction, type RoomResource, requireUser } from './policy.js';
 import {
@@ -308,7 +310,7 @@ export async function inviteToRoom(
   viewerId: string | null,
   roomId: string,
   username: string,
-): Promise<{ room: Room; invitee: User; invited: boolean }> {
+): Promise<{ room: Room; invitee: User; invited: boolean; notification: NewNotification | null }> {
   const userId = requireUser(viewerId);
   const id = parseId('roomId', roomId);
   const { usernameKey } = parseUsername(username);
@@ -318,6 +320,7 @@ export async function inviteToRoom(
     assertCan({ userId }, 'room.invite', roomResource(access));
     const invitee = await tx.user.findUnique({ where: { usernameKey } });
     if (!invitee) throw notFound('User');
+    await assertMayInvite(tx, userId, invitee);
     const membership = await tx.membership.findUnique({ where: { roomId_userId: { roomId: id, userId: invitee.id } } });
     if (membership) throw conflict(`${invitee.username} is already a member of this room`, 'username');
     assertCan({ userId }, 'member.invite', {
@@ -330,7 +333,10 @@ export async function inviteToRoom(
       data: [{ roomId: id, userId: invitee.id, invitedById: userId }],
       skipDuplicates: true,
     });
-    return { room: access.room, invitee, invited: count === 1 };
+    // The invited user is told at once (an invitation repeated tells nothing new).
+    const notification =
+      count === 1 ? await notify(tx, { userId: invitee.id, kind: 'INVITATION', actorId: userId, roomId: id }) : null;
+    return { room: access.room, invitee, invited: count === 1, notification };
   });
 }
 
@@ -359,6 +365,7 @@ export async function openDirectRoom(
   if (!me) throw unauthenticated();
   if (!other) throw notFound('User');
   if (other.id === me.id) throw badInput('username', 'is yourself; a direct room is between two people');
+  await assertMayOpenDirectRoom(prisma, me.id, other);
   const nameKey = directRoomKey(me.id, other.id);
   const members: [string, string] = [me.id, other.id];
   const existing = await prisma.room.findUnique({ where: { nameKey } });

@@ -32,6 +32,8 @@ export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
   | { type: 'MemberRemoved'; userId: string; banned: boolean }
   /** `until`: ISO time the mute ends; null when unmuted. */
   | { type: 'MemberMuted'; userId: string; until: string | null }
+  /** A member changed their profile (name, avatar). */
+  | { type: 'UserUpdated'; userId: string }
 );
 
 /** Events about one member that their own channel hears too (myEvents and room streams follow them). */

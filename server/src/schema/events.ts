@@ -205,6 +205,16 @@ const RoomUpdated = builder.objectRef<Of<'RoomUpdated'>>('RoomUpdated').implemen
     }),
   }),
 });
+const UserUpdated = builder.objectRef<Of<'UserUpdated'>>('UserUpdated').implement({
+  description: 'A member changed their profile (display name, avatar).',
+  fields: (t) => ({
+    user: t.field({
+      type: UserRef,
+      description: 'The user as they are now.',
+      resolve: (e, _a, ctx, info) => load('user', e.userId, e, ctx, info) as never,
+    }),
+  }),
+});
 
 const types = {
   MessageCreated,
@@ -222,6 +232,7 @@ const types = {
   MemberRoleChanged,
   MemberRemoved,
   MemberMuted,
+  UserUpdated,
 };
 
 export const RoomEventRef = builder.unionType('RoomEvent', {

@@ -21,7 +21,16 @@ export function idOf(typename: (typeof NODE_TYPES)[number], globalId: string | n
 }
 
 /** The node types; each one's global id is made of its `id` column. */
-const NODE_TYPES = ['User', 'Room', 'Message', 'Attachment', 'Webhook', 'WebhookDelivery', 'MessageReport'] as const;
+const NODE_TYPES = [
+  'User',
+  'Room',
+  'Message',
+  'Attachment',
+  'Webhook',
+  'WebhookDelivery',
+  'MessageReport',
+  'Notification',
+] as const;
 
 /**
  * `schema` with the `id` of every node type answered synchronously. The relay plugin's id resolver

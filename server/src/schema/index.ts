@@ -9,6 +9,7 @@ import './attachment.js';
 import './events.js';
 import './webhook.js';
 import './moderation.js';
+import './people.js';
 
 export const schema = withSyncNodeIds(builder.toSchema());
 

@@ -21,6 +21,7 @@ import { idOf } from './ids.js';
 import { batchOf } from './loaders.js';
 import { selects } from './lookahead.js';
 import { UserRef } from './user.js';
+import { publishMessageNotifications } from '../realtime/notifications.js';
 import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
 
 /** The reactions of a message for the viewer, batched with the other loads of the moment. */
@@ -371,6 +372,7 @@ builder.mutationFields((t) => ({
         ctx.services.metrics.messagesStored.inc();
         await publishMessage(ctx, 'MessageCreated', message);
         if (message.threadRootId) await publishAbout(ctx, 'ThreadUpdated', message.roomId, message.threadRootId);
+        await publishMessageNotifications(ctx.services.notifications, ctx.services.db.prisma, message.id);
       }
       return reloaded(ctx, info, 'message', message.id, message);
     },
@@ -382,13 +384,14 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: EditMessageInput, description: 'The message and its new body.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const messageId = idOf('Message', input.messageId, 'messageId');
-      const { message, changed } = await messages.editMessage(
+      const { message, changed, notifications } = await messages.editMessage(
         ctx.services.db.prisma,
         viewerIdOf(ctx),
         messageId,
         input.body,
       );
       if (changed) await publishMessage(ctx, 'MessageEdited', message);
+      await ctx.services.notifications.publish(notifications);
       return reloaded(ctx, info, 'message', message.id, message);
     },
   }),

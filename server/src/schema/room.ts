@@ -326,12 +326,13 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: InviteToRoomInput, description: 'The room and the user to invite.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       await limit(ctx, 'invite');
-      const { room } = await rooms.inviteToRoom(
+      const { room, notification } = await rooms.inviteToRoom(
         ctx.services.db.prisma,
         viewerIdOf(ctx),
         idOf('Room', input.roomId, 'roomId'),
         input.username,
       );
+      await ctx.services.notifications.publish([notification]);
       return reloaded(ctx, info, 'room', room.id);
     },
   }),

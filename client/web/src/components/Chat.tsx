@@ -1,5 +1,5 @@
-import { useEffect, useState, useSyncExternalStore } from 'react';
-import { useSubscription } from 'urql';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useQuery, useSubscription } from 'urql';
 import type { ChatClient, Connection } from '../client';
 import {
   MyEventsSubscriptionDocument,
@@ -8,9 +8,14 @@ import {
   reduceLive,
   type LiveState,
 } from '../live';
+import { BlockedContext, BlockedUsersQuery } from '../people';
 import { Link, parseRoute, usePath } from '../router';
 import type { Viewer } from '../session';
+import { Bell } from './Bell';
 import { Directory } from './Directory';
+import { Friends } from './Friends';
+import { Inbox } from './Inbox';
+import { Profile } from './Profile';
 import { NewRoom } from './NewRoom';
 import { RoomView } from './RoomView';
 import { Search } from './Search';
@@ -31,54 +36,65 @@ export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatC
   );
   const [{ data: online }] = useSubscription({ query: OnlineCountSubscriptionDocument });
   const onlineUsers = online?.onlineCount.users;
+  const [{ data: blockedData }] = useQuery({ query: BlockedUsersQuery, requestPolicy: 'cache-and-network' });
+  const blocked = useMemo(
+    () => new Set(blockedData?.blockedUsers.edges.map((edge) => edge.node.id) ?? []),
+    [blockedData],
+  );
 
   return (
-    <div className="app" data-view={route.name === 'home' ? 'list' : 'content'}>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      <header className="topbar">
-        <h1 className="brand">Chat</h1>
-        {onlineUsers !== undefined && (
-          <p className="online-count" aria-live="off">
-            <span className="dot online" aria-hidden="true" /> {onlineUsers} online
-          </p>
-        )}
-        <ReconnectingBanner status={status} />
-      </header>
-      <Sidebar viewer={viewer} route={route} onlineUsers={onlineUsers} epoch={epoch} />
-      <main id="main" tabIndex={-1}>
-        {route.name === 'room' && (
-          <RoomView
-            key={route.roomId}
-            roomId={route.roomId}
-            focusSeq={route.seq}
-            viewer={viewer}
-            live={live}
-            epoch={epoch}
-            onlineUsers={onlineUsers}
-          />
-        )}
-        {route.name === 'directory' && <Directory />}
-        {route.name === 'new' && <NewRoom />}
-        {route.name === 'search' && <Search />}
-        {route.name === 'notFound' && (
-          <div className="empty-state" role="alert">
-            <h2>There is no such page</h2>
-            <p>
-              The address <code>{location.pathname}</code> is not a page of the chat.{' '}
-              <Link to="/">Go to your rooms</Link>
+    <BlockedContext.Provider value={blocked}>
+      <div className="app" data-view={route.name === 'home' ? 'list' : 'content'}>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header className="topbar">
+          <h1 className="brand">Chat</h1>
+          {onlineUsers !== undefined && (
+            <p className="online-count" aria-live="off">
+              <span className="dot online" aria-hidden="true" /> {onlineUsers} online
             </p>
-          </div>
-        )}
-        {route.name === 'home' && (
-          <div className="empty-state">
-            <h2>Welcome, {viewer.displayName || viewer.username}</h2>
-            <p>Pick a room, find one in the directory, or start a new one.</p>
-          </div>
-        )}
-      </main>
-    </div>
+          )}
+          <ReconnectingBanner status={status} />
+          <Bell route={route} />
+        </header>
+        <Sidebar viewer={viewer} route={route} onlineUsers={onlineUsers} epoch={epoch} />
+        <main id="main" tabIndex={-1}>
+          {route.name === 'room' && (
+            <RoomView
+              key={route.roomId}
+              roomId={route.roomId}
+              focusSeq={route.seq}
+              viewer={viewer}
+              live={live}
+              epoch={epoch}
+              onlineUsers={onlineUsers}
+            />
+          )}
+          {route.name === 'directory' && <Directory />}
+          {route.name === 'new' && <NewRoom />}
+          {route.name === 'search' && <Search />}
+          {route.name === 'notifications' && <Inbox />}
+          {route.name === 'friends' && <Friends />}
+          {route.name === 'profile' && <Profile />}
+          {route.name === 'notFound' && (
+            <div className="empty-state" role="alert">
+              <h2>There is no such page</h2>
+              <p>
+                The address <code>{location.pathname}</code> is not a page of the chat.{' '}
+                <Link to="/">Go to your rooms</Link>
+              </p>
+            </div>
+          )}
+          {route.name === 'home' && (
+            <div className="empty-state">
+              <h2>Welcome, {viewer.displayName || viewer.username}</h2>
+              <p>Pick a room, find one in the directory, or start a new one.</p>
+            </div>
+          )}
+        </main>
+      </div>
+    </BlockedContext.Provider>
   );
 }
 

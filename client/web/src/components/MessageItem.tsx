@@ -11,9 +11,11 @@ import {
   type Message,
 } from '../messages';
 import { MessageAttachments } from '../attachments/MessageAttachments';
+import { useBlocked } from '../people';
 import { displayName } from '../rooms';
 import { errorText } from './errors';
 import { ReportAction } from './Moderation';
+import { UserCard } from './UserCard';
 
 /** The picker's emoji: the common ones. */
 export const COMMON_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'] as const;
@@ -93,6 +95,9 @@ export function MessageItem({
   const [editing, setEditing] = useState(false);
   const [picking, setPicking] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const [card, setCard] = useState(false);
+  const [shown, setShown] = useState(false);
+  const authorBlocked = useBlocked().has(message.author.id);
   const [, edit] = useMutation(EditMessageMutation);
   const [, remove] = useMutation(DeleteMessageMutation);
   const [, addReaction] = useMutation(AddReactionMutation);
@@ -129,6 +134,18 @@ export function MessageItem({
     void (message.pinnedAt ? unpin : pin)({ input: { messageId: message.id } }).then((result) => report(result.error));
   };
   const reactions = deleted ? [] : message.reactions;
+  if (authorBlocked && !shown) {
+    return (
+      <li className="message collapsed" data-seq={pending ? undefined : message.seq}>
+        <p className="hint">
+          Message from a blocked user —{' '}
+          <button type="button" className="link" onClick={() => setShown(true)}>
+            show
+          </button>
+        </p>
+      </li>
+    );
+  }
   const classes = ['message', own && 'own', pending && 'pending', grouped && 'grouped', highlighted && 'highlight'];
 
   return (
@@ -140,7 +157,13 @@ export function MessageItem({
       data-seq={pending ? undefined : message.seq}
     >
       <p className={grouped ? 'meta visually-hidden' : 'meta'}>
-        <span className="author">{displayName(message.author)}</span>{' '}
+        {own ? (
+          <span className="author">{displayName(message.author)}</span>
+        ) : (
+          <button type="button" className="author link" aria-expanded={card} onClick={() => setCard(!card)}>
+            {displayName(message.author)}
+          </button>
+        )}{' '}
         <time dateTime={message.createdAt} title={dateTimeFormat.format(new Date(message.createdAt))}>
           {shortTime(message.createdAt)}
         </time>
@@ -148,6 +171,7 @@ export function MessageItem({
         {message.pinnedAt && !deleted && <span className="hint"> · Pinned</span>}
         {pending && <span className="hint"> Sending…</span>}
       </p>
+      {card && <UserCard userId={message.author.id} onClose={() => setCard(false)} />}
       {editing ? (
         <EditForm body={message.body} onSave={save} onCancel={() => setEditing(false)} />
       ) : deleted || message.body || message.attachments.length === 0 ? (

@@ -45,6 +45,16 @@ export function Sidebar({
             Search
           </Link>
         </li>
+        <li>
+          <Link to="/friends" aria-current={route.name === 'friends' ? 'page' : undefined}>
+            Friends
+          </Link>
+        </li>
+        <li>
+          <Link to="/profile" aria-current={route.name === 'profile' ? 'page' : undefined}>
+            Profile
+          </Link>
+        </li>
       </ul>
       <h2 id="my-rooms-title">My rooms</h2>
       {error && !data && (

@@ -1,0 +1,55 @@
+import type { PubSubEngine } from 'graphql-subscriptions';
+import { type NewNotification, notificationsOfMessage } from '../chat/notifications.js';
+import type { Db } from '../chat/rooms.js';
+import type { Logger } from '../infra/logger.js';
+import { notificationChannel } from './channels.js';
+
+/** What a notification channel carries: the notification's id (each replica loads what its subscriber asks). */
+export interface NotificationEvent {
+  notificationId: string;
+  userId: string;
+}
+
+/**
+ * Tells each recipient's live connections, on every replica, of notifications just stored (after
+ * the transaction committed). A failed publish is logged: the notification is stored, and clients
+ * catch up from `notifications`. `stored` is called too (this replica's push worker wakes).
+ */
+export class NotificationEvents {
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly pubsub: PubSubEngine,
+    private readonly log: Logger,
+  ) {}
+
+  /** Calls `listener` after each publish with at least one notification. */
+  onStored(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async publish(notifications: readonly (NewNotification | null | undefined)[]): Promise<void> {
+    const made = notifications.filter((n): n is NewNotification => n != null);
+    if (made.length === 0) return;
+    await Promise.all(
+      made.map(({ id, userId }) => {
+        const channel = notificationChannel(userId);
+        const event: NotificationEvent = { notificationId: id, userId };
+        return this.pubsub.publish(channel, event).catch((error: Error) => {
+          this.log.warn({ err: error.message, channel }, 'notification publish failed');
+        });
+      }),
+    );
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** Publishes the notifications a message just stored made (none for most messages). */
+export async function publishMessageNotifications(
+  events: NotificationEvents,
+  db: Db,
+  messageId: string,
+): Promise<void> {
+  await events.publish(await notificationsOfMessage(db, messageId));
+}
