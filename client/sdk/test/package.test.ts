@@ -48,7 +48,8 @@ describe('the package', () => {
     expect(inputs.filter((input) => input.startsWith('node:') || input.includes('node_modules/ws/'))).toEqual([]);
     // Every operation of the API is in the bundle: reactions, threads, attachments and webhooks took it past 200 KB,
     // roles and moderation (12 operations, and the room's role, mute and archive state in every room)
-    // and the people operations (profiles, friends, blocks, notifications).
-    expect(result.outputFiles[0]!.contents.byteLength).toBeLessThan(280_000);
+    // and the people operations (profiles, friends, blocks, notifications) to 281 KB, most of it
+    // the documents as parsed ASTs.
+    expect(result.outputFiles[0]!.contents.byteLength).toBeLessThan(290_000);
   });
 });
