@@ -16,7 +16,7 @@ import {
   updateRoom,
 } from '../src/chat/moderation.js';
 import { refusal } from '../src/chat/policy.js';
-import { createRoom, inviteToRoom, joinRoom, openDirectRoom } from '../src/chat/rooms.js';
+import { createRoom, inviteToRoom, joinRoom, leaveRoom, openDirectRoom } from '../src/chat/rooms.js';
 import { addReaction } from '../src/chat/reactions.js';
 import { AppError, type ErrorCode, rateLimited } from '../src/errors.js';
 import type { PrismaClient, Room, User } from '../src/generated/prisma/client.js';
@@ -162,6 +162,16 @@ describe.each(databases)('moderation on the %s database', (kind) => {
       'userId',
     );
     expect(await roleOf(room, owner)).toBe('OWNER');
+  });
+
+  it('the last owner cannot leave while others remain; with another owner, or alone, they may', async () => {
+    const { room, owner, moderator } = await cast();
+    await expectError(leaveRoom(prisma, owner.id, room.id), 'CONFLICT', 'roomId');
+    expect(await roleOf(room, owner)).toBe('OWNER');
+    await setMemberRole(prisma, owner.id, { roomId: room.id, userId: moderator.id, role: 'OWNER' });
+    expect((await leaveRoom(prisma, owner.id, room.id)).left).toBe(true);
+    const solo = await createRoom(prisma, owner.id, { name: unique('Solo '), kind: 'PUBLIC' });
+    expect((await leaveRoom(prisma, owner.id, solo.id)).left).toBe(true);
   });
 
   it('two owners demoting each other at once leave one owner', async () => {

@@ -20,6 +20,7 @@ import {
   type Db,
   isUniqueViolation,
   loadRoomAccess,
+  lockOwners,
   lockRoom,
   type RoomAccess,
   roomResource,
@@ -114,13 +115,8 @@ export async function setMemberRole(
       const current = targetMembership!.role;
       const userId = targetMembership!.userId;
       if (current === role) return { room: access.room, userId, role, changed: false };
-      if (current === 'OWNER') {
-        const owners = await tx.$queryRaw<{ user_id: string }[]>`
-        SELECT user_id FROM memberships WHERE room_id = ${roomId}::uuid AND role = 'OWNER'
-        ORDER BY user_id FOR UPDATE`;
-        if (owners.length <= 1) {
-          throw conflict('The last owner cannot step down; make another member an owner first', 'role');
-        }
+      if (current === 'OWNER' && (await lockOwners(tx, roomId)) <= 1) {
+        throw conflict('The last owner cannot step down; make another member an owner first', 'role');
       }
       await tx.membership.update({ where: { roomId_userId: { roomId, userId } }, data: { role } });
       await recordAudit(tx, {

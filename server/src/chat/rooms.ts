@@ -158,6 +158,17 @@ export async function accessRoom(
 }
 
 /** Locks the room's row until the transaction ends: membership changes and sends of a room queue up here. */
+/**
+ * How many owners the room has, their rows locked until the transaction ends: an owner stepping
+ * down or leaving checks it, so two owners doing so at once cannot leave the room without one.
+ */
+export async function lockOwners(tx: Prisma.TransactionClient, roomId: string): Promise<number> {
+  const owners = await tx.$queryRaw<{ user_id: string }[]>`
+    SELECT user_id FROM memberships WHERE room_id = ${roomId}::uuid AND role = 'OWNER'
+    ORDER BY user_id FOR UPDATE`;
+  return owners.length;
+}
+
 export async function lockRoom(tx: Prisma.TransactionClient, roomId: string): Promise<void> {
   const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM rooms WHERE id = ${roomId}::uuid FOR UPDATE`;
   if (rows.length === 0) throw notFound('Room');
@@ -293,6 +304,9 @@ export async function leaveRoom(
     const access = await loadRoomAccess(tx, userId, id);
     assertCan({ userId }, 'room.leave', roomResource(access));
     if (!access.membership) return { room: access.room, left: false };
+    if (access.membership.role === 'OWNER' && access.room.memberCount > 1 && (await lockOwners(tx, id)) <= 1) {
+      throw conflict('The last owner cannot leave while others remain; make another member an owner first', 'roomId');
+    }
     await tx.membership.delete({ where: { roomId_userId: { roomId: id, userId } } });
     await enqueueWebhookEvent(tx, 'MEMBER_LEFT', id, memberData(userId));
     const room = await tx.room.update({ where: { id }, data: { memberCount: { decrement: 1 } } });
