@@ -25,6 +25,7 @@ import {
   roomResource,
   selecting,
   type Selection,
+  sendAccess,
   type UniqueIndex,
 } from './rooms.js';
 import { preloadReactions, type ReactionCount, reactionsOfRow } from './reactions.js';
@@ -93,7 +94,7 @@ type AttachmentSettings = Parameters<typeof assertAttachable>[1];
  */
 async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<MessageWithAuthor | null> {
   const { roomId, authorId, body, clientMessageId, threadRootId } = message;
-  const rows = await prisma.$queryRaw<StoredRow[]>`
+  const rows = await prisma.$queryRaw<(StoredRow & { notifications: NewNotification[] | null })[]>`
     WITH next AS (
       UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
       WHERE id = ${roomId}::uuid
@@ -119,10 +120,18 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
       SELECT stored.id, member.user_id, stored.created_at FROM stored, (${mentionedMembers(roomId, body)}) AS member
       RETURNING user_id
     ), ${messageNotifications('stored', 'mentioned')}, ${messageEvent('MESSAGE_CREATED', 'stored')}
-    SELECT ${storedRowColumns.stored} FROM stored JOIN users ON users.id = stored.author_id`;
+    SELECT ${storedRowColumns.stored},
+           (SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified) AS notifications
+    FROM stored JOIN users ON users.id = stored.author_id`;
   const row = rows[0];
-  return row ? withAuthor(row) : null;
+  if (!row) return null;
+  const stored = withAuthor(row);
+  if (row.notifications) sentNotifications.set(stored, row.notifications);
+  return stored;
 }
+
+/** The notifications the send statement wrote with each new message, to publish once it committed. */
+const sentNotifications = new WeakMap<object, NewNotification[]>();
 
 /**
  * The webhook outbox's CTEs for a message event of the message CTE `message` (a row of `messages`
@@ -275,7 +284,7 @@ export async function sendMessage(
   },
   attachmentSettings: AttachmentSettings = { unsentTtlMs: UNSENT_TTL_DEFAULT_MS },
   slowMode?: SlowMode,
-): Promise<{ message: Message | MessageWithAuthor; created: boolean }> {
+): Promise<{ message: Message | MessageWithAuthor; created: boolean; notifications: NewNotification[] }> {
   const authorId = requireUser(viewerId);
   const roomId = parseId('roomId', input.roomId);
   const attachmentIds = parseAttachmentIds(input.attachmentIds);
@@ -283,18 +292,19 @@ export async function sendMessage(
   const clientMessageId = parseClientMessageId(input.clientMessageId);
   if (clientMessageId) {
     const original = await findByClientMessageId(prisma, authorId, clientMessageId);
-    if (original) return replay(original, roomId);
+    if (original) return { ...replay(original, roomId), notifications: [] };
   }
-  const { room, membership } = await accessRoom(prisma, authorId, roomId, 'room.send');
+  const { slowModeSeconds, role } = await sendAccess(prisma, authorId, roomId);
   await assertAttachable(prisma, attachmentSettings, authorId, roomId, attachmentIds);
   const attachments = { ids: attachmentIds, settings: attachmentSettings };
   const threadRootId = input.threadRootId != null ? await threadRootOf(prisma, roomId, input.threadRootId) : null;
   // Owners and moderators are exempt; the budget is spent last, once the message is otherwise good.
-  if (slowMode && room.slowModeSeconds > 0 && membership?.role === 'MEMBER') {
-    await slowMode.take(roomId, authorId, room.slowModeSeconds);
+  if (slowMode && slowModeSeconds > 0 && role === 'MEMBER') {
+    await slowMode.take(roomId, authorId, slowModeSeconds);
   }
   const message: NewMessage = { roomId, authorId, body, clientMessageId, attachments, threadRootId };
-  return (await storeOrReplay(prisma, message)) ?? (await refuseOrRetry(prisma, message));
+  const sent = (await storeOrReplay(prisma, message)) ?? (await refuseOrRetry(prisma, message));
+  return { ...sent, notifications: (sent.created && sentNotifications.get(sent.message)) || [] };
 }
 
 /**

@@ -110,11 +110,6 @@ export async function notifyNewMentions(
     SELECT id, user_id AS "userId" FROM notified`;
 }
 
-/** The notifications a message made (to publish them after the send committed). */
-export function notificationsOfMessage(db: Db, messageId: string): Promise<NewNotification[]> {
-  return db.notification.findMany({ where: { messageId }, select: { id: true, userId: true } });
-}
-
 /**
  * The notifications the viewer sees: none from users they blocked (they may have come before the
  * block), and none about a PRIVATE or DIRECT room they no longer belong to (an invitation excepted:

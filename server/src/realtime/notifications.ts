@@ -1,6 +1,5 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
-import { type NewNotification, notificationsOfMessage } from '../chat/notifications.js';
-import type { Db } from '../chat/rooms.js';
+import type { NewNotification } from '../chat/notifications.js';
 import type { Logger } from '../infra/logger.js';
 import { notificationChannel } from './channels.js';
 
@@ -43,13 +42,4 @@ export class NotificationEvents {
     );
     for (const listener of this.listeners) listener();
   }
-}
-
-/** Publishes the notifications a message just stored made (none for most messages). */
-export async function publishMessageNotifications(
-  events: NotificationEvents,
-  db: Db,
-  messageId: string,
-): Promise<void> {
-  await events.publish(await notificationsOfMessage(db, messageId));
 }

@@ -21,7 +21,6 @@ import { idOf } from './ids.js';
 import { batchOf } from './loaders.js';
 import { selects } from './lookahead.js';
 import { UserRef } from './user.js';
-import { publishMessageNotifications } from '../realtime/notifications.js';
 import { limit, nodeQuery, readableRooms, reloaded, RoomRef } from './room.js';
 
 /** The reactions of a message for the viewer, batched with the other loads of the moment. */
@@ -356,7 +355,7 @@ builder.mutationFields((t) => ({
       await limit(ctx, 'sendMessage');
       const roomId = idOf('Room', input.roomId, 'roomId');
       const threadRootId = input.threadRootId != null ? idOf('Message', input.threadRootId, 'threadRootId') : null;
-      const { message, created } = await messages.sendMessage(
+      const { message, created, notifications } = await messages.sendMessage(
         ctx.services.db.prisma,
         viewerIdOf(ctx),
         {
@@ -372,7 +371,7 @@ builder.mutationFields((t) => ({
         ctx.services.metrics.messagesStored.inc();
         await publishMessage(ctx, 'MessageCreated', message);
         if (message.threadRootId) await publishAbout(ctx, 'ThreadUpdated', message.roomId, message.threadRootId);
-        await publishMessageNotifications(ctx.services.notifications, ctx.services.db.prisma, message.id);
+        await ctx.services.notifications.publish(notifications);
       }
       return reloaded(ctx, info, 'message', message.id, message);
     },
