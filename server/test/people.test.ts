@@ -324,14 +324,22 @@ describe.each(databaseKinds)('people on the %s database', (kind) => {
       await as.ben.joinRoom({ roomId: secret });
       await p.ben.markRead({ all: true });
       await sent(as.ann, secret, `@${ben} secret plans`);
-      expect((await p.ben.inbox({ u: true })).notifications.edges.map((e) => e.node.message?.body)).toEqual([
-        `@${ben} secret plans`,
-      ]);
+      const before = (await p.ben.inbox({ u: true })).notifications.edges;
+      expect(before.map((e) => e.node.message?.body)).toEqual([`@${ben} secret plans`]);
       await as.ben.leaveRoom(secret);
       const after = await p.ben.inbox();
       const aboutIt = after.notifications.edges.filter((e) => e.node.room?.id === secret).map((e) => e.node.kind);
       expect(aboutIt).toEqual(['INVITATION']); // the invitation stays; the message no longer shows
       expect(after.unreadNotificationCount).toBe(0);
+      // Nor does asking for the mention by its id.
+      const byId = await as.ben.call(
+        'query ($id: ID!) { node(id: $id) { id ... on Notification { message { body } } } }',
+        {
+          id: before[0]!.node.id,
+        },
+      );
+      expect(JSON.stringify(byId)).not.toContain('secret plans');
+      expect(byId.data?.node ?? null).toBeNull();
     });
 
     it('refuses bad markNotificationsRead input and changes nothing', async () => {

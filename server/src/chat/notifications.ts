@@ -115,7 +115,7 @@ export async function notifyNewMentions(
  * block), and none about a PRIVATE or DIRECT room they no longer belong to (an invitation excepted:
  * it is to a room they are not in yet).
  */
-const notFromBlocked = (userId: string) =>
+export const visibleNotifications = (userId: string) =>
   ({
     actor: { blockedBy: { none: { blockerId: userId } } },
     OR: [
@@ -157,7 +157,7 @@ export async function listNotifications(
     where: {
       userId,
       ...(args.unreadOnly ? { readAt: null } : {}),
-      ...notFromBlocked(userId),
+      ...visibleNotifications(userId),
       ...(after && {
         AND: [{ OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] }],
       }),
@@ -175,7 +175,7 @@ export async function listNotifications(
 /** `unreadNotificationCount`: the viewer's unread notifications (not those from users they blocked). */
 export function unreadNotificationCount(db: Db, viewerId: string | null): Promise<number> {
   const userId = requireUser(viewerId);
-  return db.notification.count({ where: { userId, readAt: null, ...notFromBlocked(userId) } });
+  return db.notification.count({ where: { userId, readAt: null, ...visibleNotifications(userId) } });
 }
 
 /**

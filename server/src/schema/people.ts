@@ -134,8 +134,11 @@ builder.prismaObjectField('Message', 'authorBlocked', (t) =>
 export const NotificationRef = builder.prismaNode('Notification', {
   description: 'One entry of the viewer\u2019s inbox.',
   id: { field: 'id' },
-  // node(id) finds only the viewer's own.
-  findUnique: (id, ctx) => ({ id, userId: ctx.viewer?.userId ?? NOBODY }),
+  // node(id) finds only the viewer's own, and only those their inbox shows.
+  findUnique: (id, ctx) => {
+    const userId = ctx.viewer?.userId ?? NOBODY;
+    return { id, userId, ...notifications.visibleNotifications(userId) };
+  },
   fields: (t) => ({
     kind: t.expose('kind', { type: NotificationKindRef, description: 'What it tells of.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was made.' }),
