@@ -191,8 +191,10 @@ export const chatCache = () =>
       },
     },
     optimistic: {
-      sendMessage: ({ input }: SendMessageMutationVariables) => {
+      sendMessage: ({ input }: SendMessageMutationVariables, cache) => {
         const viewer = session.viewer();
+        // The avatar the cache already has for the viewer (not null: that would blank it everywhere).
+        const avatarUrl = viewer ? cache.resolve({ __typename: 'User', id: viewer.id }, 'avatarUrl') : null;
         return {
           __typename: 'Message',
           id: `${PENDING_PREFIX}${input.clientMessageId}`,
@@ -207,6 +209,7 @@ export const chatCache = () =>
             id: viewer?.id ?? '',
             username: viewer?.username ?? '',
             displayName: viewer?.displayName ?? null,
+            avatarUrl: typeof avatarUrl === 'string' ? avatarUrl : null,
           },
           room: { __typename: 'Room', id: input.roomId },
           threadRootId: input.threadRootId ?? null,

@@ -27,6 +27,7 @@ export const MessageData = graphql(`
       id
       username
       displayName
+      avatarUrl
     }
     room {
       id

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page, type Request, type WebSocketRoute } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabaseEnv } from '../../../server/test/support/databases.js';
 import { chromiumPresent, launchChromium, screenshot } from '../../../server/test/support/chromium.js';
@@ -565,6 +566,30 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await bob.getByRole('heading', { name: 'Launch plans' }).waitFor();
     await bob.goto(`${server.url}/rooms/${encodeURIComponent(roomId)}`);
     await message(bob, 'Can you still hear me?').waitFor();
+
+    // Alice takes a picture as her avatar and a new name: beside her messages on Bob's screen, at once.
+    const heard = message(bob, 'Can you still hear me?');
+    expect(await heard.locator('img.avatar').count()).toBe(0);
+    const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
+    const upload = await sdk.room(roomId).upload(new Blob([image], { type: 'image/png' }), { filename: 'me.png' });
+    await sdk.mutate.updateProfile({ avatarAttachmentId: upload.id, displayName: 'Alice B.' });
+    const group = messageItems(bob)
+      .filter({ has: bob.locator('.meta:not(.visually-hidden)') })
+      .last();
+    await until(
+      'Alice’s new avatar and name beside her messages',
+      async () => ({
+        name: await group.locator('.author').first().innerText(),
+        width: await group
+          .locator('img.avatar')
+          .first()
+          .evaluate((img: HTMLImageElement) => img.naturalWidth)
+          .catch(() => 0),
+      }),
+      (seen) => seen.name === 'Alice B.' && seen.width > 0,
+    );
   });
 
   it('says plainly when a room or a page does not exist, with the way back', async () => {

@@ -15,7 +15,7 @@ import { useBlocked } from '../people';
 import { displayName } from '../rooms';
 import { errorText } from './errors';
 import { ReportAction } from './Moderation';
-import { UserCard } from './UserCard';
+import { Avatar, UserCard } from './UserCard';
 
 /** The picker's emoji: the common ones. */
 export const COMMON_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'] as const;
@@ -157,6 +157,7 @@ export function MessageItem({
       data-seq={pending ? undefined : message.seq}
     >
       <p className={grouped ? 'meta visually-hidden' : 'meta'}>
+        <Avatar user={message.author} />{' '}
         {own ? (
           <span className="author">{displayName(message.author)}</span>
         ) : (
