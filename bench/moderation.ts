@@ -11,13 +11,12 @@
 // invited and joins, subscribes, hears a message (the subscription is live), is banned through A,
 // and the time from banMember's answer to the stream's last result is taken; then unbanned. The
 // figure can be negative: the FORBIDDEN may reach the member before the HTTP answer reaches the owner.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
-import { closeHttp, post } from './http.js';
+import { closeHttp } from './http.js';
+import { freshDatabase, gql, startOperatorServer } from './operator-server.js';
 
 const { values: args } = parseArgs({ options: { bans: { type: 'string', default: '100' } } });
 const BANS = Number(args.bans);
@@ -25,52 +24,14 @@ const admin = process.env.DATABASE_URL;
 const redis = process.env.REDIS_URL;
 if (!admin || !redis) throw new Error('DATABASE_URL and REDIS_URL are required (two replicas share them)');
 
-const name = `chat_bench_${randomBytes(4).toString('hex')}`;
-const adminClient = new pg.Client({ connectionString: admin });
-await adminClient.connect();
-await adminClient.query(`CREATE DATABASE ${name}`);
-const dbUrl = new URL(admin);
-dbUrl.pathname = `/${name}`;
+const database = await freshDatabase(admin);
 
-const servers: ChildProcess[] = [];
-process.on('exit', () => servers.forEach((s) => s.kill('SIGKILL')));
-function startReplica(): Promise<string> {
-  const server = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-      DATABASE_URL: dbUrl.toString(),
-      REDIS_URL: redis,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      RATE_LIMITS: 'off',
-      WEB_APP: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  servers.push(server);
-  return new Promise<string>((resolve) => {
-    let out = '';
-    server.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /"port":(\d+).*"server listening"/.exec(out);
-      if (match) resolve(`http://127.0.0.1:${match[1]}`);
-    });
-  });
-}
-const a = await startReplica();
-const b = await startReplica();
+const replicas = [
+  await startOperatorServer({ DATABASE_URL: database.url, REDIS_URL: redis }),
+  await startOperatorServer({ DATABASE_URL: database.url, REDIS_URL: redis }),
+];
+const [a, b] = replicas.map((replica) => replica.url) as [string, string];
 
-async function gql(url: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await post(url, '/graphql', JSON.stringify({ query, variables }), {
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  });
-  const body = JSON.parse(response.body) as { data?: Record<string, any>; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data!;
-}
 const register = async (username: string) =>
   (
     await gql(a, 'mutation ($i: RegisterInput!) { register(input: $i) { accessToken user { id } } }', {
@@ -149,8 +110,6 @@ console.log('| bans | p50 | p99 | max |\n| ---: | ---: | ---: | ---: |');
 console.log(`| ${sorted.length} | ${pct(50).toFixed(2)} | ${pct(99).toFixed(2)} | ${sorted.at(-1)!.toFixed(2)} |`);
 
 await socket.dispose();
-for (const server of servers) server.kill('SIGTERM');
-await Promise.all(servers.map((s) => new Promise((r) => s.once('exit', r))));
+await Promise.all(replicas.map((replica) => replica.stop()));
 closeHttp();
-await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-await adminClient.end();
+await database.drop();

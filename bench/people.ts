@@ -9,7 +9,6 @@
 // RATE_LIMITS=off, REDIS_URL when set) on a fresh PostgreSQL database (dropped after). The 21 people
 // who act register over HTTP; the other 979 members are written straight into the database. The
 // 20 mentioned users each follow notificationAdded on their own WebSocket.
-import { spawn } from 'node:child_process';
 import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +16,8 @@ import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { closeHttp, post } from './http.js';
+import { closeHttp } from './http.js';
+import { freshDatabase, gql as request, startOperatorServer } from './operator-server.js';
 
 const { values: args } = parseArgs({
   options: { sends: { type: 'string', default: '200' }, pushes: { type: 'string', default: '2000' } },
@@ -29,12 +29,7 @@ const MENTIONED = 20;
 const admin = process.env.DATABASE_URL;
 if (!admin) throw new Error('DATABASE_URL is required');
 
-const name = `chat_bench_${randomBytes(4).toString('hex')}`;
-const adminClient = new pg.Client({ connectionString: admin });
-await adminClient.connect();
-await adminClient.query(`CREATE DATABASE ${name}`);
-const dbUrl = new URL(admin);
-dbUrl.pathname = `/${name}`;
+const database = await freshDatabase(admin);
 
 // The push endpoint: answers 201 at once, counts what it got.
 let pushed = 0;
@@ -50,41 +45,15 @@ const endpoint = createServer((req, res) => {
 await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
 const endpointUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}`;
 
-const server = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-  env: {
-    PATH: process.env.PATH,
-    NODE_ENV: 'production',
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-    DATABASE_URL: dbUrl.toString(),
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    RATE_LIMITS: 'off',
-    WEB_APP: 'false',
-    PUSH_ALLOW_PRIVATE: 'true',
-    DATA_DIR: `/tmp/${name}`,
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
+const server = await startOperatorServer({
+  DATABASE_URL: database.url,
+  ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+  PUSH_ALLOW_PRIVATE: 'true',
+  DATA_DIR: `/tmp/${database.name}`,
 });
-process.on('exit', () => server.kill('SIGKILL'));
-const url = await new Promise<string>((resolve) => {
-  let out = '';
-  server.stdout!.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    const match = /"port":(\d+).*"server listening"/.exec(out);
-    if (match) resolve(`http://127.0.0.1:${match[1]}`);
-  });
-});
-
-async function gql(query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await post(url, '/graphql', JSON.stringify({ query, variables }), {
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  });
-  const body = JSON.parse(response.body) as { data?: Record<string, any>; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data!;
-}
+const url = server.url;
+const gql = (query: string, variables: Record<string, unknown>, token?: string) =>
+  request(url, query, variables, token);
 const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1]!;
 const register = async (username: string) =>
   (
@@ -107,7 +76,7 @@ const roomId = (
 for (const user of mentioned) {
   await gql('mutation ($i: JoinRoomInput!) { joinRoom(input: $i) { id } }', { i: { roomId } }, user.accessToken);
 }
-const db = new pg.Client({ connectionString: dbUrl.toString() });
+const db = new pg.Client({ connectionString: database.url });
 await db.connect();
 // The other members, straight into the database.
 const others = MEMBERS - 1 - MENTIONED;
@@ -221,9 +190,7 @@ console.log('| pushes | seconds | per second |\n| ---: | ---: | ---: |');
 console.log(`| ${PUSHES} | ${seconds.toFixed(2)} | **${Math.round(PUSHES / seconds)}** |`);
 
 await db.end();
-server.kill('SIGTERM');
-await new Promise((r) => server.once('exit', r));
+await server.stop();
 endpoint.close();
 closeHttp();
-await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-await adminClient.end();
+await database.drop();

@@ -14,13 +14,13 @@
 // 2. Deliveries per second: a backlog of pending rows (copies of a real delivery) is made due in
 //    one statement, and the time until the receiver has them all is measured; for 1 webhook
 //    (strictly one at a time: seq order) and for 16 webhooks (WEBHOOK_CONCURRENCY=16 at once).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { closeHttp, post } from './http.js';
+import { closeHttp } from './http.js';
+import { freshDatabase, gql as request, startOperatorServer } from './operator-server.js';
 
 const { values: args } = parseArgs({
   options: { sends: { type: 'string', default: '1000' }, backlog: { type: 'string', default: '3000' } },
@@ -30,12 +30,7 @@ const BACKLOG = Number(args.backlog);
 const admin = process.env.DATABASE_URL;
 if (!admin) throw new Error('DATABASE_URL is required (the bench reads and writes the outbox directly)');
 
-const name = `chat_bench_${randomBytes(4).toString('hex')}`;
-const adminClient = new pg.Client({ connectionString: admin });
-await adminClient.connect();
-await adminClient.query(`CREATE DATABASE ${name}`);
-const dbUrl = new URL(admin);
-dbUrl.pathname = `/${name}`;
+const database = await freshDatabase(admin);
 
 let received = 0;
 let target = Infinity;
@@ -50,42 +45,15 @@ const receiver = createServer((req, res) => {
 await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
-const server = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-  env: {
-    PATH: process.env.PATH,
-    NODE_ENV: 'production',
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-    DATABASE_URL: dbUrl.toString(),
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    RATE_LIMITS: 'off',
-    WEB_APP: 'false',
-    WEBHOOK_ALLOW_HTTP: 'true',
-    WEBHOOK_ALLOW_PRIVATE: 'true',
-    WEBHOOKS_PER_ROOM: '16',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
+const server = await startOperatorServer({
+  DATABASE_URL: database.url,
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_ALLOW_PRIVATE: 'true',
+  WEBHOOKS_PER_ROOM: '16',
 });
-// Never leave the server behind, whatever happens to the run.
-process.on('exit', () => server.kill('SIGKILL'));
-const url = await new Promise<string>((resolve) => {
-  let out = '';
-  server.stdout!.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    const match = /"port":(\d+).*"server listening"/.exec(out);
-    if (match) resolve(`http://127.0.0.1:${match[1]}`);
-  });
-});
-
-async function gql(query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await post(url, '/graphql', JSON.stringify({ query, variables }), {
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  });
-  const body = JSON.parse(response.body) as { data?: Record<string, any>; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data!;
-}
+const url = server.url;
+const gql = (query: string, variables: Record<string, unknown>, token?: string) =>
+  request(url, query, variables, token);
 
 const { register } = await gql('mutation ($i: RegisterInput!) { register(input: $i) { accessToken } }', {
   i: { username: `bench_${randomBytes(3).toString('hex')}`, password: 'correct horse battery' },
@@ -135,7 +103,7 @@ async function sendLatency() {
 }
 
 // Let the worker finish the room's deliveries before the throughput runs.
-const db = new pg.Client({ connectionString: dbUrl.toString() });
+const db = new pg.Client({ connectionString: database.url });
 await db.connect();
 for (;;) {
   const [{ n }] = (await db.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'PENDING'")).rows;
@@ -188,9 +156,7 @@ console.log(await throughput(1));
 console.log(await throughput(16));
 
 await db.end();
-server.kill('SIGTERM');
-await new Promise((r) => server.once('exit', r));
+await server.stop();
 receiver.close();
 closeHttp();
-await adminClient.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-await adminClient.end();
+await database.drop();
