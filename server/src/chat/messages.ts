@@ -92,7 +92,13 @@ type AttachmentSettings = Parameters<typeof assertAttachable>[1];
  * mentions are stored with it. Returns null when the author is not a member (or no room), is muted,
  * or the room is archived.
  */
-async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<MessageWithAuthor | null> {
+/** A message just stored, and the notifications its statement wrote (to publish once it committed). */
+interface Stored {
+  message: MessageWithAuthor;
+  notifications: NewNotification[];
+}
+
+async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Stored | null> {
   const { roomId, authorId, body, clientMessageId, threadRootId } = message;
   const rows = await prisma.$queryRaw<(StoredRow & { notifications: NewNotification[] | null })[]>`
     WITH next AS (
@@ -124,14 +130,8 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Messag
            (SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified) AS notifications
     FROM stored JOIN users ON users.id = stored.author_id`;
   const row = rows[0];
-  if (!row) return null;
-  const stored = withAuthor(row);
-  if (row.notifications) sentNotifications.set(stored, row.notifications);
-  return stored;
+  return row ? { message: withAuthor(row), notifications: row.notifications ?? [] } : null;
 }
-
-/** The notifications the send statement wrote with each new message, to publish once it committed. */
-const sentNotifications = new WeakMap<object, NewNotification[]>();
 
 /**
  * The webhook outbox's CTEs for a message event of the message CTE `message` (a row of `messages`
@@ -232,12 +232,12 @@ function replay(original: Message, roomId: string): { message: Message; created:
  * Stores the message; with attachments, in one transaction with attaching them (a failure to
  * attach takes the message and its seq back with it).
  */
-function store(prisma: Db, message: NewMessage): Promise<MessageWithAuthor | null> {
+function store(prisma: Db, message: NewMessage): Promise<Stored | null> {
   const { ids, settings } = message.attachments;
   if (ids.length === 0) return storeWithNextSeq(prisma, message);
   return (prisma as PrismaClient).$transaction(async (tx) => {
     const stored = await storeWithNextSeq(tx, message);
-    if (stored) await attachToMessage(tx, settings, stored, ids);
+    if (stored) await attachToMessage(tx, settings, stored.message, ids);
     return stored;
   });
 }
@@ -246,14 +246,14 @@ function store(prisma: Db, message: NewMessage): Promise<MessageWithAuthor | nul
 async function storeOrReplay(prisma: Db, message: NewMessage) {
   try {
     const stored = await store(prisma, message);
-    return stored && { message: stored, created: true as const };
+    return stored && { ...stored, created: true as const };
   } catch (error) {
     // A retry raced the first attempt: the unique (author, clientMessageId) index refused the
     // second row and its seq bump was rolled back with it.
     if (!message.clientMessageId || !isUniqueViolation(error, CLIENT_MESSAGE_ID)) throw error;
     const original = await findByClientMessageId(prisma, message.authorId, message.clientMessageId);
     if (!original) throw error;
-    return replay(original, message.roomId);
+    return { ...replay(original, message.roomId), notifications: [] };
   }
 }
 
@@ -303,8 +303,7 @@ export async function sendMessage(
     await slowMode.take(roomId, authorId, slowModeSeconds);
   }
   const message: NewMessage = { roomId, authorId, body, clientMessageId, attachments, threadRootId };
-  const sent = (await storeOrReplay(prisma, message)) ?? (await refuseOrRetry(prisma, message));
-  return { ...sent, notifications: (sent.created && sentNotifications.get(sent.message)) || [] };
+  return (await storeOrReplay(prisma, message)) ?? (await refuseOrRetry(prisma, message));
 }
 
 /**
