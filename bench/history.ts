@@ -9,6 +9,9 @@
 // one kept by `bench/seed-history.ts --keep` (`--seeded`). Drops what it seeded unless --keep.
 // Prints a report and writes it as JSON to bench/results/history-<timestamp>.json. All traffic goes
 // to server processes on 127.0.0.1 started here; every loop is bounded in count and in time.
+// `conversations` (issue 14): reactions on every 5th message, pages with reactions and reply
+// counts, messagesAround, and the plain page and the page with reactions side by side (alternating
+// requests on the same random seqs, so the two are compared under the same load).
 import { createHmac, randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -142,6 +145,36 @@ async function run(
     ...stats(latencies),
     ...(firstError ? { firstError: firstError.slice(0, 300) } : {}),
   };
+}
+
+/**
+ * Two kinds of request measured side by side, one at a time: `count` pairs, each pair on one
+ * argument from `argument()` (a random seq, say), the order within a pair alternating, so that a
+ * change in the machine's load falls on both alike. A phase for each.
+ */
+async function sideBySide<A>(
+  names: [string, string],
+  count: number,
+  argument: () => A,
+  requests: [(a: A) => Promise<string | null>, (a: A) => Promise<string | null>],
+): Promise<[Phase, Phase]> {
+  const pairs = Array.from({ length: count }, argument);
+  const turn = (which: 0 | 1) => (i: number) => requests[which](pairs[i >> 1]!);
+  // Request i of the combined run is pair i >> 1; even pairs go A then B, odd ones B then A.
+  const latencies: [number[], number[]] = [[], []];
+  const combined = await run(`${names[0]} | ${names[1]}`, count * 2, 1, async (i) => {
+    const which = ((i & 1) ^ ((i >> 1) & 1)) as 0 | 1;
+    const t = performance.now();
+    const error = await turn(which)(i);
+    if (error === null) latencies[which].push(performance.now() - t);
+    return error;
+  });
+  return [0, 1].map((which) => ({
+    ...combined,
+    name: `${names[which]} (side by side)`,
+    perSecond: round(latencies[which]!.length / combined.seconds, 1),
+    ...stats(latencies[which]!),
+  })) as [Phase, Phase];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,8 +349,7 @@ try {
 
   const deepCursor = cursorAt(DEEP_BEFORE_SEQ);
   /** The 50 messages before a random seq, read with `query` (the plain page, or with reactions and reply counts). */
-  const pageBeforeRandomSeq = async (query: string) => {
-    const before = randomInt(51, lastSeq + 1);
+  const pageBeforeRandomSeq = async (query: string, before = randomInt(51, lastSeq + 1)) => {
     return historyCheck(
       before - 50,
       before - 1,
@@ -408,6 +440,21 @@ try {
         `${c.name}, ${inFlight} in flight: p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms, ${phase.perSecond}/s` +
           ` (n=${phase.n}${phase.failed ? `, ${phase.failed} failed: ${phase.firstError}` : ''})`,
       );
+    }
+  }
+
+  // The plain page and the page with reactions and reply counts, on the same random seqs (issue 14).
+  if (only.has('conversations')) {
+    await run('side by side (warm-up)', WARM_UP, 1, () => pageBeforeRandomSeq(HISTORY_CONVERSATION), 60);
+    const phases = await sideBySide(
+      ['history: 50 before a random seq', 'history: 50 before a random seq, with reactions and replyCount'],
+      requests,
+      () => randomInt(51, lastSeq + 1),
+      [(before) => pageBeforeRandomSeq(HISTORY, before), (before) => pageBeforeRandomSeq(HISTORY_CONVERSATION, before)],
+    );
+    for (const phase of phases) {
+      reads.push(phase);
+      console.log(`${phase.name}: p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms (n=${phase.n}, ${phase.failed} failed)`);
     }
   }
 

@@ -159,6 +159,38 @@ describe.each(databaseKinds)('conversations on the %s database', (kind) => {
       expect(reactions).toHaveLength(50);
       expect(reactions[0]).toMatchObject({ emoji: ':r07:', count: 2 });
     });
+
+    it('keeps the counts a page reads true when many add and remove reactions at once', async () => {
+      const roomId = (await as.owner.createRoom(uniqueName('conv-race'))).data!.createRoom.id as string;
+      const people = [as.owner];
+      for (let i = 0; i < 5; i++) {
+        const c = chatClient(server.url, (await registerUser(server.url)).accessToken);
+        await c.joinRoom({ roomId });
+        people.push(c);
+      }
+      const { id } = await sent(as.owner, roomId, 'everyone at once');
+      const all = (steps: [ChatClient, string, boolean][]) =>
+        Promise.all(steps.map(async ([c, emoji, add]) => expect(outcome(await react(c, id, emoji, add))).toBe('OK')));
+      await all(people.flatMap((c) => [[c, '👍', true] as const, [c, '🎉', true] as const]) as never);
+      // Half take their 👍 back while the other half add 👀, all at the same moment.
+      await all(people.map((c, i) => (i % 2 ? [c, '👍', false] : [c, '👀', true])));
+      const PAGE = `query ($r: ID!) { messages(roomId: $r, last: 1) { edges { node { reactions { emoji count } } } } }`;
+      const page = (await as.owner.data(PAGE, { r: roomId })).messages.edges[0].node.reactions;
+      const counted = (await message(as.owner, id)).reactions.map((r: any) => ({
+        emoji: r.emoji,
+        count: r.users.length,
+      }));
+      expect(page[0]).toEqual({ emoji: '🎉', count: 6 });
+      expect(new Set(page.slice(1).map(JSON.stringify))).toEqual(
+        new Set(
+          [
+            { emoji: '👍', count: 3 },
+            { emoji: '👀', count: 3 },
+          ].map((r) => JSON.stringify(r)),
+        ),
+      );
+      expect(new Set(counted.map(JSON.stringify))).toEqual(new Set(page.map(JSON.stringify)));
+    });
   });
 
   describe('threads', () => {

@@ -28,7 +28,7 @@ import {
   sendAccess,
   type UniqueIndex,
 } from './rooms.js';
-import { preloadReactions, type ReactionCount, reactionsOfRow } from './reactions.js';
+import { preloadReactions, reactionsOfRow, type RowReactions } from './reactions.js';
 import {
   mentionedUsernameKeys,
   parseAroundLimit,
@@ -196,8 +196,7 @@ type PageRow = StoredRow & {
   roomKind: RoomKind;
   roomLastSeq: number;
   isMember: boolean;
-  reactions?: Omit<ReactionCount, 'messageId'>[] | null;
-};
+} & Partial<RowReactions>;
 
 /**
  * What a page of messages is read with: the request's Prisma selection (absent: the message and
@@ -707,7 +706,7 @@ async function readMessages(
   const order = Prisma.raw(range.forward ? 'ASC' : 'DESC');
   const rows = await db.read<PageRow>(Prisma.sql`
     SELECT rooms.kind::text AS "roomKind", rooms.last_seq AS "roomLastSeq", memberships.user_id IS NOT NULL AS "isMember",
-           ${storedRowColumns.page}${reactions ? Prisma.sql`, ${reactionsOfRow(viewerId, 'page')} AS reactions` : Prisma.empty}
+           ${storedRowColumns.page}${reactions ? Prisma.sql`, ${reactionsOfRow(viewerId, 'page')}` : Prisma.empty}
     FROM rooms
     LEFT JOIN memberships ON memberships.room_id = rooms.id AND memberships.user_id = ${viewerId}::uuid
     LEFT JOIN LATERAL (
@@ -731,7 +730,7 @@ async function readMessages(
   return {
     lastSeq: first.roomLastSeq,
     messages: reactions
-      ? rows.map((row) => preloadReactions(withAuthor(row), row.reactions ?? null))
+      ? rows.map((row) => preloadReactions(withAuthor(row), row as RowReactions))
       : rows.map(withAuthor),
   };
 }

@@ -38,6 +38,14 @@ async function reactable(prisma: PrismaClient, userId: string, messageId: string
   return message;
 }
 
+/**
+ * Takes the message row's lock. Every change to a message's reactions takes it before touching
+ * them, as the trigger keeping `reaction_summary` does after: taken in that order, an add and a
+ * remove of the same reaction cannot wait on each other.
+ */
+const lockMessage = (tx: Prisma.TransactionClient, messageId: string) =>
+  tx.$queryRaw`SELECT id FROM messages WHERE id = ${messageId}::uuid FOR UPDATE`;
+
 export async function addReaction(
   prisma: PrismaClient,
   viewerId: string | null,
@@ -49,7 +57,7 @@ export async function addReaction(
   const message = await reactable(prisma, userId, messageId);
   const changed = await prisma.$transaction(async (tx) => {
     // Reactions to one message queue on its row, so two new emoji cannot both take the last place.
-    await tx.$queryRaw`SELECT id FROM messages WHERE id = ${message.id}::uuid FOR UPDATE`;
+    await lockMessage(tx, message.id);
     const [used] = await tx.$queryRaw<{ kinds: number; present: boolean }[]>`
       SELECT count(DISTINCT emoji)::int AS kinds, bool_or(emoji = ${reaction}) IS TRUE AS present
       FROM reactions WHERE message_id = ${message.id}::uuid`;
@@ -82,6 +90,8 @@ export async function removeReaction(
   const reaction = parseEmoji(emoji);
   const message = await reactable(prisma, userId, messageId);
   const changed = await prisma.$transaction(async (tx) => {
+    // As in addReaction: the message row first, then its reactions (the summary trigger locks it too).
+    await lockMessage(tx, message.id);
     const { count } = await tx.reaction.deleteMany({ where: { messageId: message.id, emoji: reaction, userId } });
     if (count > 0) {
       await enqueueWebhookEvent(
@@ -99,26 +109,40 @@ export async function removeReaction(
 /** Reactions read with the messages themselves (a history page), by message object. */
 const preloaded = new WeakMap<object, ReactionCount[]>();
 
+/** A message's `reaction_summary` column: its emoji and their counts, in the order reactions are shown. */
+export type ReactionSummary = { emoji: string; count: number }[] | null;
+
 /**
- * SQL for the reactions of the message row `message` as the viewer sees them: a JSON array of
- * `{ emoji, count, viewerReacted }` in `reactionCounts`' order, or null for none. For a statement
- * that reads messages to bring their reactions along instead of a second round trip.
+ * The reactions of a message as one viewer sees them, from its summary (which holds the order and
+ * the counts) and the emoji that viewer reacted with.
  */
-export const reactionsOfRow = (viewerId: string | null, message: string) => Prisma.sql`(
-  SELECT json_agg(json_build_object('emoji', r.emoji, 'count', r.count, 'viewerReacted', r.mine)
-                  ORDER BY r.count DESC, r.first, r.emoji)
-  FROM (SELECT emoji, count(*)::int AS count, min(created_at) AS first,
-               coalesce(bool_or(user_id = ${viewerId}::uuid), false) AS mine
-        FROM reactions WHERE reactions.message_id = ${Prisma.raw(message)}.id GROUP BY emoji) r)`;
+const countsFor = (messageId: string, summary: ReactionSummary, mine: (emoji: string) => boolean): ReactionCount[] =>
+  (summary ?? []).map(({ emoji, count }) => ({ messageId, emoji, count, viewerReacted: mine(emoji) }));
+
+/**
+ * SQL for a statement reading the message row `message` to bring its reactions along (instead of
+ * a second round trip): its summary as `reactionSummary`, and the emoji the viewer reacted with as
+ * `viewerEmoji` (looked up only on messages that have reactions). `preloadReactions` takes both.
+ */
+export const reactionsOfRow = (viewerId: string | null, message: string) => {
+  const row = Prisma.raw(message);
+  return Prisma.sql`${row}.reaction_summary AS "reactionSummary",
+    CASE WHEN ${row}.reaction_summary IS NOT NULL THEN ARRAY(
+      SELECT emoji FROM reactions WHERE reactions.message_id = ${row}.id AND reactions.user_id = ${viewerId}::uuid
+    ) END AS "viewerEmoji"`;
+};
+
+/** What `reactionsOfRow` adds to a row. */
+export interface RowReactions {
+  reactionSummary: ReactionSummary;
+  viewerEmoji: string[] | null;
+}
 
 /** Keeps what `reactionsOfRow` read for a message, for `preloadedReactions` to answer with. */
-export function preloadReactions(
-  message: MessageWithAuthor,
-  reactions: Omit<ReactionCount, 'messageId'>[] | null,
-): MessageWithAuthor {
+export function preloadReactions(message: MessageWithAuthor, { reactionSummary, viewerEmoji }: RowReactions) {
   preloaded.set(
     message,
-    (reactions ?? []).map((reaction) => ({ messageId: message.id, ...reaction })),
+    countsFor(message.id, reactionSummary, (emoji) => viewerEmoji?.includes(emoji) ?? false),
   );
   return message;
 }
@@ -129,9 +153,9 @@ export const preloadedReactions = (message: object): ReactionCount[] | undefined
 const idList = (ids: readonly string[]) => Prisma.sql`string_to_array(${ids.join(',')}::text, ',')::uuid[]`;
 
 /**
- * The reactions of each message asked for, most used first (then the first used first), with
- * whether the viewer of that key reacted: one statement for any number of messages and viewers
- * (a page, or every viewer's execution of one live event).
+ * The reactions of each message asked for, with whether the viewer of that key reacted: one
+ * statement for any number of messages and viewers (a page, or every viewer's execution of one
+ * live event).
  */
 export async function reactionCounts(
   db: Pick<Reader, 'read'>,
@@ -139,29 +163,34 @@ export async function reactionCounts(
 ): Promise<ReactionCount[][]> {
   const viewers = [...new Set(keys.map((key) => key.viewerId).filter((id) => id !== null))];
   const everyone = [...new Set(keys.filter((key) => key.reactors).map((key) => key.messageId))];
-  // `reacted` holds the viewers asked about among those who reacted, or everyone for `reactors`.
-  const rows = await db.read<
-    Omit<ReactionCount, 'viewerReacted' | 'reactors'> & { reacted: string[] | null }
-  >(Prisma.sql`
-    SELECT message_id AS "messageId", emoji, count(*)::int AS count,
-           array_agg(user_id::text)
-             FILTER (WHERE user_id = ANY(${idList(viewers)}) OR message_id = ANY(${idList(everyone)})) AS reacted
-    FROM reactions WHERE message_id = ANY(${idList([...new Set(keys.map((key) => key.messageId))])})
-    GROUP BY message_id, emoji
-    ORDER BY count(*) DESC, min(created_at), emoji`);
-  const byMessage = new Map<string, typeof rows>();
-  for (const row of rows) {
-    const list = byMessage.get(row.messageId);
-    if (list) list.push(row);
-    else byMessage.set(row.messageId, [row]);
-  }
-  return keys.map(({ messageId, viewerId, reactors }) =>
-    (byMessage.get(messageId) ?? []).map(({ reacted, ...count }) => ({
+  // `reacted` holds the reactions of the viewers asked about, or of everyone for `reactors`, earliest first.
+  const rows = await db.read<{
+    messageId: string;
+    summary: ReactionSummary;
+    reacted: { emoji: string; userId: string }[] | null;
+  }>(Prisma.sql`
+    SELECT messages.id AS "messageId", messages.reaction_summary AS summary,
+           (SELECT json_agg(json_build_object('emoji', emoji, 'userId', user_id) ORDER BY created_at, user_id)
+            FROM reactions
+            WHERE message_id = messages.id
+              AND (user_id = ANY(${idList(viewers)}) OR message_id = ANY(${idList(everyone)}))) AS reacted
+    FROM messages
+    WHERE messages.id = ANY(${idList([...new Set(keys.map((key) => key.messageId))])})
+      AND messages.reaction_summary IS NOT NULL`);
+  const byMessage = new Map(rows.map((row) => [row.messageId, row]));
+  return keys.map(({ messageId, viewerId, reactors }) => {
+    const row = byMessage.get(messageId);
+    if (!row) return [];
+    const reacted = row.reacted ?? [];
+    const counts = countsFor(messageId, row.summary, (emoji) =>
+      reacted.some((r) => r.emoji === emoji && r.userId === viewerId),
+    );
+    if (!reactors) return counts;
+    return counts.map((count) => ({
       ...count,
-      viewerReacted: viewerId !== null && (reacted?.includes(viewerId) ?? false),
-      ...(reactors ? { reactors: reacted ?? [] } : {}),
-    })),
-  );
+      reactors: reacted.filter((r) => r.emoji === count.emoji).map((r) => r.userId),
+    }));
+  });
 }
 
 /** Up to `first` of the users who reacted with each (message, emoji), earliest first: one statement. */
