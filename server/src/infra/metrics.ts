@@ -114,9 +114,10 @@ export class Metrics {
     this.subscriptionsActive.dec({ field, transport });
   }
 
-  /** One event written to a subscriber of `field`, `publishedAt` ms since epoch. */
-  delivered(field: string, publishedAt: number) {
-    this.eventsDelivered.inc({ field });
-    this.deliveryLag.observe(Math.max(0, Date.now() - publishedAt) / 1000);
+  /** One event written to `count` subscribers of `field` at once, `publishedAt` ms since epoch. */
+  delivered(field: string, publishedAt: number, count = 1) {
+    this.eventsDelivered.inc({ field }, count);
+    const lag = Math.max(0, Date.now() - publishedAt) / 1000;
+    for (let i = 0; i < count; i++) this.deliveryLag.observe(lag);
   }
 }

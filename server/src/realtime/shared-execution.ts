@@ -15,6 +15,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../infra/metrics.js';
 import { tracedDelivery } from '../infra/tracing.js';
 import type { Context, LiveOperation } from '../schema/context.js';
+import { NextFrames } from './frames.js';
 import type { ChannelStream } from './stream.js';
 import { type Filled, ViewerSlots } from './viewer-slots.js';
 
@@ -29,9 +30,10 @@ import { type Filled, ViewerSlots } from './viewer-slots.js';
  * about the viewer (`viewerSlot`: whether they reacted) do not split the group: the one execution
  * records how to answer them for anyone, and each subscriber's frame is filled in (viewer-slots.ts).
  *
- * Over WebSocket the result is also serialized once, and each subscriber's frame is written to its
- * socket as the event arrives, in order, without going through an async iterator per subscriber
- * (graphql-ws then only sees the subscription end). Elsewhere results go through the iterator.
+ * Over WebSocket the subscribers of a group are written together (SocketGroup): the result is
+ * serialized once, framed once per operation id, and written to every socket in one loop, in the
+ * order the events arrived, without an async iterator or a promise per subscriber (graphql-ws then
+ * only sees the subscription end). Elsewhere results go through the iterator.
  */
 export function useSharedExecution(metrics: Metrics, maskError: (error: unknown) => Error): Plugin<Context> {
   const options = { metrics, maskError };
@@ -56,6 +58,8 @@ interface Shared {
   slots?: ViewerSlots;
   json?: Filled;
   data?: Filled;
+  /** Its frames over WebSocket: one set, or one per viewer with slots. */
+  frames?: NextFrames | Map<string | null, NextFrames>;
 }
 
 /** Results being made, by event (the object the pub/sub gave every subscriber), then by group. */
@@ -96,25 +100,19 @@ async function sharedSubscribe(
       slots.mark(result.data);
       return { result, slots };
     });
-  const delivered = (event: unknown) => {
+  const delivered = (event: unknown, count = 1) => {
     const at = (event as { at?: unknown } | null)?.at;
-    if (typeof at === 'number') metrics.delivered(field, at);
+    if (typeof at === 'number') metrics.delivered(field, at, count);
   };
   if (ctx.live && 'listen' in source) {
-    const json = (shared: Shared) => {
-      shared.json ??= fillerOf(shared, JSON.stringify(masked(shared.result, maskError)));
-      return shared.json(viewerId);
-    };
-    return writeToSocket(
-      source as ChannelStream<unknown>,
-      ctx.live,
-      async (event) => {
-        const payload = json(await resultFor(event, group, run));
-        delivered(event);
-        return payload;
-      },
-      (error) => ctx.log.error({ err: (error as Error)?.message ?? String(error), field }, 'live event not delivered'),
-    );
+    const onError = (error: unknown) =>
+      ctx.services.log.error({ err: (error as Error)?.message ?? String(error), field }, 'live event not delivered');
+    const socketGroup = joinSocketGroup(group, () => new SocketGroup(group, run, maskError, delivered, onError));
+    const target: Target = { live: ctx.live, viewerId };
+    const ended = (source as ChannelStream<unknown>)
+      .listen((event) => socketGroup.deliver(event, target))
+      .then(() => socketGroup.leave());
+    return following(source, () => ended.then(() => DONE));
   }
   return mapStream(source, async (event) => {
     const shared = await resultFor(event, group, run);
@@ -132,30 +130,89 @@ function masked(result: ExecutionResult, maskError: (error: unknown) => Error): 
   return result.errors ? { ...result, errors: result.errors.map((error) => maskError(error) as never) } : result;
 }
 
+/** A subscriber over WebSocket: where its frames go, and the viewer its slots are filled for. */
+interface Target {
+  live: LiveOperation;
+  viewerId: string | null;
+}
+
+/** The groups of subscribers over WebSocket on this replica, by group key. */
+const socketGroups = new Map<string, SocketGroup>();
+
+function joinSocketGroup(key: string, create: () => SocketGroup): SocketGroup {
+  let group = socketGroups.get(key);
+  if (!group) socketGroups.set(key, (group = create()));
+  group.subscribers++;
+  return group;
+}
+
 /**
- * Writes each value's payload (from `payloadOf`, in arrival order) to the socket as a graphql-ws
- * `next` message. The iterator handed back yields nothing: it ends when the stream has ended and
- * its last frame is written (graphql-ws then sends `complete`), and returning it ends the stream.
+ * The subscribers over WebSocket on this replica that share a group. An event they hear is executed
+ * once, serialized once, framed once per operation id (realtime/frames.ts), and written to all of
+ * them in one loop, events in the order they arrived: one promise per event, none per subscriber.
  */
-function writeToSocket(
-  source: ChannelStream<unknown>,
-  live: LiveOperation,
-  payloadOf: (value: unknown) => Promise<string>,
-  onError: (error: unknown) => void,
-): AsyncIterableIterator<never> {
-  const head = `{"id":${JSON.stringify(live.id)},"type":"next","payload":`;
-  let written: Promise<void> = Promise.resolve();
-  const ended = source
-    .listen((value) => {
-      const payload = payloadOf(value);
-      // Each link handles its own failure, so one lost event cannot stop the ones after it.
-      written = written
-        .then(() => payload)
-        .then((json) => live.write(`${head}${json}}`))
-        .catch(onError);
-    })
-    .then(() => written);
-  return following(source, () => ended.then(() => DONE));
+class SocketGroup {
+  subscribers = 0;
+  /** Resolves when every event heard so far is written. */
+  private written: Promise<void> = Promise.resolve();
+  /** The subscribers that heard each event not yet written (the pub/sub hands one event object to all). */
+  private readonly hearing = new Map<object, Target[]>();
+
+  constructor(
+    private readonly key: string,
+    private readonly run: (event: unknown) => Promise<Shared>,
+    private readonly maskError: (error: unknown) => Error,
+    private readonly delivered: (event: unknown, count: number) => void,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  deliver(event: unknown, target: Target): void {
+    const heard = typeof event === 'object' && event !== null ? event : undefined;
+    const hearing = heard && this.hearing.get(heard);
+    if (hearing) {
+      hearing.push(target);
+      return;
+    }
+    const batch = [target];
+    if (heard) this.hearing.set(heard, batch);
+    const result = resultFor(event, this.key, this.run);
+    // Each event handles its own failure, so one lost event cannot stop the ones after it.
+    this.written = this.written
+      .then(() => result)
+      .then(
+        (shared) => {
+          if (heard) this.hearing.delete(heard);
+          this.write(event, shared, batch);
+        },
+        (error) => {
+          if (heard) this.hearing.delete(heard);
+          this.onError(error);
+        },
+      );
+  }
+
+  private write(event: unknown, shared: Shared, targets: Target[]): void {
+    shared.json ??= fillerOf(shared, JSON.stringify(masked(shared.result, this.maskError)));
+    const json = shared.json;
+    const frames = (shared.frames ??= shared.slots ? new Map() : new NextFrames(json(null)));
+    for (const { live, viewerId } of targets) {
+      try {
+        let own: NextFrames | undefined;
+        if (frames instanceof NextFrames) own = frames;
+        else if (!(own = frames.get(viewerId))) frames.set(viewerId, (own = new NextFrames(json(viewerId))));
+        live.send(own.for(live.id, live.head));
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+    this.delivered(event, targets.length);
+  }
+
+  /** One subscriber ended: resolves once what it heard is written. */
+  leave(): Promise<void> {
+    if (--this.subscribers === 0 && socketGroups.get(this.key) === this) socketGroups.delete(this.key);
+    return this.written;
+  }
 }
 
 function resultFor(event: unknown, group: string, run: (event: unknown) => Promise<Shared>): Promise<Shared> {

@@ -1,4 +1,5 @@
 import type { RequestLog } from '../infra/logger.js';
+import type { Frame } from '../realtime/frames.js';
 import type { ViewerSlots } from '../realtime/viewer-slots.js';
 import type { Services } from '../services.js';
 
@@ -53,6 +54,8 @@ export interface Context {
 export interface LiveOperation {
   /** The graphql-ws operation id. */
   id: string;
-  /** Writes one frame (a graphql-ws message, JSON) to the socket, if it is still open. */
-  write(frame: string): void;
+  /** `nextHead(id)`: the start of this operation's `next` messages, made once. */
+  head: Buffer;
+  /** Writes one of this operation's frames to its socket, if it is still open. */
+  send(frame: Frame): void;
 }
