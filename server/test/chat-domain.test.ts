@@ -352,7 +352,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
         (v, f) => searchMessages(prisma, SECRET, v, 'hello', { roomId: f.room.id }),
         reading,
       ],
-      ['sendMessage', (v, f) => sendMessage(prisma, v, { roomId: f.room.id, body: 'hi' }), membersOnly],
+      ['sendMessage', (v, f) => sendMessage(db, v, { roomId: f.room.id, body: 'hi' }), membersOnly],
       ['markRead', (v, f) => markRead(prisma, v, f.room.id, 1), membersOnly],
       [
         'joinRoom',
@@ -380,7 +380,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
         roomKind === 'DIRECT'
           ? (await openDirectRoom(prisma, author.id, member.username)).room
           : await room(author, roomKind, member);
-      const { message } = await sendMessage(prisma, author.id, { roomId: r.id, body: 'hello world' });
+      const { message } = await sendMessage(db, author.id, { roomId: r.id, body: 'hello world' });
       const ids: Record<Role, string | null> = {
         guest: null,
         outsider: outsider.id,
@@ -545,7 +545,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
       expect(await leaveRoom(prisma, member.id, r.id)).toMatchObject({ left: true, room: { memberCount: 1 } });
       expect(await leaveRoom(prisma, member.id, r.id)).toMatchObject({ left: false, room: { memberCount: 1 } });
       const lastSeq = (await freshRoom(r.id)).lastSeq;
-      await expectError(sendMessage(prisma, member.id, { roomId: r.id, body: 'still here?' }), 'FORBIDDEN');
+      await expectError(sendMessage(db, member.id, { roomId: r.id, body: 'still here?' }), 'FORBIDDEN');
       expect((await freshRoom(r.id)).lastSeq).toBe(lastSeq);
       expect(await leaveRoom(prisma, owner.id, r.id)).toMatchObject({ left: true, room: { memberCount: 0 } });
     });
@@ -641,9 +641,9 @@ describe.each(databases)('chat on the %s database', (kind) => {
       await prisma.room.update({ where: { id: r3.id }, data: { lastActivityAt: ago(2) } });
       await prisma.room.update({ where: { id: r1.id }, data: { lastActivityAt: ago(1) } });
       expect(await order()).toEqual([r1.id, r3.id, r2.id]);
-      await sendMessage(prisma, me.id, { roomId: r3.id, body: 'bump' });
+      await sendMessage(db, me.id, { roomId: r3.id, body: 'bump' });
       expect(await order()).toEqual([r3.id, r1.id, r2.id]);
-      await sendMessage(prisma, friend.id, { roomId: r2.id, body: 'news' });
+      await sendMessage(db, friend.id, { roomId: r2.id, body: 'news' });
       expect(await order()).toEqual([r2.id, r3.id, r1.id]);
       const tie = new Date();
       await prisma.room.updateMany({ where: { id: { in: [r1.id, r2.id, r3.id] } }, data: { lastActivityAt: tie } });
@@ -666,9 +666,9 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const other = await room(owner);
       await expectError(listMembers(prisma, SECRET, owner.id, other.id, { after: after! }), 'BAD_USER_INPUT', 'after');
 
-      await sendMessage(prisma, owner.id, { roomId: r.id, body: 'one' });
-      await sendMessage(prisma, owner.id, { roomId: r.id, body: 'two' });
-      await sendMessage(prisma, others[0]!.id, { roomId: r.id, body: 'three' });
+      await sendMessage(db, owner.id, { roomId: r.id, body: 'one' });
+      await sendMessage(db, owner.id, { roomId: r.id, body: 'two' });
+      await sendMessage(db, others[0]!.id, { roomId: r.id, body: 'three' });
       const memberships = await viewerMemberships(prisma, owner.id, [r.id, other.id]);
       const fresh = await freshRoom(r.id);
       expect(unreadCount(fresh, memberships.get(r.id))).toBe(1); // own messages are read
@@ -684,7 +684,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
     it('sendMessage stores the trimmed body under the next seq and moves the sender’s read position', async () => {
       const owner = await user();
       const r = await room(owner);
-      const { message, created } = await sendMessage(prisma, owner.id, { roomId: r.id, body: '  hello  ' });
+      const { message, created } = await sendMessage(db, owner.id, { roomId: r.id, body: '  hello  ' });
       expect(created).toBe(true);
       // The stored row, with its author's public columns (what a live event carries), and nothing more.
       const author = { select: { id: true, username: true, displayName: true, createdAt: true } };
@@ -705,15 +705,15 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const owner = await user();
       const r = await room(owner);
       const send = (body: string, extra: Record<string, string> = {}) =>
-        sendMessage(prisma, owner.id, { roomId: r.id, body, ...extra });
+        sendMessage(db, owner.id, { roomId: r.id, body, ...extra });
       await expectError(send(''), 'BAD_USER_INPUT', 'body');
       await expectError(send('   \n '), 'BAD_USER_INPUT', 'body');
       await expectError(send('x'.repeat(4001)), 'BAD_USER_INPUT', 'body');
       await expectError(send('ok', { clientMessageId: '' }), 'BAD_USER_INPUT', 'clientMessageId');
       await expectError(send('ok', { clientMessageId: 'x'.repeat(101) }), 'BAD_USER_INPUT', 'clientMessageId');
-      await expectError(sendMessage(prisma, owner.id, { roomId: randomUUID(), body: 'ok' }), 'NOT_FOUND');
-      await expectError(sendMessage(prisma, owner.id, { roomId: 'room-1', body: 'ok' }), 'BAD_USER_INPUT', 'roomId');
-      await expectError(sendMessage(prisma, null, { roomId: r.id, body: 'ok' }), 'UNAUTHENTICATED');
+      await expectError(sendMessage(db, owner.id, { roomId: randomUUID(), body: 'ok' }), 'NOT_FOUND');
+      await expectError(sendMessage(db, owner.id, { roomId: 'room-1', body: 'ok' }), 'BAD_USER_INPUT', 'roomId');
+      await expectError(sendMessage(db, null, { roomId: r.id, body: 'ok' }), 'UNAUTHENTICATED');
       expect((await freshRoom(r.id)).lastSeq).toBe(0);
       expect((await send('x'.repeat(4000))).message.seq).toBe(1);
     });
@@ -723,7 +723,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const r = await room(authors[0]!, 'PUBLIC', ...authors.slice(1));
       const sent = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
-          sendMessage(i % 2 ? prisma2 : prisma, authors[i % 4]!.id, { roomId: r.id, body: `message ${i}` }),
+          sendMessage(i % 2 ? db2 : db, authors[i % 4]!.id, { roomId: r.id, body: `message ${i}` }),
         ),
       );
       expect(sent.every((s) => s.created)).toBe(true);
@@ -742,29 +742,27 @@ describe.each(databases)('chat on the %s database', (kind) => {
     it('retries with one clientMessageId store one message and leave no gap', async () => {
       const owner = await user();
       const r = await room(owner);
-      await sendMessage(prisma, owner.id, { roomId: r.id, body: 'before' });
+      await sendMessage(db, owner.id, { roomId: r.id, body: 'before' });
       const clientMessageId = randomUUID();
       const attempts = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          sendMessage(i % 2 ? prisma2 : prisma, owner.id, { roomId: r.id, body: 'once', clientMessageId }),
+          sendMessage(i % 2 ? db2 : db, owner.id, { roomId: r.id, body: 'once', clientMessageId }),
         ),
       );
       expect(attempts.filter((a) => a.created)).toHaveLength(1);
       expect(new Set(attempts.map((a) => a.message.id)).size).toBe(1);
       expect(attempts[0]!.message).toMatchObject({ seq: 2, clientMessageId });
-      const later = await sendMessage(prisma, owner.id, { roomId: r.id, body: 'retry', clientMessageId });
+      const later = await sendMessage(db, owner.id, { roomId: r.id, body: 'retry', clientMessageId });
       expect(later).toMatchObject({ created: false, message: { id: attempts[0]!.message.id, body: 'once' } });
-      expect((await sendMessage(prisma, owner.id, { roomId: r.id, body: 'after' })).message.seq).toBe(3);
+      expect((await sendMessage(db, owner.id, { roomId: r.id, body: 'after' })).message.seq).toBe(3);
       expect(await prisma.message.count({ where: { roomId: r.id } })).toBe(3);
       // Another author may use the same key; the same author may not use it in another room.
       const [friend] = await Promise.all([user()]);
       await joinRoom(prisma, friend.id, { roomId: r.id });
-      expect((await sendMessage(prisma, friend.id, { roomId: r.id, body: 'mine', clientMessageId })).created).toBe(
-        true,
-      );
+      expect((await sendMessage(db, friend.id, { roomId: r.id, body: 'mine', clientMessageId })).created).toBe(true);
       const elsewhere = await room(owner);
       await expectError(
-        sendMessage(prisma, owner.id, { roomId: elsewhere.id, body: 'x', clientMessageId }),
+        sendMessage(db, owner.id, { roomId: elsewhere.id, body: 'x', clientMessageId }),
         'CONFLICT',
         'clientMessageId',
       );
@@ -774,7 +772,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
     it('editMessage and deleteMessage: author only; deleted messages stay deleted', async () => {
       const [author, other] = await Promise.all([user(), user()]);
       const r = await room(author, 'PUBLIC', other);
-      const { message } = await sendMessage(prisma, author.id, { roomId: r.id, body: 'first', clientMessageId: 'c1' });
+      const { message } = await sendMessage(db, author.id, { roomId: r.id, body: 'first', clientMessageId: 'c1' });
       await expectError(editMessage(prisma, other.id, message.id, 'hijacked'), 'FORBIDDEN');
       await expectError(editMessage(prisma, author.id, message.id, '  '), 'BAD_USER_INPUT', 'body');
       await expectError(editMessage(prisma, author.id, message.id, 'x'.repeat(4001)), 'BAD_USER_INPUT', 'body');
@@ -795,9 +793,10 @@ describe.each(databases)('chat on the %s database', (kind) => {
       });
       await expectError(editMessage(prisma, author.id, message.id, 'back'), 'BAD_USER_INPUT', 'messageId');
       // A retried send still finds the (deleted) original rather than sending again.
-      expect(
-        await sendMessage(prisma, author.id, { roomId: r.id, body: 'first', clientMessageId: 'c1' }),
-      ).toMatchObject({ created: false, message: { id: message.id, body: '' } });
+      expect(await sendMessage(db, author.id, { roomId: r.id, body: 'first', clientMessageId: 'c1' })).toMatchObject({
+        created: false,
+        message: { id: message.id, body: '' },
+      });
       // The tombstone stays in the history.
       const history = await listMessages(db, SECRET, null, r.id);
       expect(history.edges.map((e) => e.node.body)).toEqual(['']);
@@ -806,7 +805,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
     it('markRead moves forward only, clamped to the newest message', async () => {
       const [owner, reader] = await Promise.all([user(), user()]);
       const r = await room(owner, 'PUBLIC', reader);
-      for (const body of ['a', 'b', 'c']) await sendMessage(prisma, owner.id, { roomId: r.id, body });
+      for (const body of ['a', 'b', 'c']) await sendMessage(db, owner.id, { roomId: r.id, body });
       expect(await markRead(prisma, reader.id, r.id, 2)).toMatchObject({ lastReadSeq: 2, changed: true });
       expect(await markRead(prisma, reader.id, r.id, 1)).toMatchObject({ lastReadSeq: 2, changed: false });
       expect(await markRead(prisma, reader.id, r.id, 99)).toMatchObject({ lastReadSeq: 3, changed: true });
@@ -869,7 +868,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const small = await room(owner);
       const sent = [];
       for (const body of ['kept', 'edited', 'deleted']) {
-        sent.push((await sendMessage(prisma, owner.id, { roomId: small.id, body, clientMessageId: body })).message);
+        sent.push((await sendMessage(db, owner.id, { roomId: small.id, body, clientMessageId: body })).message);
       }
       await editMessage(prisma, owner.id, sent[1]!.id, 'edited again');
       await deleteMessage(prisma, owner.id, sent[2]!.id);
@@ -953,7 +952,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const open = await room(member);
       const closed = await room(member, 'PRIVATE');
       const { room: direct } = await openDirectRoom(prisma, member.id, (await user()).username);
-      const send = (roomId: string, body: string) => sendMessage(prisma, member.id, { roomId, body });
+      const send = (roomId: string, body: string) => sendMessage(db, member.id, { roomId, body });
       const once = (await send(open.id, `a ${word} in the public room`)).message;
       const twice = (await send(open.id, `${word} and another ${word.toUpperCase()}`)).message;
       const secret = (await send(closed.id, `a private ${word}`)).message;

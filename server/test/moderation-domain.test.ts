@@ -232,17 +232,17 @@ describe.each(databases)('moderation on the %s database', (kind) => {
     await joinRoom(prisma, member.id, { roomId: room.id });
 
     // A mute: no sending, reacting or editing until it ends; lifted, sending works again.
-    const { message } = await sendMessage(prisma, member.id, { roomId: room.id, body: 'before the mute' });
+    const { message } = await sendMessage(db, member.id, { roomId: room.id, body: 'before the mute' });
     await expectError(
       muteMember(prisma, moderator.id, { roomId: room.id, userId: owner.id, until: inAnHour() }),
       'FORBIDDEN',
     );
     await muteMember(prisma, moderator.id, { roomId: room.id, userId: member.id, until: inAnHour() });
-    await expectError(sendMessage(prisma, member.id, { roomId: room.id, body: 'muted?' }), 'FORBIDDEN');
+    await expectError(sendMessage(db, member.id, { roomId: room.id, body: 'muted?' }), 'FORBIDDEN');
     await expectError(addReaction(prisma, member.id, message.id, '👍'), 'FORBIDDEN');
     await expectError(editMessage(prisma, member.id, message.id, 'edited'), 'FORBIDDEN');
     await unmuteMember(prisma, moderator.id, { roomId: room.id, userId: member.id });
-    await sendMessage(prisma, member.id, { roomId: room.id, body: 'after the mute' });
+    await sendMessage(db, member.id, { roomId: room.id, body: 'after the mute' });
 
     const log = await listAuditLog(prisma, SECRET, owner.id, room.id, {});
     expect(log.edges.map((e) => e.node.action)).toEqual([
@@ -293,27 +293,27 @@ describe.each(databases)('moderation on the %s database', (kind) => {
     const renamed = await updateRoom(prisma, owner.id, { roomId: room.id, name: unique('Renamed ') });
     expect(renamed.changed).toBe(true);
 
-    const { message } = await sendMessage(prisma, member.id, { roomId: room.id, body: 'before archiving' });
+    const { message } = await sendMessage(db, member.id, { roomId: room.id, body: 'before archiving' });
     await expectError(setArchived(prisma, moderator.id, room.id, true), 'FORBIDDEN');
     await setArchived(prisma, owner.id, room.id, true);
-    await expectError(sendMessage(prisma, owner.id, { roomId: room.id, body: 'archived?' }), 'FORBIDDEN');
+    await expectError(sendMessage(db, owner.id, { roomId: room.id, body: 'archived?' }), 'FORBIDDEN');
     await expectError(deleteMessage(prisma, member.id, message.id), 'FORBIDDEN');
     await expectError(updateRoom(prisma, owner.id, { roomId: room.id, topic: 'x' }), 'FORBIDDEN');
     await setArchived(prisma, owner.id, room.id, false);
-    await sendMessage(prisma, owner.id, { roomId: room.id, body: 'unarchived' });
+    await sendMessage(db, owner.id, { roomId: room.id, body: 'unarchived' });
   });
 
   it('moderators delete members\u2019 messages, not an owner\u2019s; reports reach moderators', async () => {
     const { room, owner, moderator, member, other } = await cast();
-    const fromMember = (await sendMessage(prisma, member.id, { roomId: room.id, body: 'spam spam' })).message;
-    const fromOwner = (await sendMessage(prisma, owner.id, { roomId: room.id, body: 'rules' })).message;
+    const fromMember = (await sendMessage(db, member.id, { roomId: room.id, body: 'spam spam' })).message;
+    const fromOwner = (await sendMessage(db, owner.id, { roomId: room.id, body: 'rules' })).message;
     await expectError(deleteMessage(prisma, other.id, fromMember.id), 'FORBIDDEN');
     await expectError(deleteMessage(prisma, moderator.id, fromOwner.id), 'FORBIDDEN');
     expect((await deleteMessage(prisma, moderator.id, fromMember.id)).changed).toBe(true);
     const entry = (await listAuditLog(prisma, SECRET, owner.id, room.id, { first: 1 })).edges[0]!.node;
     expect(entry).toMatchObject({ action: 'MESSAGE_DELETED', targetMessageId: fromMember.id, targetUserId: member.id });
 
-    const reported = (await sendMessage(prisma, member.id, { roomId: room.id, body: 'rude' })).message;
+    const reported = (await sendMessage(db, member.id, { roomId: room.id, body: 'rude' })).message;
     await expectError(
       reportMessage(prisma, other.id, { messageId: reported.id, reason: ' ' }),
       'BAD_USER_INPUT',
@@ -354,7 +354,7 @@ describe.each(databases)('moderation on the %s database', (kind) => {
         last.set(key, Date.now());
       },
     };
-    const send = (u: User, body: string) => sendMessage(prisma, u.id, { roomId: room.id, body }, undefined, slowMode);
+    const send = (u: User, body: string) => sendMessage(db, u.id, { roomId: room.id, body }, undefined, slowMode);
     await send(member, 'one');
     const error = await expectError(send(member, 'two'), 'RATE_LIMITED');
     expect(error.extensions.retryAfterMs).toBeGreaterThan(50_000);

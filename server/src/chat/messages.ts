@@ -98,15 +98,19 @@ interface Stored {
   notifications: NewNotification[];
 }
 
-async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Stored | null> {
+/** Runs one statement: through the driver (`Reader.read`), or in a Prisma transaction. */
+type Statement = <T>(statement: Prisma.Sql) => Promise<T[]>;
+
+async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowMode = false): Promise<Stored | null> {
   const { roomId, authorId, body, clientMessageId, threadRootId } = message;
-  const rows = await prisma.$queryRaw<(StoredRow & { notifications: NewNotification[] | null })[]>`
+  const rows = await run<StoredRow & { notifications: NewNotification[] | null }>(Prisma.sql`
     WITH next AS (
       UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
       WHERE id = ${roomId}::uuid
         AND archived_at IS NULL
         AND EXISTS (SELECT 1 FROM memberships WHERE room_id = ${roomId}::uuid AND user_id = ${authorId}::uuid
-                    AND (muted_until IS NULL OR muted_until <= clock_timestamp()))
+                    AND (muted_until IS NULL OR muted_until <= clock_timestamp())
+                    ${unlessSlowMode ? Prisma.sql`AND (rooms.slow_mode_seconds = 0 OR memberships.role <> 'MEMBER')` : Prisma.empty})
       RETURNING last_seq, last_activity_at
     ), stored AS (
       INSERT INTO messages (id, room_id, seq, author_id, body, client_message_id, created_at, thread_root_id)
@@ -128,7 +132,7 @@ async function storeWithNextSeq(prisma: Db, message: NewMessage): Promise<Stored
     ), ${messageNotifications('stored', 'mentioned')}, ${messageEvent('MESSAGE_CREATED', 'stored')}
     SELECT ${storedRowColumns.stored},
            (SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified) AS notifications
-    FROM stored JOIN users ON users.id = stored.author_id`;
+    FROM stored JOIN users ON users.id = stored.author_id`);
   const row = rows[0];
   return row ? { message: withAuthor(row), notifications: row.notifications ?? [] } : null;
 }
@@ -231,26 +235,30 @@ function replay(original: Message, roomId: string): { message: Message; created:
  * Stores the message; with attachments, in one transaction with attaching them (a failure to
  * attach takes the message and its seq back with it).
  */
-function store(prisma: Db, message: NewMessage): Promise<Stored | null> {
+function store(db: Reader, message: NewMessage, unlessSlowMode: boolean): Promise<Stored | null> {
   const { ids, settings } = message.attachments;
-  if (ids.length === 0) return storeWithNextSeq(prisma, message);
-  return (prisma as PrismaClient).$transaction(async (tx) => {
-    const stored = await storeWithNextSeq(tx, message);
+  if (ids.length === 0) return storeWithNextSeq((statement) => db.read(statement), message, unlessSlowMode);
+  return db.prisma.$transaction(async (tx) => {
+    const stored = await storeWithNextSeq((statement) => tx.$queryRaw(statement), message, unlessSlowMode);
     if (stored) await attachToMessage(tx, settings, stored.message, ids);
     return stored;
   });
 }
 
-/** Stores the message, or finds the original when the clientMessageId is already taken. */
-async function storeOrReplay(prisma: Db, message: NewMessage) {
+/**
+ * Stores the message, or finds the original when the clientMessageId is already taken. Null when
+ * the statement stored nothing (see storeWithNextSeq; `unlessSlowMode`: also when slow mode
+ * applies to the author).
+ */
+async function storeOrReplay(db: Reader, message: NewMessage, unlessSlowMode = false) {
   try {
-    const stored = await store(prisma, message);
+    const stored = await store(db, message, unlessSlowMode);
     return stored && { ...stored, created: true as const };
   } catch (error) {
-    // A retry raced the first attempt: the unique (author, clientMessageId) index refused the
-    // second row and its seq bump was rolled back with it.
+    // A retry (or a retry racing the first attempt): the unique (author, clientMessageId) index
+    // refused the second row and its seq bump was rolled back with it.
     if (!message.clientMessageId || !isUniqueViolation(error, CLIENT_MESSAGE_ID)) throw error;
-    const original = await findByClientMessageId(prisma, message.authorId, message.clientMessageId);
+    const original = await findByClientMessageId(db.prisma, message.authorId, message.clientMessageId);
     if (!original) throw error;
     return { ...replay(original, message.roomId), notifications: [] };
   }
@@ -272,7 +280,7 @@ export interface SlowMode {
  * for another room is CONFLICT.
  */
 export async function sendMessage(
-  prisma: PrismaClient,
+  db: Reader,
   viewerId: string | null,
   input: {
     roomId: string;
@@ -289,20 +297,29 @@ export async function sendMessage(
   const attachmentIds = parseAttachmentIds(input.attachmentIds);
   const body = parseBody(input.body, attachmentIds.length > 0);
   const clientMessageId = parseClientMessageId(input.clientMessageId);
+  const attachments = { ids: attachmentIds, settings: attachmentSettings };
+  // The common send (text, not a reply, no slow mode for the author) is the store statement alone:
+  // it stores nothing unless the author may send, and a clientMessageId already used fails its
+  // unique index, which storeOrReplay turns into the replay. Anything else takes the checks below.
+  if (attachmentIds.length === 0 && input.threadRootId == null) {
+    const message: NewMessage = { roomId, authorId, body, clientMessageId, attachments, threadRootId: null };
+    const sent = await storeOrReplay(db, message, true);
+    if (sent) return sent;
+  }
+  const prisma = db.prisma;
   if (clientMessageId) {
     const original = await findByClientMessageId(prisma, authorId, clientMessageId);
     if (original) return { ...replay(original, roomId), notifications: [] };
   }
   const { slowModeSeconds, role } = await sendAccess(prisma, authorId, roomId);
   await assertAttachable(prisma, attachmentSettings, authorId, roomId, attachmentIds);
-  const attachments = { ids: attachmentIds, settings: attachmentSettings };
   const threadRootId = input.threadRootId != null ? await threadRootOf(prisma, roomId, input.threadRootId) : null;
   // Owners and moderators are exempt; the budget is spent last, once the message is otherwise good.
   if (slowMode && slowModeSeconds > 0 && role === 'MEMBER') {
     await slowMode.take(roomId, authorId, slowModeSeconds);
   }
   const message: NewMessage = { roomId, authorId, body, clientMessageId, attachments, threadRootId };
-  return (await storeOrReplay(prisma, message)) ?? (await refuseOrRetry(prisma, message));
+  return (await storeOrReplay(db, message)) ?? (await refuseOrRetry(db, message));
 }
 
 /**
@@ -322,9 +339,9 @@ async function threadRootOf(prisma: Db, roomId: string, threadRootId: string): P
 }
 
 /** Nothing was stored: NOT_FOUND or FORBIDDEN says why, unless the viewer joined in between. */
-async function refuseOrRetry(prisma: Db, message: NewMessage) {
-  await accessRoom(prisma, message.authorId, message.roomId, 'room.send');
-  const sent = await storeOrReplay(prisma, message);
+async function refuseOrRetry(db: Reader, message: NewMessage) {
+  await accessRoom(db.prisma, message.authorId, message.roomId, 'room.send');
+  const sent = await storeOrReplay(db, message);
   if (!sent) throw forbidden('Only members can send messages to this room');
   return sent;
 }

@@ -54,6 +54,9 @@ const ROOM_NAME_KEY: UniqueIndex = { index: 'rooms_name_key_key', columns: ['nam
  * are checked.
  */
 export function isUniqueViolation(error: unknown, unique: UniqueIndex): boolean {
+  // A statement run by the driver itself (Reader.read): PostgreSQL's error, as pg and PGlite give it.
+  const driver = (error ?? {}) as { code?: unknown; constraint?: unknown };
+  if (driver.code === '23505' && driver.constraint === unique.index) return true;
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
   const meta = (error.meta ?? {}) as { target?: unknown; driverAdapterError?: { cause?: Record<string, unknown> } };
   const cause = meta.driverAdapterError?.cause ?? {};

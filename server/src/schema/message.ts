@@ -356,7 +356,7 @@ builder.mutationFields((t) => ({
       const roomId = idOf('Room', input.roomId, 'roomId');
       const threadRootId = input.threadRootId != null ? idOf('Message', input.threadRootId, 'threadRootId') : null;
       const { message, created, notifications } = await messages.sendMessage(
-        ctx.services.db.prisma,
+        ctx.services.db,
         viewerIdOf(ctx),
         {
           ...input,
