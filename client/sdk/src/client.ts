@@ -2,7 +2,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { Kind, print, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { Emitter } from './emitter.js';
 import { endpointPicker, webSocketEndpoint, type Endpoint, type EndpointPicker } from './endpoints.js';
-import { ChatError, isChatError } from './errors.js';
+import { ChatError, isChatError, type GraphQLErrorLike } from './errors.js';
 import {
   documentIds,
   mutations,
@@ -64,6 +64,15 @@ export interface ChatClientOptions {
    * documents only (TRUSTED_DOCUMENTS_ONLY) needs this. Default true; false sends the text alone.
    */
   trustedDocuments?: boolean;
+  /**
+   * Send messages and the other small mutations of a live chat (markRead, setTyping, addReaction,
+   * removeReaction) on the WebSocket when it is open already (for subscriptions), as graphql-ws
+   * operations: the result frame is the answer, with the same errors as over HTTP. No open socket,
+   * or a socket that drops before the answer: over HTTP (the mutation is sent again; sendMessage
+   * with its clientMessageId, so never twice). A socket is never opened just to send. Default true;
+   * false sends everything over HTTP.
+   */
+  sendOverSocket?: boolean;
 }
 
 /** Per-call options of queries and mutations. */
@@ -293,7 +302,24 @@ interface PreparedOperation {
   kind: 'query' | 'mutation' | 'subscription';
   /** Whether the function takes no variables, or only `input`. */
   shape: 'none' | 'input' | 'variables';
+  /** One of the mutations sent on an open socket: whether these variables may go (SOCKET_MUTATIONS). */
+  overSocket?: (variables: Record<string, unknown> | undefined) => boolean;
 }
+
+/**
+ * The mutations a live chat fires often, sent on the open socket (`sendOverSocket`). Each is safe to
+ * send twice — a socket may drop after the server ran it and before the answer came, and then it
+ * goes again over HTTP: sendMessage with a clientMessageId (the server answers a repeat with the
+ * first message; room.send and thread.reply always give one, and without one it goes over HTTP);
+ * read marks, typing and reactions set a state. None carries files: uploads stay on HTTP.
+ */
+const SOCKET_MUTATIONS: Record<string, (variables: Record<string, unknown> | undefined) => boolean> = {
+  sendMessage: (variables) => typeof (variables?.input as { clientMessageId?: unknown })?.clientMessageId === 'string',
+  markRead: () => true,
+  setTyping: () => true,
+  addReaction: () => true,
+  removeReaction: () => true,
+};
 
 const prepared = new WeakMap<object, PreparedOperation>();
 /** The SDK's generated documents: only these are sent by id (a caller's document may reuse a name). */
@@ -312,9 +338,15 @@ function prepare(document: DocumentNode | string): PreparedOperation {
     if (!definition) throw new Error('The document has no operation');
     const variables = definition.variableDefinitions ?? [];
     const name = definition.name?.value;
+    const own = name !== undefined && ownDocuments.has(document);
+    const root = definition.selectionSet.selections[0];
+    const field = root?.kind === Kind.FIELD ? root.name.value : '';
     operation = {
       request: { query: print(document), operationName: name },
-      ...(name && ownDocuments.has(document) ? { documentId: documentIds[name] } : {}),
+      ...(own ? { documentId: documentIds[name] } : {}),
+      ...(own && definition.operation === 'mutation' && Object.hasOwn(SOCKET_MUTATIONS, field)
+        ? { overSocket: SOCKET_MUTATIONS[field] }
+        : {}),
       kind: definition.operation as PreparedOperation['kind'],
       shape:
         variables.length === 0
@@ -389,6 +421,30 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   /** Trusted document ids the server answered PersistedQueryNotFound for. */
   const unknownIds = new Set<string>();
 
+  /**
+   * Runs one of the SOCKET_MUTATIONS on the realtime socket if it is open: its data, or the ChatError
+   * HTTP would give (the same codes and fields). Undefined sends it over HTTP instead: no open
+   * socket; the socket closed before the answer (safe: these mutations may go twice); or the
+   * connection refused it before running it (a FORBIDDEN without a path: the server's limit of
+   * operations per socket), which HTTP answers for itself.
+   */
+  const overSocket = async (
+    operation: PreparedOperation,
+    variables: Record<string, unknown> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Record<string, unknown> | undefined> => {
+    if (options.sendOverSocket === false || !realtimeClient || !operation.overSocket?.(variables)) return undefined;
+    const outcome = await realtimeClient.run(requestOf(operation, variables), signal);
+    if (!outcome || 'lost' in outcome) return undefined;
+    const { data, errors } = outcome.result;
+    if (errors?.length) {
+      const error = ChatError.fromGraphQLErrors(errors as GraphQLErrorLike[]);
+      if (error.code === 'FORBIDDEN' && errors.every((e) => !e.path)) return undefined;
+      throw error;
+    }
+    return data ?? undefined;
+  };
+
   const execute = async (
     document: DocumentNode | string,
     variables: Record<string, unknown> | undefined,
@@ -396,6 +452,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   ): Promise<Record<string, unknown>> => {
     if (closed) throw new ChatError('CLOSED', 'The client is closed');
     const operation = prepare(document);
+    // Per-call headers travel on HTTP only.
+    if (!requestOptions.headers) {
+      const data = await overSocket(operation, variables, requestOptions.signal);
+      if (data) return data;
+    }
     const request = requestOf(operation, variables);
     const documentId = documentIdOf(operation);
     // Over HTTP a known document goes by its id alone.

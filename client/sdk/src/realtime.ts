@@ -39,6 +39,12 @@ interface CloseLike {
   reason: string;
 }
 
+/** What became of an operation sent on the socket: its result, or `lost` when the socket closed first. */
+export type SocketOutcome = { result: FormattedExecutionResult<Record<string, unknown>, unknown> } | { lost: true };
+
+/** WebSocket.OPEN, the same in browsers and in `ws`. */
+const OPEN = 1;
+
 const isCloseLike = (value: unknown): value is CloseLike =>
   typeof value === 'object' && value !== null && 'code' in value && 'reason' in value;
 
@@ -75,6 +81,8 @@ export class Realtime {
   private socketUser: string | null | undefined;
   /** A restart is closing the socket on purpose: keep the URL. */
   private restarting = false;
+  /** The socket the server has acknowledged, while it is open. */
+  private socket: { readyState: number } | undefined;
 
   constructor(private readonly options: RealtimeOptions) {
     const { endpoint, session, events } = options;
@@ -96,13 +104,18 @@ export class Realtime {
         return this.lastToken ? { authToken: this.lastToken } : {};
       },
       on: {
-        connecting: (isRetry) => events.emit('connecting', { reconnect: isRetry }),
-        connected: (_socket, _payload, wasRetry) => {
+        connecting: (isRetry) => {
+          this.socket = undefined;
+          events.emit('connecting', { reconnect: isRetry });
+        },
+        connected: (socket, _payload, wasRetry) => {
+          this.socket = socket as { readyState: number };
           this.unauthorizedInRow = 0;
           this.tooManyInRow = 0;
           events.emit('connected', { reconnect: wasRetry, url: this.socketUrl });
         },
         closed: (event) => {
+          this.socket = undefined;
           clearTimeout(this.pongTimer);
           const { code, reason } = isCloseLike(event) ? event : { code: 1006, reason: '' };
           if (code === CloseCodes.unauthorized) this.unauthorizedInRow++;
@@ -188,6 +201,51 @@ export class Realtime {
       ended = true;
       stop();
     };
+  }
+
+  /**
+   * Runs a query or mutation on the socket, if one is open, acknowledged and the current user's
+   * right now; resolves with undefined when not (it never opens a socket for this). The result
+   * frame is the answer, errors included; `lost` means the socket closed before it came, so the
+   * server may or may not have run it. graphql-ws would send it again on the next socket: it is
+   * stopped instead, and the caller decides (over HTTP, when it is safe to send twice).
+   */
+  async run(request: GraphQLRequest, signal?: AbortSignal): Promise<SocketOutcome | undefined> {
+    const user = userOf(await this.options.session.get());
+    if (this.socket?.readyState !== OPEN || this.socketUser !== user) return undefined;
+    signal?.throwIfAborted();
+    return new Promise<SocketOutcome>((resolve, reject) => {
+      let settled = false;
+      let stop = () => undefined as void;
+      const settle = (outcome: SocketOutcome | { aborted: unknown }, stopIt: boolean) => {
+        if (settled) return;
+        settled = true;
+        unlisten();
+        signal?.removeEventListener('abort', onAbort);
+        if (stopIt) stop();
+        if ('aborted' in outcome) reject(outcome.aborted);
+        else resolve(outcome);
+      };
+      const onAbort = () => settle({ aborted: signal!.reason }, true);
+      const unlisten = this.client.on('closed', () => settle({ lost: true }, true));
+      signal?.addEventListener('abort', onAbort);
+      stop = this.client.subscribe<Record<string, unknown>>(
+        {
+          query: request.query ?? '',
+          variables: request.variables,
+          operationName: request.operationName,
+          ...(request.extensions ? { extensions: request.extensions } : {}),
+        },
+        {
+          // The result; graphql-ws then receives the server's `complete` and lets the operation go.
+          next: (result) => settle({ result }, false),
+          // An array: the server refused the operation before running it (errors, no data).
+          error: (error) =>
+            settle(Array.isArray(error) ? { result: { errors: error as GraphQLErrorLike[] } } : { lost: true }, false),
+          complete: () => settle({ lost: true }, false),
+        },
+      );
+    });
   }
 
   /**

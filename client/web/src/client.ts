@@ -1,7 +1,8 @@
 /**
  * The urql client of a signed-in session: the normalized cache, the access token on every request
  * (refreshed before it expires and when refused), queries and mutations over HTTP, subscriptions
- * over one graphql-ws socket that reconnects for ever. `connection` says whether the socket is up;
+ * over one graphql-ws socket that reconnects for ever — and sends, read marks, typing and reactions
+ * over that socket while it is open (transport.ts). `connection` says whether the socket is up;
  * its `epoch` counts connections, so views can fetch what they missed after a reconnect.
  */
 import { authExchange } from '@urql/exchange-auth';
@@ -9,7 +10,7 @@ import { createClient as createSocket, type Client as Socket, type Sink, type Su
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
 import { chatCache } from './cache';
 import { refresh, session } from './session';
-import { GRAPHQL_URL, persisted, WS_URL } from './transport';
+import { GRAPHQL_URL, persisted, socketMutationsExchange, WS_URL } from './transport';
 
 /** The server closes a socket with this when its access token is refused or has expired. */
 const CLOSE_UNAUTHORIZED = 4401;
@@ -98,6 +99,8 @@ export function createChatClient(): ChatClient {
 
   /** The access token the socket connected with. */
   let socketToken: string | null = null;
+  /** The socket the server acknowledged, while it is open. */
+  let acknowledged: WebSocket | undefined;
   /** After a 4401: a new token, unless one newer than the refused one is already here. */
   const renewAccessToken = async () => {
     if (session.accessToken() === socketToken) await refresh();
@@ -115,8 +118,13 @@ export function createChatClient(): ChatClient {
     retryWait: (retries) => sleep(backoff(retries)),
     lazyCloseTimeout: 3_000,
     on: {
-      connected: () => setConnection({ status: 'connected', epoch: connection.epoch + 1 }),
+      connecting: () => (acknowledged = undefined),
+      connected: (opened) => {
+        acknowledged = opened as WebSocket;
+        setConnection({ status: 'connected', epoch: connection.epoch + 1 });
+      },
       closed: () => {
+        acknowledged = undefined;
         if (!disposed && connection.status === 'connected') setConnection({ ...connection, status: 'reconnecting' });
       },
     },
@@ -138,6 +146,7 @@ export function createChatClient(): ChatClient {
         },
       })),
       ...persisted,
+      socketMutationsExchange(() => (acknowledged?.readyState === WebSocket.OPEN ? socket : undefined)),
       fetchExchange,
       subscriptionExchange({
         forwardSubscription: (request, operation) => ({

@@ -52,6 +52,13 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
   /** Bob's WebSockets pass through here, so the test can cut them and keep him offline. */
   const bobSockets: WebSocketRoute[] = [];
   let bobOffline = false;
+  /** What a test does to the frames of Bob's sockets: true when it took the frame (not passed on). */
+  const bobFrames: {
+    toServer?: (frame: string, socket: WebSocketRoute) => boolean;
+    toPage?: (frame: string, socket: WebSocketRoute) => boolean;
+  } = {};
+  /** The frames Alice's page sent on its WebSockets. */
+  const aliceFrames: string[] = [];
   /** Uncaught errors in either page: there should be none. */
   const pageErrors: string[] = [];
 
@@ -78,11 +85,14 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     bobContext = await browser.newContext({ viewport: { width: 390, height: 780 }, deviceScaleFactor: 2 });
     await bobContext.routeWebSocket(/\/graphql$/, (socket) => {
       if (bobOffline) return void socket.close({ code: 1012, reason: 'offline (test)' });
-      socket.connectToServer();
+      const server = socket.connectToServer();
+      socket.onMessage((frame) => void (bobFrames.toServer?.(String(frame), socket) || server.send(frame)));
+      server.onMessage((frame) => void (bobFrames.toPage?.(String(frame), socket) || socket.send(frame)));
       bobSockets.push(socket);
     });
     alice = await aliceContext.newPage();
     bob = await bobContext.newPage();
+    alice.on('websocket', (socket) => socket.on('framesent', ({ payload }) => void aliceFrames.push(String(payload))));
     for (const page of [alice, bob]) {
       page.setDefaultTimeout(WAIT_MS);
       page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
@@ -176,6 +186,41 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     expect(await twoLines.locator('.body').innerText()).toBe('Great.\nI will have a look this afternoon.');
   });
 
+  it('sends over the WebSocket it already has: no HTTP request for a message, typing or a read mark', async () => {
+    const posts: string[] = [];
+    const collect = (request: Request) => {
+      if (request.method() === 'POST') posts.push(String(JSON.parse(request.postData() ?? '{}').operationName));
+    };
+    alice.on('request', collect);
+    const before = aliceFrames.length;
+    await alice.getByRole('textbox', { name: /^Message / }).fill('Sent over the socket');
+    await bob.getByText('Alice is typing…').waitFor();
+    await alice.keyboard.press('Enter');
+    await message(bob, 'Sent over the socket').waitFor();
+    // The result frame is the answer: the message is shown sent, neither pending nor failed.
+    await message(alice, 'Sent over the socket').and(alice.locator('.message:not(.pending):not(.failed)')).waitFor();
+    await send(bob, 'Read on the socket too');
+    await message(alice, 'Read on the socket too').waitFor();
+    await until(
+      'a read mark from Alice',
+      async () => aliceFrames.slice(before).some((frame) => frame.includes('"MarkRead"')),
+      (sent) => sent,
+    );
+    alice.off('request', collect);
+    const operations = aliceFrames
+      .slice(before)
+      .map(
+        (frame) =>
+          JSON.parse(frame) as { type: string; payload?: { operationName?: string; variables?: { input?: object } } },
+      )
+      .filter((frame) => frame.type === 'subscribe')
+      .map((frame) => frame.payload!);
+    const sent = operations.find((op) => op.operationName === 'SendMessage');
+    expect(sent?.variables?.input).toMatchObject({ body: 'Sent over the socket', clientMessageId: expect.any(String) });
+    expect(operations.map((op) => op.operationName)).toEqual(expect.arrayContaining(['SetTyping', 'MarkRead']));
+    expect(posts.filter((name) => ['SendMessage', 'SetTyping', 'MarkRead'].includes(name))).toEqual([]);
+  });
+
   it('shows edits and deletes to the other side', async () => {
     const mine = message(bob, 'Yes, it is on staging since 9:30.');
     await mine.getByRole('button', { name: 'Edit your message' }).click();
@@ -230,6 +275,8 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
       'Morning! Is the new build ready?',
       'Yes, it is on staging since 9:30 (build 412).',
       'Great.\nI will have a look this afternoon.',
+      'Sent over the socket',
+      'Read on the socket too',
       'Message deleted',
     ]);
   });
@@ -270,35 +317,74 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
 
   it('keeps a send that failed, marked, and sends it once on Retry', async () => {
     const isSend = (body: string | null) => !!body && JSON.parse(body).operationName === 'SendMessage';
-    // The request never reaches the server.
+    const isSendFrame = (frame: string) => frame.includes('"type":"subscribe"') && frame.includes('"SendMessage"');
+    // The network goes as the send leaves on the socket: it never reaches the server, and its
+    // second try, over HTTP, fails too.
     await bob.route('**/graphql', (route) =>
       isSend(route.request().postData()) ? route.abort('internetdisconnected') : route.continue(),
     );
+    bobFrames.toServer = (frame, socket) => {
+      if (!isSendFrame(frame)) return false;
+      bobOffline = true;
+      void socket.close({ code: 1012, reason: 'network lost (test)' });
+      return true;
+    };
     await send(bob, 'Can you hear me?');
     const failed = bob.locator('.message.failed').filter({ hasText: 'Can you hear me?' });
     await failed.getByText('Not sent').waitFor();
     expect(await message(alice, 'Can you hear me?').count()).toBe(0);
+    delete bobFrames.toServer;
+    bobOffline = false;
     await bob.unroute('**/graphql');
     await failed.getByRole('button', { name: 'Retry' }).click();
     await message(alice, 'Can you hear me?').waitFor();
     await failed.waitFor({ state: 'detached' });
     expect(await message(bob, 'Can you hear me?').count()).toBe(1);
 
-    // The server stores it, but its answer is lost: the message shows (it came live), not as failed.
+    // The server stores it, but its answer on the socket is lost with the socket: the app sends it
+    // again over HTTP under the same clientMessageId, and gets the stored message back.
+    await bob.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: WAIT_MS * 2 });
+    const httpSends: string[] = [];
+    const collect = (request: Request) => void (isSend(request.postData()) && httpSends.push(request.postData()!));
+    bob.on('request', collect);
+    let answerLost = false;
+    bobFrames.toPage = (frame, socket) => {
+      if (!frame.includes('"type":"next"') || !frame.includes('"sendMessage"')) return false;
+      answerLost = true;
+      void socket.close({ code: 1012, reason: 'network lost (test)' });
+      return true;
+    };
+    await send(bob, 'And now?');
+    await message(alice, 'And now?').waitFor();
+    await message(bob, 'And now?').and(bob.locator('.message:not(.pending)')).waitFor();
+    delete bobFrames.toPage;
+    bob.off('request', collect);
+    expect(answerLost).toBe(true);
+    expect(httpSends).toHaveLength(1);
+    expect(await bob.locator('.message.failed').count()).toBe(0);
+    expect(await message(bob, 'And now?').count()).toBe(1);
+    expect(await message(alice, 'And now?').count()).toBe(1);
+
+    // With no socket, sends go over HTTP, with the same guarantee when the answer is lost there.
+    bobOffline = true;
+    for (const socket of bobSockets.splice(0)) await socket.close({ code: 1012, reason: 'cut (test)' });
+    await bob.getByText('Reconnecting…').waitFor();
     await bob.route('**/graphql', async (route) => {
       if (!isSend(route.request().postData())) return route.continue();
       await route.fetch();
       await route.abort('internetdisconnected');
     });
     const lost = bob.waitForEvent('requestfailed', (request) => isSend(request.postData()));
-    await send(bob, 'And now?');
+    await send(bob, 'And over HTTP?');
     await lost;
-    await message(alice, 'And now?').waitFor();
-    await message(bob, 'And now?').waitFor();
+    await message(alice, 'And over HTTP?').waitFor();
     await bob.unroute('**/graphql');
+    bobOffline = false;
+    await bob.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: WAIT_MS * 2 });
+    await message(bob, 'And over HTTP?').waitFor();
     expect(await bob.locator('.message.failed').count()).toBe(0);
-    expect(await message(bob, 'And now?').count()).toBe(1);
-    expect(await message(alice, 'And now?').count()).toBe(1);
+    expect(await message(bob, 'And over HTTP?').count()).toBe(1);
+    expect(await message(alice, 'And over HTTP?').count()).toBe(1);
   });
 
   it('opens a direct conversation by username, with the other one’s online dot', async () => {
