@@ -84,6 +84,25 @@ describe.runIf(hasRedis && hasPostgres)('abuse limits shared by two replicas', (
     );
   });
 
+  it('sendMessage: a resend of a stored message is answered even when the budget is spent', async () => {
+    const from = address();
+    const user = await member();
+    const room = (await chatClient(urls[0]!, user.accessToken).createRoom(uniqueName('resend'))).data!.createRoom.id;
+    await new Promise((r) => setTimeout(r, WINDOW_MS));
+    const SEND = 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { id seq clientMessageId } }';
+    const send = (i: number, clientMessageId = `resend-${i}`) =>
+      as(urls[i % 2]!, user.accessToken, from).call(SEND, { i: { roomId: room, body: `m${i}`, clientMessageId } });
+    const first = await send(0);
+    for (let i = 1; i < 3; i++) expect(outcome((await send(i)) as never)).toBe('OK');
+    expect(outcome((await send(3)) as never)).toBe('RATE_LIMITED');
+    // The first send's answer was lost, say: sending it again gets it, and stores nothing new.
+    const again = await send(1, 'resend-0');
+    expect(again.errors).toBeUndefined();
+    expect(again.data!.sendMessage).toEqual(first.data!.sendMessage);
+    // A key not used before is a new message: still refused.
+    expect(outcome((await send(5, 'resend-new')) as never)).toBe('RATE_LIMITED');
+  });
+
   it('sendMessage, per address: users sharing an address share its budget', async () => {
     const from = address();
     const users = await Promise.all(Array.from({ length: 3 }, () => member()));

@@ -223,6 +223,20 @@ function findByClientMessageId(
   });
 }
 
+/**
+ * The message the author already stored in `roomId` under this clientMessageId, if any: a resend
+ * whose first answer was lost, which deserves that answer even when a limit would refuse a new send.
+ */
+export async function storedBefore(
+  db: Reader,
+  authorId: string,
+  roomId: string,
+  clientMessageId: string,
+): Promise<MessageWithAuthor | null> {
+  const original = await findByClientMessageId(db.prisma, authorId, clientMessageId);
+  return original?.roomId === roomId ? original : null;
+}
+
 /** A retry: the original message, as long as it was sent to the same room. */
 function replay(original: Message, roomId: string): { message: Message; created: false } {
   if (original.roomId !== roomId) {

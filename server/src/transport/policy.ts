@@ -197,22 +197,15 @@ export class Connection {
 
   /**
    * Prepares one operation of this connection through the server's envelope (the same plugins,
-   * limits and context as HTTP), or returns the errors that refuse it. `active` is how many
-   * operations the connection runs now, this one excluded.
+   * limits and context as HTTP), or returns the errors that refuse it. Only subscriptions count
+   * against the connection's limit: queries and mutations end with their answer.
    */
   async prepare(
     id: string,
     payload: RequestDocument & { operationName?: string | null; variables?: Record<string, unknown> | null },
-    options: { active: number; initial: Record<string, unknown>; live?: LiveOperation },
+    options: { initial: Record<string, unknown>; live?: LiveOperation },
   ): Promise<PreparedOperation | readonly GraphQLError[]> {
     const { config, yoga, trusted, contextFor, services } = this.policy;
-    if (options.active >= config.ws.maxSubscriptionsPerSocket) {
-      return [
-        new GraphQLError(`Too many subscriptions on this connection (at most ${config.ws.maxSubscriptionsPerSocket})`, {
-          extensions: { code: 'FORBIDDEN' },
-        }),
-      ];
-    }
     const enveloped = yoga.getEnveloped({ ...options.initial, req: this.spec.request, params: payload });
     let query: string;
     try {
@@ -233,6 +226,14 @@ export class Connection {
     if (errors.length) return errors;
     const operation = getOperationAST(document, payload.operationName);
     if (operation?.operation === 'subscription') {
+      if (this.subscriptions.size >= config.ws.maxSubscriptionsPerSocket) {
+        return [
+          new GraphQLError(
+            `Too many subscriptions on this connection (at most ${config.ws.maxSubscriptionsPerSocket})`,
+            { extensions: { code: 'FORBIDDEN' } },
+          ),
+        ];
+      }
       const field = fieldOf(document, payload.operationName);
       this.subscriptions.set(id, field);
       services.metrics.subscriptionStarted(this.transport, field);

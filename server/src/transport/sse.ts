@@ -63,7 +63,6 @@ export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
       const stream = streamOfRequest.get(req.raw)!;
       const id = operationIdOf(params);
       const prepared = await stream.connection.prepare(id, params as never, {
-        active: stream.operations.size,
         initial: { request: req.raw },
       });
       // A result (not arguments): graphql-sse sends it as the operation's one event, then completes it.

@@ -82,7 +82,6 @@ export function serveWebSockets(server: Server, path: string, policy: Connection
       },
       onSubscribe: (ctx, id, payload) =>
         ctx.extra.connection!.prepare(id, payload, {
-          active: Object.keys(ctx.subscriptions).length - 1,
           initial: { ...ctx, socket: ctx.extra.socket },
           live: liveOperation(ctx.extra.socket, id),
         }) as never,
