@@ -7,7 +7,7 @@
 //        [--memory-sockets 5000] [--no-memory] [--no-latency] [--profile <rate>]
 //        [--idle-load 1.5] [--max-wait-minutes 20] [--busy-cores 0.3] [--busy-retries 3]
 //        [--baseline-rate 100] [--heap-profile] [--redis one|cluster|both] [--tracing <endpoint>]
-//        [--selection plain|reactions]
+//        [--selection plain|reactions] [--send-over http|ws]
 //
 // Topology per target: two server processes on one Redis (ours: also one PostgreSQL database,
 // created fresh for the run and dropped at the end), 20 rooms × 50 subscribers = 1,000 WebSockets,
@@ -29,6 +29,8 @@
 // include the profiler's own overhead).
 // --selection reactions: our subscribers also select the message's reactions with viewerReacted
 // (issue 14), which is viewer-dependent, so each event is executed once per subscribing viewer.
+// --send-over ws (ours only): each sender sends its messages as graphql-ws operations on a socket
+// it keeps open to each replica, as the SDK and the web app do, instead of over HTTP.
 //
 // --redis (ours only): one Redis (REDIS_URL, the default), a 3-master Redis Cluster started here on
 // free ports (support/redis-cluster.ts; sharded pub/sub), or both, one after the other in the same
@@ -111,6 +113,8 @@ if (tracingEndpoint === 'sink') {
 const targetArg = arg('target', 'all');
 const selection = arg('selection', 'plain');
 if (selection !== 'plain' && selection !== 'reactions') throw new Error('--selection is plain or reactions');
+const sendOver = arg('send-over', 'http');
+if (sendOver !== 'http' && sendOver !== 'ws') throw new Error('--send-over is http or ws');
 const targets: Target[] = targetArg === 'all' ? [...TARGETS] : [targetArg as Target];
 if (!targets.every((t) => TARGETS.includes(t))) throw new Error(`--target: one of ${TARGETS.join(', ')}, all`);
 
@@ -399,12 +403,26 @@ async function planOurs(replicas: Replica[], tag: string): Promise<Plan> {
       });
     }
   }
+  // --send-over ws: each sender keeps a graphql-ws socket per replica and sends on it.
+  const sockets = new Map<string, Promise<SocketSender>>();
+  const socketOf = (room: number, replica: Replica) => {
+    const key = `${room} ${replica.url}`;
+    let socket = sockets.get(key);
+    if (!socket) sockets.set(key, (socket = SocketSender.open(replica.url, senders[room]!.accessToken)));
+    return socket;
+  };
   return {
     target: 'ours',
     replicas,
     roomKeys,
     subscribers,
     async send(room, replica, body) {
+      if (sendOver === 'ws') {
+        const data = await (await socketOf(room, replica)).run(SEND_MESSAGE, { i: { roomId: roomKeys[room], body } });
+        const seq = (data as { sendMessage?: { seq: number } }).sendMessage?.seq;
+        if (typeof seq !== 'number') throw new Error(`sendMessage over ws: ${JSON.stringify(data).slice(0, 200)}`);
+        return seq;
+      }
       const res = await post(
         replica.url,
         '/graphql',
@@ -419,6 +437,52 @@ async function planOurs(replicas: Replica[], tag: string): Promise<Plan> {
       return seq;
     },
   };
+}
+
+/** A sender's graphql-ws connection (graphql-transport-ws spoken over `ws`), for --send-over ws. */
+class SocketSender {
+  private nextId = 0;
+  private readonly waiting = new Map<string, { resolve(data: unknown): void; reject(error: Error): void }>();
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (raw: Buffer) => {
+      const frame = JSON.parse(raw.toString()) as { id?: string; type: string; payload?: any };
+      if (frame.type === 'ping') return ws.send('{"type":"pong"}');
+      const waiting = frame.id === undefined ? undefined : this.waiting.get(frame.id);
+      if (!waiting) return;
+      this.waiting.delete(frame.id!);
+      if (frame.type === 'next' && !frame.payload?.errors) waiting.resolve(frame.payload.data);
+      else waiting.reject(new Error(`${frame.type}: ${JSON.stringify(frame.payload).slice(0, 200)}`));
+    });
+    ws.on('close', () => {
+      for (const { reject } of this.waiting.values()) reject(new Error('sender socket closed'));
+      this.waiting.clear();
+    });
+  }
+
+  static open(url: string, token: string): Promise<SocketSender> {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
+      perMessageDeflate: false,
+    });
+    cleanups.push(async () => ws.close(1000));
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authToken: token } })));
+      ws.once('message', (raw: Buffer) => {
+        const { type } = JSON.parse(raw.toString()) as { type: string };
+        if (type === 'connection_ack') resolve(new SocketSender(ws));
+        else reject(new Error(`sender socket: ${type}`));
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  run(query: string, variables: Record<string, unknown>): Promise<unknown> {
+    const id = String(++this.nextId);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+    });
+  }
 }
 
 function planPeer(target: 'raw' | 'socketio', replicas: Replica[]): Plan {
@@ -1009,6 +1073,8 @@ const report: Record<string, any> = {
     busyCores,
     busyRetries,
     baselineRate,
+    selection,
+    sendOver,
     argv: process.argv.slice(2),
   },
   targets: {},
