@@ -160,6 +160,52 @@ describe.each(databaseKinds)('conversations on the %s database', (kind) => {
       expect(reactions[0]).toMatchObject({ emoji: ':r07:', count: 2 });
     });
 
+    it('says whether the viewer reacted past the 20 reactors a message keeps with its reactions', async () => {
+      const roomId = (await as.owner.createRoom(uniqueName('conv-many'))).data!.createRoom.id as string;
+      const sessions: Session[] = [];
+      for (let i = 0; i < 22; i++) sessions.push(await registerUser(server.url));
+      const people = sessions.map((s) => chatClient(server.url, s.accessToken));
+      for (const c of people) await c.joinRoom({ roomId });
+      const { id } = await sent(as.owner, roomId, 'popular');
+      for (const c of people) expect(outcome(await react(c, id, '👍'))).toBe('OK');
+      // Live too: one execution for both viewers, each told whether they reacted.
+      const REACTIONS = `subscription ($r: ID!) { roomEvents(roomId: $r) {
+        ... on ReactionChanged { message { reactions { emoji count viewerReacted } } } } }`;
+      const streams = [sessions[21]!.accessToken, owner.accessToken].map((token) => {
+        const socket = connect(server.wsUrl, token);
+        cleanups.push(() => socket.dispose());
+        return subscribe(socket, REACTIONS, { r: roomId });
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      await react(people[21]!, id, '🎉');
+      const expected = (thumbs: boolean, party: boolean) => [
+        { emoji: '👍', count: 22, viewerReacted: thumbs },
+        { emoji: '🎉', count: 1, viewerReacted: party },
+      ];
+      const [late, owners] = await Promise.all(
+        streams.map(async (s) => (await s.waitFor((e) => e.length > 0))[0].roomEvents.message.reactions),
+      );
+      expect(late).toEqual(expected(true, true));
+      expect(owners).toEqual(expected(false, false));
+      const PAGE = `query ($r: ID!) { messages(roomId: $r, last: 1) { edges { node { reactions { emoji count viewerReacted } } } } }`;
+      const seen = async (c: ChatClient) => [
+        (await c.data(PAGE, { r: roomId })).messages.edges[0].node.reactions,
+        (await message(c, id)).reactions.map(({ emoji, count, viewerReacted }: any) => ({
+          emoji,
+          count,
+          viewerReacted,
+        })),
+      ];
+      // The first reactor, the 22nd (left out of the kept 20), and the owner, who did not react.
+      for (const [c, thumbs, party] of [
+        [people[0]!, true, false],
+        [people[21]!, true, true],
+        [as.owner, false, false],
+      ] as const) {
+        for (const reactions of await seen(c)) expect(reactions).toEqual(expected(thumbs, party));
+      }
+    });
+
     it('keeps the counts a page reads true when many add and remove reactions at once', async () => {
       const roomId = (await as.owner.createRoom(uniqueName('conv-race'))).data!.createRoom.id as string;
       const people = [as.owner];

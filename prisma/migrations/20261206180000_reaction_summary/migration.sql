@@ -2,11 +2,15 @@
 -- instead of aggregating the reactions of every message it shows.
 ALTER TABLE "messages" ADD COLUMN "reaction_summary" JSONB;
 
--- A message's reactions as a JSON array of { "emoji", "count" }: most used first, then the first
--- used first, then by emoji; null for none. The one place that order is written.
+-- A message's reactions as a JSON array of { "emoji", "count", "users" }: most used first, then
+-- the first used first, then by emoji; null for none. `users` holds the first 20 who reacted with
+-- it, earliest first, so whether a viewer reacted is read from the summary whenever it holds
+-- everyone (count ≤ 20), without looking up the reactions. The one place that order is written.
 CREATE FUNCTION "reaction_summary_of"(message UUID) RETURNS JSONB LANGUAGE sql STABLE AS $$
-  SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.count) ORDER BY r.count DESC, r.first, r.emoji)
-  FROM (SELECT emoji, count(*)::int AS count, min(created_at) AS first
+  SELECT jsonb_agg(jsonb_build_object('emoji', r.emoji, 'count', r.count, 'users', r.users)
+                   ORDER BY r.count DESC, r.first, r.emoji)
+  FROM (SELECT emoji, count(*)::int AS count, min(created_at) AS first,
+               (array_agg(user_id ORDER BY created_at, user_id))[1:20] AS users
         FROM reactions WHERE message_id = message GROUP BY emoji) r
 $$;
 

@@ -761,7 +761,7 @@ async function readMessages(
   return {
     lastSeq: first.roomLastSeq,
     messages: reactions
-      ? rows.map((row) => preloadReactions(withAuthor(row), row as RowReactions))
+      ? rows.map((row) => preloadReactions(withAuthor(row), viewerId, row as RowReactions))
       : rows.map(withAuthor),
   };
 }

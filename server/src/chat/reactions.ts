@@ -109,25 +109,42 @@ export async function removeReaction(
 /** Reactions read with the messages themselves (a history page), by message object. */
 const preloaded = new WeakMap<object, ReactionCount[]>();
 
-/** A message's `reaction_summary` column: its emoji and their counts, in the order reactions are shown. */
-export type ReactionSummary = { emoji: string; count: number }[] | null;
+/**
+ * A message's `reaction_summary` column: its emoji in the order reactions are shown, each with its
+ * count and the first 20 who reacted (everyone when count ≤ 20), earliest first.
+ */
+export type ReactionSummary = { emoji: string; count: number; users: string[] }[] | null;
+
+/** Whether a summary leaves someone out (an emoji with more reactors than it keeps), as SQL. */
+const PARTIAL = Prisma.raw(`'$[*] ? (@.count > @.users.size())'`);
 
 /**
- * The reactions of a message as one viewer sees them, from its summary (which holds the order and
- * the counts) and the emoji that viewer reacted with.
+ * The reactions of a message as one viewer sees them, from its summary; `alsoReacted` answers for
+ * an emoji whose reactors the summary does not all hold.
  */
-const countsFor = (messageId: string, summary: ReactionSummary, mine: (emoji: string) => boolean): ReactionCount[] =>
-  (summary ?? []).map(({ emoji, count }) => ({ messageId, emoji, count, viewerReacted: mine(emoji) }));
+const countsFor = (
+  messageId: string,
+  summary: ReactionSummary,
+  viewerId: string | null,
+  alsoReacted: (emoji: string) => boolean,
+): ReactionCount[] =>
+  (summary ?? []).map(({ emoji, count, users }) => ({
+    messageId,
+    emoji,
+    count,
+    viewerReacted: viewerId !== null && (users.includes(viewerId) || (count > users.length && alsoReacted(emoji))),
+  }));
 
 /**
  * SQL for a statement reading the message row `message` to bring its reactions along (instead of
- * a second round trip): its summary as `reactionSummary`, and the emoji the viewer reacted with as
- * `viewerEmoji` (looked up only on messages that have reactions). `preloadReactions` takes both.
+ * a second round trip): its summary as `reactionSummary`, and, only when the summary leaves someone
+ * out, the emoji the viewer reacted with as `viewerEmoji`. `preloadReactions` takes both.
  */
 export const reactionsOfRow = (viewerId: string | null, message: string) => {
   const row = Prisma.raw(message);
+  if (viewerId === null) return Prisma.sql`${row}.reaction_summary AS "reactionSummary"`;
   return Prisma.sql`${row}.reaction_summary AS "reactionSummary",
-    CASE WHEN ${row}.reaction_summary IS NOT NULL THEN ARRAY(
+    CASE WHEN ${row}.reaction_summary @? ${PARTIAL} THEN ARRAY(
       SELECT emoji FROM reactions WHERE reactions.message_id = ${row}.id AND reactions.user_id = ${viewerId}::uuid
     ) END AS "viewerEmoji"`;
 };
@@ -135,14 +152,18 @@ export const reactionsOfRow = (viewerId: string | null, message: string) => {
 /** What `reactionsOfRow` adds to a row. */
 export interface RowReactions {
   reactionSummary: ReactionSummary;
-  viewerEmoji: string[] | null;
+  viewerEmoji?: string[] | null;
 }
 
 /** Keeps what `reactionsOfRow` read for a message, for `preloadedReactions` to answer with. */
-export function preloadReactions(message: MessageWithAuthor, { reactionSummary, viewerEmoji }: RowReactions) {
+export function preloadReactions(
+  message: MessageWithAuthor,
+  viewerId: string | null,
+  { reactionSummary, viewerEmoji }: RowReactions,
+) {
   preloaded.set(
     message,
-    countsFor(message.id, reactionSummary, (emoji) => viewerEmoji?.includes(emoji) ?? false),
+    countsFor(message.id, reactionSummary, viewerId, (emoji) => viewerEmoji?.includes(emoji) ?? false),
   );
   return message;
 }
@@ -155,7 +176,7 @@ const idList = (ids: readonly string[]) => Prisma.sql`string_to_array(${ids.join
 /**
  * The reactions of each message asked for, with whether the viewer of that key reacted: one
  * statement for any number of messages and viewers (a page, or every viewer's execution of one
- * live event).
+ * live event). The reactions themselves are read only for summaries that leave someone out.
  */
 export async function reactionCounts(
   db: Pick<Reader, 'read'>,
@@ -163,17 +184,19 @@ export async function reactionCounts(
 ): Promise<ReactionCount[][]> {
   const viewers = [...new Set(keys.map((key) => key.viewerId).filter((id) => id !== null))];
   const everyone = [...new Set(keys.filter((key) => key.reactors).map((key) => key.messageId))];
-  // `reacted` holds the reactions of the viewers asked about, or of everyone for `reactors`, earliest first.
+  // `reacted` holds the reactions of the viewers asked about, or of everyone for `reactors`.
   const rows = await db.read<{
     messageId: string;
     summary: ReactionSummary;
     reacted: { emoji: string; userId: string }[] | null;
   }>(Prisma.sql`
     SELECT messages.id AS "messageId", messages.reaction_summary AS summary,
-           (SELECT json_agg(json_build_object('emoji', emoji, 'userId', user_id) ORDER BY created_at, user_id)
-            FROM reactions
-            WHERE message_id = messages.id
-              AND (user_id = ANY(${idList(viewers)}) OR message_id = ANY(${idList(everyone)}))) AS reacted
+           CASE WHEN messages.reaction_summary @? ${PARTIAL} THEN (
+             SELECT json_agg(json_build_object('emoji', emoji, 'userId', user_id) ORDER BY created_at, user_id)
+             FROM reactions
+             WHERE message_id = messages.id
+               AND (user_id = ANY(${idList(viewers)}) OR message_id = ANY(${idList(everyone)}))
+           ) END AS reacted
     FROM messages
     WHERE messages.id = ANY(${idList([...new Set(keys.map((key) => key.messageId))])})
       AND messages.reaction_summary IS NOT NULL`);
@@ -182,14 +205,18 @@ export async function reactionCounts(
     const row = byMessage.get(messageId);
     if (!row) return [];
     const reacted = row.reacted ?? [];
-    const counts = countsFor(messageId, row.summary, (emoji) =>
+    const counts = countsFor(messageId, row.summary, viewerId, (emoji) =>
       reacted.some((r) => r.emoji === emoji && r.userId === viewerId),
     );
     if (!reactors) return counts;
-    return counts.map((count) => ({
-      ...count,
-      reactors: reacted.filter((r) => r.emoji === count.emoji).map((r) => r.userId),
-    }));
+    return counts.map((count, i) => {
+      const { users } = row.summary![i]!;
+      return {
+        ...count,
+        reactors:
+          count.count > users.length ? reacted.filter((r) => r.emoji === count.emoji).map((r) => r.userId) : users,
+      };
+    });
   });
 }
 
