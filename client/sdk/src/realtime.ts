@@ -83,6 +83,8 @@ export class Realtime {
   private restarting = false;
   /** The socket the server has acknowledged, while it is open. */
   private socket: { readyState: number } | undefined;
+  /** Operations started so far: the last operation id. */
+  private operations = 0;
 
   constructor(private readonly options: RealtimeOptions) {
     const { endpoint, session, events } = options;
@@ -91,6 +93,9 @@ export class Realtime {
       webSocketImpl: options.webSocketImpl,
       lazy: true,
       lazyCloseTimeout: 1_000,
+      // Operation ids numbered from 1 (they need only be unique on the socket): clients subscribed
+      // in the same order share the server's pre-built frames of an event.
+      generateID: () => String(++this.operations),
       retryAttempts: Infinity,
       // Backoff with jitter; the first retry of a list, which goes to another URL, waits less.
       retryWait:

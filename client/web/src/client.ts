@@ -97,6 +97,8 @@ export function createChatClient(): ChatClient {
     for (const listener of listeners) listener();
   };
 
+  /** Operations started on the socket so far: the last operation id. */
+  let operations = 0;
   /** The access token the socket connected with. */
   let socketToken: string | null = null;
   /** The socket the server acknowledged, while it is open. */
@@ -117,6 +119,9 @@ export function createChatClient(): ChatClient {
     shouldRetry: () => true,
     retryWait: (retries) => sleep(backoff(retries)),
     lazyCloseTimeout: 3_000,
+    // Operation ids numbered from 1 (they need only be unique on the socket): clients subscribed
+    // in the same order share the server's pre-built frames of an event.
+    generateID: () => String(++operations),
     on: {
       connecting: () => (acknowledged = undefined),
       connected: (opened) => {
