@@ -98,7 +98,8 @@ async function sharedSubscribe(
       const contextValue = Object.create(ctx, { viewerSlots: { value: slots } }) as Context;
       const result = await execute({ ...args, rootValue: event, contextValue });
       slots.mark(result.data);
-      return { result, slots };
+      // No viewer leaf answered (a new message has no reactions): one JSON and one frame for all.
+      return slots.empty ? { result } : { result, slots };
     });
   const delivered = (event: unknown, count = 1) => {
     const at = (event as { at?: unknown } | null)?.at;

@@ -21,6 +21,11 @@ const MARKER = new RegExp(`"\\\\u0000${NONCE}:(\\d+)"`);
 export class ViewerSlots {
   private readonly slots: { path: (string | number)[]; value: SlotValue }[] = [];
 
+  /** Whether no field recorded a slot: the result is the same for every viewer. */
+  get empty(): boolean {
+    return this.slots.length === 0;
+  }
+
   /** Records that the field being resolved is answered per viewer by `value`. */
   add(info: Pick<GraphQLResolveInfo, 'path'>, value: SlotValue): void {
     const path: (string | number)[] = [];

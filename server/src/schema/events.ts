@@ -2,6 +2,7 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import { answersMessageQuery, type CarriedMessage, reviveMessage } from '../chat/carried.js';
 import { encodeCursor } from '../chat/cursor.js';
+import { preloadReactions } from '../chat/reactions.js';
 import { accessRoom } from '../chat/rooms.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import { roomChannel, userChannel } from '../realtime/channels.js';
@@ -35,7 +36,12 @@ function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx
   const carried = model === 'message' ? (event as { message?: CarriedMessage }).message : undefined;
   if (carried && answersMessageQuery(query, true)) {
     // The row came with the event: no statement at all (revived once per event and replica).
-    return loadOnce<unknown>(event, 'message:carried', () => Promise.resolve(reviveMessage(carried)));
+    return loadOnce<unknown>(event, 'message:carried', () => {
+      const message = reviveMessage(carried);
+      // A message just sent has no reactions yet: nothing to ask the database.
+      if ((event as RoomEvent).type === 'MessageCreated') preloadReactions(message, null, { reactionSummary: null });
+      return Promise.resolve(message);
+    });
   }
   const prisma = ctx.services.db.prisma;
   return loadOnce<unknown>(event, `${model}:${id}:${JSON.stringify(query)}`, () =>
