@@ -47,6 +47,7 @@ const schema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgresql://user:pass@host:5432/db').optional(),
     DATABASE_POOL_SIZE: int(1, 1000).default(10),
+    DATABASE_PREPARED_STATEMENTS: bool.default(true),
     DATA_DIR: z.string().min(1).default('./data'),
     REDIS_URL: url(['redis:', 'rediss:'], 'redis://host:6379').optional(),
     REDIS_CLUSTER_NODES: z
@@ -212,6 +213,7 @@ function toConfig(env: z.infer<typeof schema>) {
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     dataDir: env.DATA_DIR,
+    databasePreparedStatements: env.DATABASE_PREPARED_STATEMENTS,
     redisUrl: env.REDIS_URL,
     redisClusterNodes: env.REDIS_CLUSTER_NODES,
     tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT

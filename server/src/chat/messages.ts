@@ -251,7 +251,9 @@ function replay(original: Message, roomId: string): { message: Message; created:
  */
 function store(db: Reader, message: NewMessage, unlessSlowMode: boolean): Promise<Stored | null> {
   const { ids, settings } = message.attachments;
-  if (ids.length === 0) return storeWithNextSeq((statement) => db.read(statement), message, unlessSlowMode);
+  // Prepared: the send statement's parsing and planning cost PostgreSQL more than running it.
+  if (ids.length === 0)
+    return storeWithNextSeq((statement) => db.read(statement, { prepare: true }), message, unlessSlowMode);
   return db.prisma.$transaction(async (tx) => {
     const stored = await storeWithNextSeq((statement) => tx.$queryRaw(statement), message, unlessSlowMode);
     if (stored) await attachToMessage(tx, settings, stored.message, ids);
@@ -735,7 +737,10 @@ async function readMessages(
     return { lastSeq: room.lastSeq, messages: messages as MessageWithAuthor[] };
   }
   const order = Prisma.raw(range.forward ? 'ASC' : 'DESC');
-  const rows = await db.read<PageRow>(Prisma.sql`
+  // Prepared: the page's plan (the room by id, a keyset range on (room_id, seq)) does not depend
+  // on the values, and parsing and planning it cost PostgreSQL about as much as running it.
+  const rows = await db.read<PageRow>(
+    Prisma.sql`
     SELECT rooms.kind::text AS "roomKind", rooms.last_seq AS "roomLastSeq", memberships.user_id IS NOT NULL AS "isMember",
            ${storedRowColumns.page}${reactions ? Prisma.sql`, ${reactionsOfRow(viewerId, 'page')}` : Prisma.empty}
     FROM rooms
@@ -749,7 +754,9 @@ async function readMessages(
     ) AS page ON true
     LEFT JOIN users ON users.id = page.author_id
     WHERE rooms.id = ${roomId}::uuid
-    ORDER BY page.seq ${order}`);
+    ORDER BY page.seq ${order}`,
+    { prepare: true },
+  );
   const first = rows[0];
   if (!first) throw notFound('Room');
   assertCan(viewerId ? { userId: viewerId } : null, 'room.read', {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -34,12 +35,23 @@ export interface Database {
    * space, so every result stays alive through each young-generation GC until the next full one.
    * That was ~35 KB copied and promoted per history page.
    */
-  read<T>(statement: Prisma.Sql): Promise<T[]>;
+  read<T>(statement: Prisma.Sql, options?: ReadOptions): Promise<T[]>;
   /**
    * SQL statements sent so far through `prisma` and `read`, when opened with `countQueries` (tests);
    * else 0. Statements of background work (starting with BACKGROUND) are no request's: not counted.
    */
   queryCount(): number;
+}
+
+export interface ReadOptions {
+  /**
+   * Run as a named prepared statement on PostgreSQL (each pooled connection parses it once and may
+   * reuse its plan): for statements of a fixed text run on every request, whose parsing and
+   * planning cost more than their execution (the send statement: ~0.8 ms planning, ~0.3 ms
+   * executing). Not for reads whose best plan depends on the values (a generic plan would be
+   * chosen for them after five runs). The embedded database ignores it.
+   */
+  prepare?: boolean;
 }
 
 /** The mark a statement of background work (not of a request) starts with, so queryCount leaves it out. */
@@ -53,11 +65,12 @@ export interface DatabaseOptions {
   trace?: boolean;
 }
 
-type DbConfig = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>;
+type DbConfig = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'> &
+  Partial<Pick<Config, 'databasePreparedStatements'>>;
 
 export async function openDatabase(config: DbConfig, options: DatabaseOptions = {}): Promise<Database> {
   return config.databaseUrl
-    ? openPostgres(config.databaseUrl, config.databasePoolSize, options)
+    ? openPostgres(config.databaseUrl, config.databasePoolSize, config.databasePreparedStatements ?? true, options)
     : openEmbedded(config.dataDir, options);
 }
 
@@ -69,7 +82,7 @@ type Adapter = NonNullable<ConstructorParameters<typeof PrismaClient>[0]['adapte
  */
 function createClient(
   adapter: Adapter,
-  query: (text: string, values: unknown[]) => Promise<{ rows: unknown[] }>,
+  query: (text: string, values: unknown[], prepare: boolean) => Promise<{ rows: unknown[] }>,
   countQueries = false,
 ): Pick<Database, 'prisma' | 'read' | 'queryCount'> {
   let count = 0;
@@ -86,12 +99,27 @@ function createClient(
   }
   return {
     prisma,
-    async read<T>(statement: Prisma.Sql) {
+    async read<T>(statement: Prisma.Sql, options?: ReadOptions) {
       if (countQueries) count++;
-      return (await query(statement.text, statement.values)).rows as T[];
+      return (await query(statement.text, statement.values, options?.prepare === true)).rows as T[];
     },
     queryCount: () => count,
   };
+}
+
+const preparedNames = new Map<string, string>();
+/**
+ * The name a prepared statement goes by: derived from its text, so the same text has the same name
+ * on every connection and two texts never share one. Only statements passed with `prepare` are
+ * named, and their texts are a fixed few, so the map stays small.
+ */
+function preparedName(text: string): string {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `chat_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
 }
 
 /** `close` may be called more than once (a failed start, then a stop): the first call does it. */
@@ -122,7 +150,12 @@ function traceStatements(target: { query: unknown }) {
   };
 }
 
-function openPostgres(url: string, poolSize: number, { log, countQueries, trace }: DatabaseOptions): Database {
+function openPostgres(
+  url: string,
+  poolSize: number,
+  prepared: boolean,
+  { log, countQueries, trace }: DatabaseOptions,
+): Database {
   const pool = new pg.Pool({
     connectionString: url,
     // The chat's statements are short; PostgreSQL's JIT compiler (on by default) took ~60 ms to
@@ -138,7 +171,12 @@ function openPostgres(url: string, poolSize: number, { log, countQueries, trace 
     traceStatements(pool);
     pool.on('connect', traceStatements);
   }
-  const access = createClient(new PrismaPg(pool), (text, values) => pool.query(text, values), countQueries);
+  const access = createClient(
+    new PrismaPg(pool),
+    (text, values, prepare) =>
+      pool.query(prepare && prepared ? { name: preparedName(text), text, values } : { text, values }),
+    countQueries,
+  );
   return {
     kind: 'postgres',
     ...access,
