@@ -108,6 +108,7 @@ const schema = z
     WS_KEEPALIVE: duration.default(12_000),
     MAX_SUBSCRIPTIONS_PER_SOCKET: int(1, 10_000).default(100),
     MAX_SOCKETS_PER_USER: int(1, 10_000).default(20),
+    MAX_UNSENT_BYTES_PER_CONNECTION: int(64 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
     PRESENCE_HEARTBEAT: duration.default(5_000),
     PRESENCE_TTL: duration.default(20_000),
     LOGIN_MAX_FAILURES_PER_USER: int(1, 100_000).default(10),
@@ -212,8 +213,8 @@ function toConfig(env: z.infer<typeof schema>) {
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
-    dataDir: env.DATA_DIR,
     databasePreparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+    dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
     redisClusterNodes: env.REDIS_CLUSTER_NODES,
     tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
@@ -268,6 +269,7 @@ function toConfig(env: z.infer<typeof schema>) {
       keepAliveMs: env.WS_KEEPALIVE,
       maxSubscriptionsPerSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
+      maxUnsentBytes: env.MAX_UNSENT_BYTES_PER_CONNECTION,
     },
     presence: { heartbeatMs: env.PRESENCE_HEARTBEAT, ttlMs: env.PRESENCE_TTL },
     attachments: {

@@ -55,6 +55,12 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly slowConsumersClosed = new Counter({
+    name: 'chat_slow_consumers_closed_total',
+    help: 'Live connections closed because too much was waiting to be sent to them, by transport.',
+    labelNames: ['transport'],
+    registers: [this.registry],
+  });
   readonly pubsubReconnects = new Counter({
     name: 'chat_pubsub_reconnects_total',
     help: 'Reconnections of the Redis connections.',

@@ -29,7 +29,7 @@ import type { Services } from '../services.js';
  */
 
 /** Why the policy ends or refuses a connection; each transport says it its own way. */
-export type EndReason = 'restart' | 'unauthorized' | 'too-many';
+export type EndReason = 'restart' | 'unauthorized' | 'too-many' | 'behind';
 
 export interface Refusal {
   refused: EndReason;
@@ -153,6 +153,7 @@ export class Connection {
   private expiry: NodeJS.Timeout | undefined;
   private leavePresence: (() => Promise<void>) | undefined;
   private closed = false;
+  private endedBehind = false;
   readonly transport: Transport;
 
   constructor(
@@ -181,6 +182,26 @@ export class Connection {
 
   end(reason: EndReason, message: string): void {
     if (!this.closed) this.spec.end(reason, message);
+  }
+
+  /**
+   * Whether the client is too far behind to go on: `unsent` bytes are waiting to be sent to it
+   * (over MAX_UNSENT_BYTES_PER_CONNECTION), because it reads slower than events come. Such a
+   * connection is ended (once); nothing more should be written to it. The client reconnects and
+   * catches up with messagesSince, and the replica does not hold an unbounded backlog for it.
+   */
+  behind(unsent: number): boolean {
+    if (unsent <= this.policy.config.ws.maxUnsentBytes) return false;
+    if (!this.closed && !this.endedBehind) {
+      this.endedBehind = true;
+      this.policy.services.metrics.slowConsumersClosed.inc({ transport: this.transport });
+      this.policy.log.info(
+        { requestId: this.requestId, userId: this.viewer?.userId, transport: this.transport, unsent },
+        'live connection closed: too far behind',
+      );
+      this.end('behind', 'Too far behind: reconnect and catch up with messagesSince');
+    }
+    return true;
   }
 
   /** The transport closed: uncount everything (idempotent). */

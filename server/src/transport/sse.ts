@@ -20,6 +20,7 @@ const refusalStatus: Record<EndReason, { status: number; code: string }> = {
   restart: { status: 503, code: 'UNAVAILABLE' },
   unauthorized: { status: 401, code: 'UNAUTHENTICATED' },
   'too-many': { status: 429, code: 'RATE_LIMITED' },
+  behind: { status: 503, code: 'UNAVAILABLE' },
 };
 
 /** One open event stream: a connection of the policy, and what its operations are doing. */
@@ -102,9 +103,15 @@ export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
       if (stream.operations.size === 0) stream.finish?.();
       return;
     }
+    stream.ending = true;
+    // Too far behind: whatever is written now waits behind the backlog; the response is cut, and
+    // the client reconnects and catches up.
+    if (reason === 'behind') {
+      stream.res.destroy();
+      return;
+    }
     // Restart: no `complete` may reach the client (it would take its subscriptions as finished);
     // a last comment and the end of the response make it reconnect, elsewhere.
-    stream.ending = true;
     if (!stream.res.writableEnded) stream.res.end(': service restart\n\n');
   }
 
@@ -155,10 +162,11 @@ export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
     if (stream) stream.finish = () => void body.return(undefined);
     res.once('close', () => void body.return(undefined));
     for await (const chunk of body) {
-      if (res.writableEnded || stream?.res.writableEnded) break;
+      if (res.writableEnded || stream?.res.writableEnded || res.destroyed) break;
+      if (stream?.connection.behind(res.writableLength)) break;
       res.write(chunk);
     }
-    if (!res.writableEnded) res.end();
+    if (!res.writableEnded && !res.destroyed) res.end();
   }
 
   return {

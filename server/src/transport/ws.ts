@@ -14,11 +14,14 @@ export const CLOSE_SERVICE_RESTART = 1012;
 export const CLOSE_UNAUTHORIZED = 4401;
 /** Close code for a client over a connection limit (rate per address, sockets per user). */
 export const CLOSE_TOO_MANY = 4429;
+/** Close code for a client too far behind (too much unsent): "try again later", and catch up. */
+export const CLOSE_BEHIND = 1013;
 
 const closeCodes: Record<EndReason, number> = {
   restart: CLOSE_SERVICE_RESTART,
   unauthorized: CLOSE_UNAUTHORIZED,
   'too-many': CLOSE_TOO_MANY,
+  behind: CLOSE_BEHIND,
 };
 
 type Extra = { connection?: Connection };
@@ -36,15 +39,16 @@ const TEXT = { binary: false };
  * Where a subscription's results go: straight to the TCP socket as the pre-built frame (the bytes
  * ws would write, in one write instead of a header and a body) while ws has nothing of its own in
  * progress on the socket, and through ws otherwise. No compression is negotiated (ws's default).
+ * Nothing is written to a client too far behind: its connection is closed instead.
  */
-function liveOperation(socket: WebSocket, id: string): LiveOperation {
+function liveOperation(socket: WebSocket, id: string, connection: Connection): LiveOperation {
   const internals = socket as unknown as SocketInternals;
   const framesOurOwn = socket.extensions === '';
   return {
     id,
     head: nextHead(id),
     send({ frame, message }) {
-      if (socket.readyState !== WebSocket.OPEN) return;
+      if (socket.readyState !== WebSocket.OPEN || connection.behind(socket.bufferedAmount)) return;
       const raw = internals._socket;
       if (framesOurOwn && internals._sender?._state === 0 && raw?.writable) raw.write(frame);
       else socket.send(message, TEXT);
@@ -83,7 +87,7 @@ export function serveWebSockets(server: Server, path: string, policy: Connection
       onSubscribe: (ctx, id, payload) =>
         ctx.extra.connection!.prepare(id, payload, {
           initial: { ...ctx, socket: ctx.extra.socket },
-          live: liveOperation(ctx.extra.socket, id),
+          live: liveOperation(ctx.extra.socket, id, ctx.extra.connection!),
         }) as never,
       onComplete: (ctx, id) => ctx.extra.connection?.finish(id),
     },
