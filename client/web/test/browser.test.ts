@@ -52,6 +52,12 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
   /** Bob's WebSockets pass through here, so the test can cut them and keep him offline. */
   const bobSockets: WebSocketRoute[] = [];
   let bobOffline = false;
+  /** When Bob's sockets were last cut and last acknowledged by the server (steps of one counter). */
+  const bobSocketLog = { step: 0, cut: 0, acknowledged: 0 };
+  const cutBobSocket = (socket: WebSocketRoute, reason: string) => {
+    bobSocketLog.cut = ++bobSocketLog.step;
+    return socket.close({ code: 1012, reason });
+  };
   /** What a test does to the frames of Bob's sockets: true when it took the frame (not passed on). */
   const bobFrames: {
     toServer?: (frame: string, socket: WebSocketRoute) => boolean;
@@ -84,10 +90,13 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     const aliceContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     bobContext = await browser.newContext({ viewport: { width: 390, height: 780 }, deviceScaleFactor: 2 });
     await bobContext.routeWebSocket(/\/graphql$/, (socket) => {
-      if (bobOffline) return void socket.close({ code: 1012, reason: 'offline (test)' });
+      if (bobOffline) return void cutBobSocket(socket, 'offline (test)');
       const server = socket.connectToServer();
       socket.onMessage((frame) => void (bobFrames.toServer?.(String(frame), socket) || server.send(frame)));
-      server.onMessage((frame) => void (bobFrames.toPage?.(String(frame), socket) || socket.send(frame)));
+      server.onMessage((frame) => {
+        if (String(frame).includes('"type":"connection_ack"')) bobSocketLog.acknowledged = ++bobSocketLog.step;
+        if (!bobFrames.toPage?.(String(frame), socket)) socket.send(frame);
+      });
       bobSockets.push(socket);
     });
     alice = await aliceContext.newPage();
@@ -285,7 +294,7 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     // Bob's network goes: HTTP fails, his socket is cut and cannot come back.
     bobOffline = true;
     await bobContext.setOffline(true);
-    for (const socket of bobSockets.splice(0)) await socket.close({ code: 1012, reason: 'cut (test)' });
+    for (const socket of bobSockets.splice(0)) await cutBobSocket(socket, 'cut (test)');
     await bob.getByText('Reconnecting…').waitFor();
 
     const missed = ['Sent while Bob was away 1', 'Sent while Bob was away 2', 'Sent while Bob was away 3'];
@@ -326,7 +335,7 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     bobFrames.toServer = (frame, socket) => {
       if (!isSendFrame(frame)) return false;
       bobOffline = true;
-      void socket.close({ code: 1012, reason: 'network lost (test)' });
+      void cutBobSocket(socket, 'network lost (test)');
       return true;
     };
     await send(bob, 'Can you hear me?');
@@ -342,7 +351,13 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     expect(await message(bob, 'Can you hear me?').count()).toBe(1);
 
     // The server stores it, but its answer on the socket is lost with the socket: the app sends it
-    // again over HTTP under the same clientMessageId, and gets the stored message back.
+    // again over HTTP under the same clientMessageId, and gets the stored message back. First Bob's
+    // socket must be back (the app may not show "Reconnecting…" yet when this begins).
+    await until(
+      'Bob’s socket acknowledged after the cut',
+      async () => bobSocketLog.acknowledged > bobSocketLog.cut,
+      Boolean,
+    );
     await bob.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: WAIT_MS * 2 });
     const httpSends: string[] = [];
     const collect = (request: Request) => void (isSend(request.postData()) && httpSends.push(request.postData()!));
@@ -351,7 +366,7 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     bobFrames.toPage = (frame, socket) => {
       if (!frame.includes('"type":"next"') || !frame.includes('"sendMessage"')) return false;
       answerLost = true;
-      void socket.close({ code: 1012, reason: 'network lost (test)' });
+      void cutBobSocket(socket, 'network lost (test)');
       return true;
     };
     await send(bob, 'And now?');
@@ -367,7 +382,7 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
 
     // With no socket, sends go over HTTP, with the same guarantee when the answer is lost there.
     bobOffline = true;
-    for (const socket of bobSockets.splice(0)) await socket.close({ code: 1012, reason: 'cut (test)' });
+    for (const socket of bobSockets.splice(0)) await cutBobSocket(socket, 'cut (test)');
     await bob.getByText('Reconnecting…').waitFor();
     await bob.route('**/graphql', async (route) => {
       if (!isSend(route.request().postData())) return route.continue();
@@ -611,12 +626,13 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
       (n) => n > 0,
     );
     expect(await message(bob, said).count()).toBe(0);
+    const collapsedBefore = await collapsed.count();
     await send(alice, 'Can you still hear me?');
     await message(alice, 'Can you still hear me?').waitFor();
     await until(
       'the new message collapsed too',
       () => collapsed.count(),
-      (n) => n > 1,
+      (n) => n > collapsedBefore,
     );
     await collapsed.last().getByRole('button', { name: 'show' }).click();
     await until(
