@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { sendMessage } from '../src/chat/messages.js';
 import { Prisma } from '../src/generated/prisma/client.js';
 import { openDatabase } from '../src/infra/db.js';
-import { createPostgresDatabase } from './support/databases.js';
+import { createDataDir, createPostgresDatabase } from './support/databases.js';
 import { hasPostgres } from './support/env.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -47,5 +47,16 @@ describe.runIf(hasPostgres)('the PostgreSQL pool', () => {
       const statements = (await prepared(db)).map((row) => row.statement);
       expect(statements.filter((text) => text.includes('INSERT INTO messages'))).toHaveLength(on ? 1 : 0);
     }
+  });
+});
+
+describe('the embedded database', () => {
+  it('keeps 32 MB of shared buffers (PGlite touches them all at start, in the server process)', async () => {
+    const data = await createDataDir();
+    cleanups.push(data.remove);
+    const db = await openDatabase({ databasePoolSize: 1, dataDir: data.dir });
+    cleanups.push(() => db.close());
+    const [setting] = await db.prisma.$queryRaw<{ shared_buffers: string }[]>`SHOW shared_buffers`;
+    expect(setting!.shared_buffers).toBe('32MB');
   });
 });
