@@ -54,7 +54,7 @@ describe('the embedded database', () => {
   it('keeps 32 MB of shared buffers (PGlite touches them all at start, in the server process)', async () => {
     const data = await createDataDir();
     cleanups.push(data.remove);
-    const db = await openDatabase({ databasePoolSize: 1, dataDir: data.dir });
+    const db = await openDatabase({ databaseUrl: undefined, databasePoolSize: 1, dataDir: data.dir });
     cleanups.push(() => db.close());
     const [setting] = await db.prisma.$queryRaw<{ shared_buffers: string }[]>`SHOW shared_buffers`;
     expect(setting!.shared_buffers).toBe('32MB');
