@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config.js';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from './logger.js';
@@ -215,6 +213,11 @@ const EMBEDDED_SETTINGS = ['-c', 'shared_buffers=32MB'];
 async function openEmbedded(dataDir: string, { log, countQueries }: DatabaseOptions): Promise<Database> {
   const dir = resolve(dataDir, 'pg');
   await mkdir(dir, { recursive: true });
+  // Loaded only here: PGlite's module alone is ~45 MiB resident, which a replica on PostgreSQL never needs.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('pglite-prisma-adapter'),
+  ]);
   const pglite = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS] });
   const access = createClient(new PrismaPGlite(pglite), (text, values) => pglite.query(text, values), countQueries);
   const conn: MigrationConnection = {
