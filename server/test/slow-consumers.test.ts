@@ -2,6 +2,7 @@
 // (MAX_UNSENT_BYTES_PER_CONNECTION), on every live transport, and the other subscribers of the same
 // room go on receiving everything.
 import { request, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chatClient, type ChatClient } from './support/chat.js';
@@ -86,11 +87,12 @@ describe('a live client that stops reading', () => {
     const before = heard.events().length;
 
     // The client stops reading: the kernel's buffers fill, then what the server holds for it.
-    (stalled as unknown as { _socket: { pause(): void } })._socket.pause();
+    const tcp = (stalled as unknown as { _socket: Socket })._socket;
+    tcp.pause();
     const sent = await sendUntilClosed(server, chat, roomId, 'ws');
 
     // The close frame waits behind what was already queued: reading again, the client gets it.
-    (stalled as unknown as { _socket: { resume(): void } })._socket.resume();
+    tcp.resume();
     expect(await closed).toBe(1013);
     await heard.waitFor((events) => events.length >= before + sent);
     expect(heard.events()).toHaveLength(before + sent);
@@ -104,19 +106,22 @@ describe('a live client that stops reading', () => {
     const auth = { authorization: `Bearer ${user.accessToken}` };
 
     // graphql-sse's single-connection mode: reserve a stream, open it, then run the operations on it.
-    const token = await call(server, 'PUT', {}, auth);
-    const stream = await open(server, 'GET', `?token=${token.body}`, auth, { accept: 'text/event-stream' });
+    const token = await (await fetch(server.graphqlUrl, { method: 'PUT', headers: auth })).text();
+    const stream = await openStream(`${server.graphqlUrl}?token=${token}`, auth);
     cleanups.push(async () => void stream.destroy());
     let received = '';
     stream.on('data', (chunk: Buffer) => (received += chunk.toString()));
     const ended = new Promise<void>((resolve) => stream.once('close', () => resolve()));
     for (let id = 1; id <= SUBSCRIPTIONS; id++) {
-      const accepted = await call(
-        server,
-        'POST',
-        { query: MESSAGE_CREATED, variables: { roomId }, extensions: { operationId: String(id) } },
-        { ...auth, 'x-graphql-event-stream-token': token.body },
-      );
+      const accepted = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'x-graphql-event-stream-token': token },
+        body: JSON.stringify({
+          query: MESSAGE_CREATED,
+          variables: { roomId },
+          extensions: { operationId: String(id) },
+        }),
+      });
       expect(accepted.status).toBe(202);
     }
     await eventually(async () => {
@@ -135,33 +140,14 @@ describe('a live client that stops reading', () => {
   }, 120_000);
 });
 
-/** A request to the GraphQL path; resolves with the response as it starts (its body still to read). */
-function open(
-  server: TestServer,
-  method: string,
-  query: string,
-  headers: Record<string, string>,
-  extra: Record<string, string> = {},
-  body?: string,
-): Promise<IncomingMessage> {
+/**
+ * An event stream, by node:http rather than fetch: the test must be able to stop reading it (pause)
+ * and start again.
+ */
+function openStream(url: string, headers: Record<string, string>): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = request(`${server.graphqlUrl}${query}`, { method, headers: { ...headers, ...extra } }, resolve);
+    const req = request(url, { headers: { ...headers, accept: 'text/event-stream' } }, resolve);
     req.on('error', reject);
-    req.end(body);
+    req.end();
   });
-}
-
-/** A whole request and its answer. */
-async function call(server: TestServer, method: string, body: object, headers: Record<string, string>) {
-  const response = await open(
-    server,
-    method,
-    '',
-    headers,
-    { 'content-type': 'application/json' },
-    JSON.stringify(body),
-  );
-  let text = '';
-  for await (const chunk of response) text += String(chunk);
-  return { status: response.statusCode ?? 0, body: text };
 }
