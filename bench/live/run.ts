@@ -7,7 +7,7 @@
 //        [--memory-sockets 5000] [--no-memory] [--no-latency] [--profile <rate>]
 //        [--idle-load 1.5] [--max-wait-minutes 20] [--busy-cores 0.3] [--busy-retries 3]
 //        [--baseline-rate 100] [--heap-profile] [--redis one|cluster|both] [--tracing <endpoint>]
-//        [--selection plain|reactions] [--send-over http|ws]
+//        [--selection plain|reactions|client] [--send-over http|ws]
 //
 // Topology per target: two server processes on one Redis (ours: also one PostgreSQL database,
 // created fresh for the run and dropped at the end), 20 rooms × 50 subscribers = 1,000 WebSockets,
@@ -28,7 +28,8 @@
 // keep alive (bench/results/live-heap-<target>-<timestamp>.heapprofile; the figures of such a run
 // include the profiler's own overhead).
 // --selection reactions: our subscribers also select the message's reactions with viewerReacted
-// (issue 14), which is viewer-dependent, so each event is executed once per subscribing viewer.
+// (issue 14), whose answer depends on the viewer. --selection client: they select what the web app
+// does for a new message (author avatar, attachments, reply count, reactions, mentions).
 // --send-over ws (ours only): each sender sends its messages as graphql-ws operations on a socket
 // it keeps open to each replica, as the SDK and the web app do, instead of over HTTP.
 //
@@ -112,7 +113,7 @@ if (tracingEndpoint === 'sink') {
 }
 const targetArg = arg('target', 'all');
 const selection = arg('selection', 'plain');
-if (selection !== 'plain' && selection !== 'reactions') throw new Error('--selection is plain or reactions');
+if (!['plain', 'reactions', 'client'].includes(selection)) throw new Error('--selection is plain, reactions or client');
 const sendOver = arg('send-over', 'http');
 if (sendOver !== 'http' && sendOver !== 'ws') throw new Error('--send-over is http or ws');
 const targets: Target[] = targetArg === 'all' ? [...TARGETS] : [targetArg as Target];

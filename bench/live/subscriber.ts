@@ -14,12 +14,22 @@ import {
 } from './common.js';
 
 /**
- * The subscription each of our subscribers holds (the selection the issue names); with
- * BENCH_LIVE_SELECTION=reactions (run.ts --selection reactions) it also asks for the message's
- * reactions with viewerReacted, which is executed once per viewer.
+ * The subscription each of our subscribers holds: the selection the issue names (plain); with
+ * BENCH_LIVE_SELECTION=reactions (run.ts --selection reactions) also the message's reactions with
+ * viewerReacted; with BENCH_LIVE_SELECTION=client, what the web app selects for a new message (its
+ * MessageData fragment in client/web/src/messages.ts: author avatar, attachments with their signed
+ * URLs, reply count, reactions with viewerReacted, mentions).
  */
-const REACTIONS = process.env.BENCH_LIVE_SELECTION === 'reactions' ? ' reactions { emoji count viewerReacted }' : '';
-export const MESSAGE_ADDED = `subscription ($roomId: ID!) { messageAdded(roomId: $roomId) { id seq body createdAt author { id username }${REACTIONS} } }`;
+const SELECTIONS: Record<string, string> = {
+  plain: 'id seq body createdAt author { id username }',
+  reactions: 'id seq body createdAt author { id username } reactions { emoji count viewerReacted }',
+  client: `__typename id seq body clientMessageId createdAt editedAt deletedAt
+    author { __typename id username displayName avatarUrl } room { __typename id }
+    threadRootId replyCount lastReplyAt pinnedAt
+    reactions { __typename emoji count viewerReacted } mentions { __typename id username }
+    attachments { __typename id filename contentType size url width height thumbnailUrl }`,
+};
+export const MESSAGE_ADDED = `subscription ($roomId: ID!) { messageAdded(roomId: $roomId) { ${SELECTIONS[process.env.BENCH_LIVE_SELECTION ?? 'plain'] ?? SELECTIONS.plain} } }`;
 
 /** At most this many deliveries are kept per step (about 240 MB); the rest are counted as overflow. */
 const MAX_DELIVERIES = 8_000_000;
