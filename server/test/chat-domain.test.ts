@@ -686,10 +686,14 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const r = await room(owner);
       const { message, created } = await sendMessage(db, owner.id, { roomId: r.id, body: '  hello  ' });
       expect(created).toBe(true);
-      // The stored row, with its author's public columns (what a live event carries), and nothing more.
-      const author = { select: { id: true, username: true, displayName: true, createdAt: true } };
+      // The stored row, with its author's public columns, its room as the send left it and its
+      // attachments (none): what a live event carries, and nothing more.
+      const author = { select: { id: true, username: true, displayName: true, avatarKey: true, createdAt: true } };
       expect(message).toEqual(
-        await prisma.message.findUniqueOrThrow({ where: { id: message.id }, include: { author } }),
+        await prisma.message.findUniqueOrThrow({
+          where: { id: message.id },
+          include: { author, room: true, attachments: true },
+        }),
       );
       expect(message).toMatchObject({ seq: 1, body: 'hello', roomId: r.id, authorId: owner.id, clientMessageId: null });
       const after = await freshRoom(r.id);

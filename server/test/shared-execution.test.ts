@@ -2,7 +2,8 @@
 // and once per viewer when the document selects a field that depends on who asks beyond a leaf
 // each frame can be given (whether the viewer reacted, the author's clientMessageId).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatClient } from './support/chat.js';
+import sharp from 'sharp';
+import { chatClient, uploadFile } from './support/chat.js';
 import { freshDatabaseEnv } from './support/databases.js';
 import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
 import { connect, connectSse, eventually, subscribe, type Subscription } from './support/live.js';
@@ -14,6 +15,11 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
+/** What the web app selects of a message (client/web/src/messages.ts, MessageData). */
+const WEB_APP_MESSAGE = `id seq body clientMessageId createdAt editedAt deletedAt
+  author { id username displayName avatarUrl } room { id name lastSeq memberCount }
+  threadRootId replyCount lastReplyAt pinnedAt reactions { emoji count viewerReacted } mentions { id username }
+  attachments { id filename contentType size url width height thumbnailUrl createdAt }`;
 const SHARED = 'subscription Shared($r: ID!) { messageAdded(roomId: $r) { id seq body author { username } } }';
 const OWN = 'subscription Own($r: ID!) { messageAdded(roomId: $r) { seq clientMessageId } }';
 
@@ -199,10 +205,15 @@ describe.runIf(hasRedis && hasPostgres)('a new message travels with its row', ()
     expect(receiver.app.services.db.queryCount() - before).toBe(0);
     expect(carried.events().at(-1)!.messageAdded).toEqual(sent);
 
-    // A document that asks for the room too is loaded as before, once per event on this replica.
-    const loaded = subscribe(socket, 'subscription ($r: ID!) { messageAdded(roomId: $r) { seq room { name } } }', {
-      r: room,
-    });
+    // A document that asks for a relation the event does not carry is loaded as before, once per
+    // event on this replica.
+    const loaded = subscribe(
+      socket,
+      'subscription ($r: ID!) { messageAdded(roomId: $r) { seq room { name } threadRoot { id } } }',
+      {
+        r: room,
+      },
+    );
     await eventually(async () => {
       await owners.send(room, 'ping again');
       await new Promise((r) => setTimeout(r, 50));
@@ -213,5 +224,82 @@ describe.runIf(hasRedis && hasPostgres)('a new message travels with its row', ()
     await loaded.waitFor((events) => events.some((e) => e.messageAdded.seq === last));
     expect(loaded.events().at(-1)!.messageAdded.room.name).toMatch(/^carried/);
     expect(receiver.app.services.db.queryCount() - again).toBe(1);
+  });
+
+  it('answers what the web app shows of a new message (room, attachments, mentions, avatar) without a statement', async () => {
+    const [ada, bo] = [await registerUser(sender.url), await registerUser(sender.url)];
+    const adas = chatClient(sender.url, ada.accessToken);
+    const room = (await adas.createRoom(uniqueName('client'))).data!.createRoom.id as string;
+    await chatClient(sender.url, bo.accessToken).joinRoom({ roomId: room });
+    const image = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
+    const upload = async (filename: string) =>
+      (await uploadFile(sender.graphqlUrl, ada.accessToken, room, { bytes: image, filename, type: 'image/png' })).data!
+        .uploadAttachment.id as string;
+    const avatar = await upload('me.png');
+    await adas.data('mutation ($i: UpdateProfileInput!) { updateProfile(input: $i) { id } }', {
+      i: { avatarAttachmentId: avatar, displayName: 'Ada' },
+    });
+    const socket = connect(receiver.wsUrl, bo.accessToken);
+    cleanups.push(() => socket.dispose());
+    const live = subscribe(socket, `subscription ($r: ID!) { messageAdded(roomId: $r) { ${WEB_APP_MESSAGE} } }`, {
+      r: room,
+    });
+    await eventually(async () => {
+      await adas.send(room, 'ping');
+      await new Promise((r) => setTimeout(r, 50));
+      return live.events().length > 0;
+    });
+    const heard = live.events().length;
+
+    const pictures = [await upload('one.png'), await upload('two.png')];
+    const before = receiver.app.services.db.queryCount();
+    const sent = (
+      await adas.data(`mutation ($i: SendMessageInput!) { sendMessage(input: $i) { ${WEB_APP_MESSAGE} } }`, {
+        i: { roomId: room, body: `look @${bo.user.username} @${ada.user.username}`, attachmentIds: pictures },
+      })
+    ).sendMessage;
+    const plain = (
+      await adas.data(`mutation ($i: SendMessageInput!) { sendMessage(input: $i) { ${WEB_APP_MESSAGE} } }`, {
+        i: { roomId: room, body: 'and nothing else' },
+      })
+    ).sendMessage;
+    await live.waitFor((events) => events.some((e) => e.messageAdded.seq === plain.seq));
+    // Both answered from their events: the receiving replica ran no statement for them.
+    expect(receiver.app.services.db.queryCount() - before).toBe(0);
+
+    // As the receiver's database would answer them for this viewer (signed URLs aside: they expire;
+    // the room as of each message: its lastSeq is the message's seq).
+    const unsigned = ({ room: { lastSeq: _lastSeq, ...room }, ...message }: any) => ({
+      ...message,
+      room,
+      author: { ...message.author, avatarUrl: new URL(message.author.avatarUrl, receiver.url).pathname },
+      attachments: message.attachments.map(({ url, thumbnailUrl, ...rest }: any) => ({
+        ...rest,
+        url: new URL(url, receiver.url).pathname,
+        thumbnailUrl: new URL(thumbnailUrl, receiver.url).pathname,
+      })),
+    });
+    const bos = chatClient(receiver.url, bo.accessToken);
+    for (const message of [sent, plain]) {
+      const event = live
+        .events()
+        .slice(heard)
+        .find((e) => e.messageAdded.seq === message.seq)!.messageAdded;
+      const stored = (
+        await bos.data(`query ($id: ID!) { node(id: $id) { ... on Message { ${WEB_APP_MESSAGE} } } }`, {
+          id: message.id,
+        })
+      ).node;
+      expect(unsigned(event)).toEqual(unsigned(stored));
+      expect(event.room.lastSeq).toBe(message.seq);
+    }
+    const event = live.events().find((e) => e.messageAdded.seq === sent.seq)!.messageAdded;
+    expect(event.attachments.map((a: { id: string }) => a.id)).toEqual(pictures);
+    expect(event.mentions.map((u: { username: string }) => u.username)).toEqual(
+      [ada.user.username, bo.user.username].sort(),
+    );
+    expect(event.author.avatarUrl).toBeTruthy();
   });
 });

@@ -142,15 +142,15 @@ export async function assertAttachable(
 
 /**
  * Attaches the uploads to a just-stored message, in the transaction that stored it, in the order
- * named. If any of them was sent or swept meanwhile, CONFLICT, and the transaction (the message
- * with it) rolls back.
+ * named, and returns them. If any of them was sent or swept meanwhile, CONFLICT, and the transaction
+ * (the message with it) rolls back.
  */
 export async function attachToMessage(
   tx: Db,
   settings: Pick<Config['attachments'], 'unsentTtlMs'>,
   message: { id: string; roomId: string; authorId: string },
   ids: string[],
-): Promise<void> {
+): Promise<Attachment[]> {
   const since = new Date(Date.now() - settings.unsentTtlMs);
   const updates = await Promise.all(
     ids.map((id, position) =>
@@ -170,6 +170,7 @@ export async function attachToMessage(
   if (updates.some(({ count }) => count !== 1)) {
     throw conflict('An attachment was sent or removed meanwhile', 'attachmentIds');
   }
+  return tx.attachment.findMany({ where: { messageId: message.id }, orderBy: { position: 'asc' } });
 }
 
 export type AttachmentFile = 'file' | 'thumbnail';

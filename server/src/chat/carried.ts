@@ -1,6 +1,10 @@
-import { type Message, Prisma, type User } from '../generated/prisma/client.js';
+import { type Attachment, type Message, Prisma, type Room, type User } from '../generated/prisma/client.js';
 
-const PUBLIC_USER_COLUMNS = ['id', 'username', 'displayName', 'createdAt'] as const;
+/**
+ * A user's columns read whenever a user is: what the API shows of anyone (the avatar's storage key
+ * is never shown itself, only signed into avatarUrl, which then needs no statement of its own).
+ */
+const PUBLIC_USER_COLUMNS = ['id', 'username', 'displayName', 'avatarKey', 'createdAt'] as const;
 /** The columns of a user that are loaded whenever one is, as a Prisma `select`. */
 export const PUBLIC_USER_SELECT = Object.fromEntries(PUBLIC_USER_COLUMNS.map((column) => [column, true])) as {
   [column in (typeof PUBLIC_USER_COLUMNS)[number]]: true;
@@ -10,51 +14,118 @@ export const PUBLIC_USER_SELECT = Object.fromEntries(PUBLIC_USER_COLUMNS.map((co
  * A message as its sender's replica wrote it, with its author's public columns: carried in the live
  * event so that every replica can answer its subscribers without loading the message again, and
  * returned by the mutation without a second statement. Never the author's password hash.
+ *
+ * A message just sent also carries what its statement knew besides (`MessageParts`): its room as the
+ * send left it, its attachments, and the members it mentions. With them, what a client shows of a
+ * new message (the web app's selection) needs no statement on any replica.
  */
 export type PublicUser = Pick<User, (typeof PUBLIC_USER_COLUMNS)[number]>;
-export type MessageWithAuthor = Message & { author: PublicUser };
+export type MessageWithAuthor = Message & { author: PublicUser } & MessageParts;
 
-/** The same, as it travels in an event: JSON, so instants as ISO strings. */
-export type CarriedMessage = Omit<Message, 'createdAt' | 'editedAt' | 'deletedAt' | 'lastReplyAt' | 'pinnedAt'> & {
-  createdAt: string;
-  editedAt: string | null;
-  deletedAt: string | null;
-  lastReplyAt: string | null;
-  pinnedAt: string | null;
-  author: Omit<PublicUser, 'createdAt'> & { createdAt: string };
+export interface MessageParts {
+  /** The room row, as of this message (its lastSeq is this message's seq). */
+  room?: Room;
+  /** Its attachments, by position. */
+  attachments?: Attachment[];
+}
+
+/** JSON of a row: instants as ISO strings. */
+export type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+/** The same, as it travels in an event. */
+export type CarriedMessage = Json<Message> & {
+  author: Json<PublicUser>;
+  room?: Json<Room>;
+  attachments?: Json<Attachment>[];
+  /** The users it mentions (by username), when the sender knew them. */
+  mentions?: Json<PublicUser>[];
 };
 
 const publicUserColumns = new Set<string>(PUBLIC_USER_COLUMNS);
 /** Every column of a message row (what the generated client reads; not the search vector). */
 const messageColumns = new Set<string>(Object.values(Prisma.MessageScalarFieldEnum));
+const roomColumns = new Set<string>(Object.values(Prisma.RoomScalarFieldEnum));
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
-const date = (value: string | null) => (value === null ? null : new Date(value));
+const DATE_COLUMNS = {
+  message: ['createdAt', 'editedAt', 'deletedAt', 'lastReplyAt', 'pinnedAt'],
+  user: ['createdAt'],
+  room: ['createdAt', 'lastActivityAt', 'archivedAt'],
+  attachment: ['createdAt', 'sweepClaimedAt'],
+} as const;
+
+/** A copy of `row` with its instants in `columns` turned by `as` (to ISO strings and back). */
+function converted<R>(row: object, columns: readonly string[], as: (value: never) => unknown): R {
+  const copy = { ...row } as Record<string, unknown>;
+  for (const column of columns) if (copy[column] != null) copy[column] = as(copy[column] as never);
+  return copy as R;
+}
+const toJson = <T extends object>(row: T, columns: readonly string[]) =>
+  converted<Json<T>>(row, columns, (date: Date) => date.toISOString());
+const fromJson = <T>(row: object, columns: readonly string[]) =>
+  converted<T>(row, columns, (iso: string) => new Date(iso));
+
+/** The database column of each public column of a user, and of each column of a room. */
+const USER_COLUMN_NAMES: Record<keyof PublicUser, string> = {
+  id: 'id',
+  username: 'username',
+  displayName: 'display_name',
+  avatarKey: 'avatar_key',
+  createdAt: 'created_at',
+};
+const ROOM_COLUMN_NAMES: Record<keyof Room, string> = {
+  id: 'id',
+  name: 'name',
+  nameKey: 'name_key',
+  kind: 'kind',
+  topic: 'topic',
+  lastSeq: 'last_seq',
+  memberCount: 'member_count',
+  createdAt: 'created_at',
+  lastActivityAt: 'last_activity_at',
+  createdById: 'created_by_id',
+  slowModeSeconds: 'slow_mode_seconds',
+  archivedAt: 'archived_at',
+};
+const jsonObject = (names: Record<string, string>, alias: string) =>
+  Prisma.raw(`json_build_object(${Object.entries(names).map(([key, column]) => `'${key}', ${alias}.${column}`)})`);
+
+/** SQL: the public columns of the user row `alias` as a JSON object (revive with `userFromJson`). */
+export const userJson = (alias: string) => jsonObject(USER_COLUMN_NAMES, alias);
+/** SQL: the room row `alias` as a JSON object (revive with `roomFromJson`). */
+export const roomJson = (alias: string) => jsonObject(ROOM_COLUMN_NAMES, alias);
+export const userFromJson = (json: Json<PublicUser>) => fromJson<PublicUser>(json, DATE_COLUMNS.user);
+export const roomFromJson = (json: Json<Room>) => fromJson<Room>(json, DATE_COLUMNS.room);
+
+/** The users a message mentions, when they came with it (a message just sent, revived from its event). */
+const carriedMentions = new WeakMap<object, PublicUser[]>();
+export const mentionsCarried = (message: object): PublicUser[] | undefined => carriedMentions.get(message);
+/** Keeps the users `message` mentions with it (its statement read them): carried with its event. */
+export function withMentions<T extends object>(message: T, mentions: PublicUser[]): T {
+  carriedMentions.set(message, mentions);
+  return message;
+}
 
 export function carryMessage(message: MessageWithAuthor): CarriedMessage {
-  const { author, createdAt, editedAt, deletedAt, lastReplyAt, pinnedAt, ...rest } = message;
+  const { author, room, attachments, ...row } = message;
+  const mentions = carriedMentions.get(message);
   return {
-    ...rest,
-    createdAt: createdAt.toISOString(),
-    editedAt: iso(editedAt),
-    deletedAt: iso(deletedAt),
-    lastReplyAt: iso(lastReplyAt),
-    pinnedAt: iso(pinnedAt),
-    author: { ...author, createdAt: author.createdAt.toISOString() },
+    ...toJson(row, DATE_COLUMNS.message),
+    author: toJson(author, DATE_COLUMNS.user),
+    ...(room ? { room: toJson(room, DATE_COLUMNS.room) } : {}),
+    ...(attachments ? { attachments: attachments.map((a) => toJson(a, DATE_COLUMNS.attachment)) } : {}),
+    ...(mentions ? { mentions: mentions.map((user) => toJson(user, DATE_COLUMNS.user)) } : {}),
   };
 }
 
 export function reviveMessage(carried: CarriedMessage): MessageWithAuthor {
-  const { author, createdAt, editedAt, deletedAt, lastReplyAt, pinnedAt, ...rest } = carried;
-  return {
-    ...rest,
-    createdAt: new Date(createdAt),
-    editedAt: date(editedAt),
-    deletedAt: date(deletedAt),
-    lastReplyAt: date(lastReplyAt),
-    pinnedAt: date(pinnedAt),
-    author: { ...author, createdAt: new Date(author.createdAt) },
+  const { author, room, attachments, mentions, ...row } = carried;
+  const message: MessageWithAuthor = {
+    ...fromJson<Message>(row, DATE_COLUMNS.message),
+    author: userFromJson(author),
+    ...(room ? { room: roomFromJson(room) } : {}),
+    ...(attachments ? { attachments: attachments.map((a) => fromJson<Attachment>(a, DATE_COLUMNS.attachment)) } : {}),
   };
+  return mentions ? withMentions(message, mentions.map(userFromJson)) : message;
 }
 
 type Selection = Record<string, unknown>;
@@ -67,22 +138,54 @@ function authorSelectCovered(nested: unknown): boolean {
   return Object.entries(nested.select).every(([column, wanted]) => wanted === true && publicUserColumns.has(column));
 }
 
+/** A whole room row, or a selection of its columns only. */
+function roomQueryCovered(nested: unknown): boolean {
+  if (nested === true) return true;
+  if (!isObject(nested) || Object.keys(nested).length !== 1 || !isObject(nested.select)) return false;
+  return Object.entries(nested.select).every(([column, wanted]) => wanted === true && roomColumns.has(column));
+}
+
+/** All of a message's attachments in their order (what the schema's `attachments` field plans). */
+const attachmentsQueryCovered = (nested: unknown): boolean =>
+  nested === true ||
+  (isObject(nested) &&
+    Object.keys(nested).length === 1 &&
+    isObject(nested.orderBy) &&
+    Object.keys(nested.orderBy).length === 1 &&
+    nested.orderBy.position === 'asc');
+
+/** Which of a message's relations an object holds beside its own columns. */
+export const partsOf = (message: object) => ({
+  author: 'author' in message,
+  room: 'room' in message,
+  attachments: 'attachments' in message,
+});
+
 /**
  * Whether a Prisma selection of a message (what Pothos plans for a GraphQL selection) asks for
- * nothing but the message's own columns (and, `withAuthor`, its author's public columns), i.e.
- * whether a `Message` (`MessageWithAuthor`) answers it as the database would.
+ * nothing but the message's own columns and the relations `has` says are there (its author's
+ * public columns, its room's columns, all its attachments), i.e. whether such a message object
+ * answers it as the database would.
  */
-export function answersMessageQuery(query: object, withAuthor: boolean): boolean {
-  const authorCovered = (nested: unknown) => withAuthor && authorSelectCovered(nested);
+export function answersMessageQuery(
+  query: object,
+  has: { author?: boolean; room?: boolean; attachments?: boolean },
+): boolean {
+  const relation = (field: string, nested: unknown): boolean =>
+    field === 'author'
+      ? !!has.author && authorSelectCovered(nested)
+      : field === 'room'
+        ? !!has.room && roomQueryCovered(nested)
+        : field === 'attachments' && !!has.attachments && attachmentsQueryCovered(nested);
   const { select, include, ...rest } = query as { select?: unknown; include?: unknown };
   if (Object.keys(rest).length > 0) return false;
   if (select !== undefined) {
     if (include !== undefined || !isObject(select)) return false;
     return Object.entries(select).every(([field, wanted]) =>
-      field === 'author' ? authorCovered(wanted) : wanted === true && messageColumns.has(field),
+      wanted === true && messageColumns.has(field) ? true : relation(field, wanted),
     );
   }
   if (include === undefined) return true;
   if (!isObject(include)) return false;
-  return Object.entries(include).every(([field, wanted]) => field === 'author' && authorCovered(wanted));
+  return Object.entries(include).every(([field, wanted]) => relation(field, wanted));
 }

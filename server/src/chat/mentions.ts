@@ -9,7 +9,7 @@ import type { Reader } from './messages.js';
 export async function mentionedUsers(db: Pick<Reader, 'read'>, messageIds: readonly string[]): Promise<PublicUser[][]> {
   const rows = await db.read<PublicUser & { messageId: string }>(Prisma.sql`
     SELECT message_mentions.message_id AS "messageId", users.id, users.username,
-           users.display_name AS "displayName", users.created_at AS "createdAt"
+           users.display_name AS "displayName", users.avatar_key AS "avatarKey", users.created_at AS "createdAt"
     FROM message_mentions JOIN users ON users.id = message_mentions.user_id
     WHERE message_mentions.message_id = ANY(string_to_array(${messageIds.join(',')}::text, ',')::uuid[])
     ORDER BY users.username_key`);

@@ -12,7 +12,18 @@ import {
   toConnection,
 } from './cursor.js';
 import { messageData, queueWebhookEvent, type WebhookEvent } from '../integrations/outbox.js';
-import { answersMessageQuery, type MessageWithAuthor, PUBLIC_USER_SELECT } from './carried.js';
+import {
+  answersMessageQuery,
+  type Json,
+  type MessageWithAuthor,
+  PUBLIC_USER_SELECT,
+  type PublicUser,
+  roomFromJson,
+  roomJson,
+  userFromJson,
+  userJson,
+  withMentions,
+} from './carried.js';
 import { assertAttachable, attachToMessage, parseAttachmentIds, UNSENT_TTL_DEFAULT_MS } from './attachments.js';
 import { recordAudit } from './audit.js';
 import { messageNotifications, type NewNotification, notifyNewMentions } from './notifications.js';
@@ -103,7 +114,9 @@ type Statement = <T>(statement: Prisma.Sql) => Promise<T[]>;
 
 async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowMode = false): Promise<Stored | null> {
   const { roomId, authorId, body, clientMessageId, threadRootId } = message;
-  const rows = await run<StoredRow & { notifications: NewNotification[] | null }>(Prisma.sql`
+  const rows = await run<
+    StoredRow & { notifications: NewNotification[] | null; room: Json<Room>; mentions: Json<PublicUser>[] | null }
+  >(Prisma.sql`
     WITH next AS (
       UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
       WHERE id = ${roomId}::uuid
@@ -111,7 +124,7 @@ async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowM
         AND EXISTS (SELECT 1 FROM memberships WHERE room_id = ${roomId}::uuid AND user_id = ${authorId}::uuid
                     AND (muted_until IS NULL OR muted_until <= clock_timestamp())
                     ${unlessSlowMode ? Prisma.sql`AND (rooms.slow_mode_seconds = 0 OR memberships.role <> 'MEMBER')` : Prisma.empty})
-      RETURNING last_seq, last_activity_at
+      RETURNING *
     ), stored AS (
       INSERT INTO messages (id, room_id, seq, author_id, body, client_message_id, created_at, thread_root_id)
       SELECT ${randomUUID()}::uuid, ${roomId}::uuid, next.last_seq, ${authorId}::uuid, ${body}::text,
@@ -131,10 +144,19 @@ async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowM
       RETURNING user_id
     ), ${messageNotifications('stored', 'mentioned')}, ${messageEvent('MESSAGE_CREATED', 'stored')}
     SELECT ${storedRowColumns.stored},
-           (SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified) AS notifications
+           (SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified) AS notifications,
+           (SELECT ${ROOM_JSON} FROM next) AS room,
+           (SELECT json_agg(${MENTIONED_JSON} ORDER BY mentioned_user.username_key)
+            FROM mentioned JOIN users AS mentioned_user ON mentioned_user.id = mentioned.user_id) AS mentions
     FROM stored JOIN users ON users.id = stored.author_id`);
   const row = rows[0];
-  return row ? { message: withAuthor(row), notifications: row.notifications ?? [] } : null;
+  if (!row) return null;
+  // What the statement knew besides the row travels with the message (carried.ts): its room as of
+  // this message, its mentions, and its attachments (none yet; `store` adds those it attaches).
+  const stored = withMentions(withAuthor(row), (row.mentions ?? []).map(userFromJson));
+  stored.room = roomFromJson(row.room);
+  stored.attachments = [];
+  return { message: stored, notifications: row.notifications ?? [] };
 }
 
 /**
@@ -149,7 +171,12 @@ const messageEvent = (event: WebhookEvent, message: 'stored' | 'changed') =>
   );
 
 /** A message and its author's public columns, as one row of a join. */
-type StoredRow = Message & { authorUsername: string; authorDisplayName: string | null; authorCreatedAt: Date };
+type StoredRow = Message & {
+  authorUsername: string;
+  authorDisplayName: string | null;
+  authorAvatarKey: string | null;
+  authorCreatedAt: Date;
+};
 
 /** The select list of a `StoredRow`: the message row named `message`, joined with its author as `users`. */
 const selectStoredRow = (message: 'stored' | 'changed' | 'page') =>
@@ -158,7 +185,11 @@ const selectStoredRow = (message: 'stored' | 'changed' | 'page') =>
     ${message}.edited_at AS "editedAt", ${message}.deleted_at AS "deletedAt", ${message}.thread_root_id AS "threadRootId",
     ${message}.reply_count AS "replyCount", ${message}.last_reply_at AS "lastReplyAt", ${message}.pinned_at AS "pinnedAt",
     ${message}.pinned_by_id AS "pinnedById", users.username AS "authorUsername",
-    users.display_name AS "authorDisplayName", users.created_at AS "authorCreatedAt"`);
+    users.display_name AS "authorDisplayName", users.avatar_key AS "authorAvatarKey", users.created_at AS "authorCreatedAt"`);
+/** The send statement's room (its `next` CTE) and mentioned users, as JSON objects. */
+const ROOM_JSON = roomJson('next');
+const MENTIONED_JSON = userJson('mentioned_user');
+
 /** Built once: the send statement's, an edit's or delete's, and the history page's (a hot path). */
 const storedRowColumns = {
   stored: selectStoredRow('stored'),
@@ -187,6 +218,7 @@ function withAuthor(row: StoredRow): MessageWithAuthor {
       id: row.authorId,
       username: row.authorUsername,
       displayName: row.authorDisplayName,
+      avatarKey: row.authorAvatarKey,
       createdAt: row.authorCreatedAt,
     },
   };
@@ -256,7 +288,7 @@ function store(db: Reader, message: NewMessage, unlessSlowMode: boolean): Promis
     return storeWithNextSeq((statement) => db.read(statement, { prepare: true }), message, unlessSlowMode);
   return db.prisma.$transaction(async (tx) => {
     const stored = await storeWithNextSeq((statement) => tx.$queryRaw(statement), message, unlessSlowMode);
-    if (stored) await attachToMessage(tx, settings, stored.message, ids);
+    if (stored) stored.message.attachments = await attachToMessage(tx, settings, stored.message, ids);
     return stored;
   });
 }
@@ -723,7 +755,7 @@ async function readMessages(
   { query, reactions }: PageSelection,
   range: SeqRange,
 ): Promise<{ lastSeq: number; messages: MessageWithAuthor[] }> {
-  if (query && !answersMessageQuery(query, true)) {
+  if (query && !answersMessageQuery(query, { author: true })) {
     const { room, messages = [] } = await accessRoom(db.prisma, viewerId, roomId, 'room.read', undefined, {
       ...selecting(query, { seq: true }),
       where: {

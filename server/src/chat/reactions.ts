@@ -228,7 +228,7 @@ export async function reactionUsers(
 ): Promise<PublicUser[][]> {
   const rows = await db.read<PublicUser & { messageId: string; emoji: string }>(Prisma.sql`
     SELECT r."messageId", r.emoji, users.id, users.username, users.display_name AS "displayName",
-           users.created_at AS "createdAt"
+           users.avatar_key AS "avatarKey", users.created_at AS "createdAt"
     FROM (
       SELECT message_id AS "messageId", emoji, user_id, created_at,
              row_number() OVER (PARTITION BY message_id, emoji ORDER BY created_at, user_id) AS n

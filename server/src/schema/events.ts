@@ -1,6 +1,12 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
-import { answersMessageQuery, type CarriedMessage, reviveMessage } from '../chat/carried.js';
+import {
+  answersMessageQuery,
+  type CarriedMessage,
+  type MessageWithAuthor,
+  partsOf,
+  reviveMessage,
+} from '../chat/carried.js';
 import { encodeCursor } from '../chat/cursor.js';
 import { preloadReactions } from '../chat/reactions.js';
 import { accessRoom } from '../chat/rooms.js';
@@ -31,18 +37,26 @@ function loadOnce<T>(event: object, key: string, load: () => Promise<T>): Promis
   return promise;
 }
 
+/** The message an event carries, revived once per event and replica. */
+const revived = new WeakMap<CarriedMessage, MessageWithAuthor>();
+
+function carriedMessage(event: object): MessageWithAuthor | undefined {
+  const carried = (event as { message?: CarriedMessage }).message;
+  if (!carried) return undefined;
+  let message = revived.get(carried);
+  if (!message) {
+    revived.set(carried, (message = reviveMessage(carried)));
+    // A message just sent has no reactions yet: nothing to ask the database.
+    if ((event as RoomEvent).type === 'MessageCreated') preloadReactions(message, null, { reactionSummary: null });
+  }
+  return message;
+}
+
 function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx: Context, info: GraphQLResolveInfo) {
   const query = queryFromInfo({ context: ctx, info }) as object;
-  const carried = model === 'message' ? (event as { message?: CarriedMessage }).message : undefined;
-  if (carried && answersMessageQuery(query, true)) {
-    // The row came with the event: no statement at all (revived once per event and replica).
-    return loadOnce<unknown>(event, 'message:carried', () => {
-      const message = reviveMessage(carried);
-      // A message just sent has no reactions yet: nothing to ask the database.
-      if ((event as RoomEvent).type === 'MessageCreated') preloadReactions(message, null, { reactionSummary: null });
-      return Promise.resolve(message);
-    });
-  }
+  const carried = model === 'message' ? carriedMessage(event) : undefined;
+  // The row came with the event (and its room, attachments and mentions, when just sent): no statement.
+  if (carried && answersMessageQuery(query, partsOf(carried))) return Promise.resolve(carried);
   const prisma = ctx.services.db.prisma;
   return loadOnce<unknown>(event, `${model}:${id}:${JSON.stringify(query)}`, () =>
     model === 'message'

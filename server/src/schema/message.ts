@@ -1,6 +1,12 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { GraphQLResolveInfo } from 'graphql';
-import { carryMessage, type MessageWithAuthor, PUBLIC_USER_SELECT, type PublicUser } from '../chat/carried.js';
+import {
+  carryMessage,
+  mentionsCarried,
+  type MessageWithAuthor,
+  PUBLIC_USER_SELECT,
+  type PublicUser,
+} from '../chat/carried.js';
 import { mentionedUsers } from '../chat/mentions.js';
 import * as messages from '../chat/messages.js';
 import * as pins from '../chat/pins.js';
@@ -134,9 +140,10 @@ export const MessageRef = builder.prismaNode('Message', {
       type: [UserRef],
       description: 'The users named as @username in the body who were members when it was stored (or last edited).',
       resolve: (message, _args, ctx) =>
-        batchOf(ctx.services.db, 'mentions', (ids: readonly string[]) => mentionedUsers(ctx.services.db, ids)).load(
-          message.id,
-        ) as never,
+        (mentionsCarried(message) ??
+          batchOf(ctx.services.db, 'mentions', (ids: readonly string[]) => mentionedUsers(ctx.services.db, ids)).load(
+            message.id,
+          )) as never,
     }),
   }),
 });

@@ -62,9 +62,14 @@ builder.objectFields(UserRef, (t) => ({
     nullable: true,
     description: 'Their avatar (a signed image URL, expires); null: show their initials.',
     resolve: async (user, _args, ctx) => {
-      const key = await batchOf(ctx.services.db, 'avatarKeys', (ids: readonly string[]) =>
-        people.avatarKeys(ctx.services.db.prisma, ids),
-      ).load(user.id);
+      // Users are read with their avatar's key (a public column); one carried by an event of a
+      // replica that did not carry it yet is looked up.
+      const key =
+        user.avatarKey !== undefined
+          ? user.avatarKey
+          : await batchOf(ctx.services.db, 'avatarKeys', (ids: readonly string[]) =>
+              people.avatarKeys(ctx.services.db.prisma, ids),
+            ).load(user.id);
       return key
         ? people.avatarUrl({ store: ctx.services.store, settings: ctx.services.config.attachments }, key)
         : null;

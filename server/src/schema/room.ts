@@ -1,6 +1,6 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
-import { answersMessageQuery } from '../chat/carried.js';
+import { answersMessageQuery, partsOf } from '../chat/carried.js';
 import * as rooms from '../chat/rooms.js';
 import { can } from '../chat/policy.js';
 import { unreadCount } from '../chat/rooms.js';
@@ -179,7 +179,7 @@ export function reloaded(
   const query = queryFromInfo({ context: ctx, info }) as object;
   if (written) {
     const answers =
-      model === 'message' ? answersMessageQuery(query, 'author' in written) : Object.keys(query).length === 0;
+      model === 'message' ? answersMessageQuery(query, partsOf(written)) : Object.keys(query).length === 0;
     if (answers) return written as never;
   }
   const prisma = ctx.services.db.prisma;

@@ -83,6 +83,30 @@ export function chatClient(url: string, token?: string) {
 
 export type ChatClient = ReturnType<typeof chatClient>;
 
+/**
+ * Uploads a file to a room as a GraphQL multipart request (the spec's operations, map, file), as
+ * browsers and curl -F send it; returns the response with the attachment's `fields`.
+ */
+export async function uploadFile(
+  graphqlUrl: string,
+  token: string,
+  roomId: string,
+  file: { bytes: Uint8Array; filename: string; type: string },
+  fields = 'id',
+) {
+  const form = new FormData();
+  const query = `mutation ($i: UploadAttachmentInput!) { uploadAttachment(input: $i) { ${fields} } }`;
+  form.set('operations', JSON.stringify({ query, variables: { i: { roomId, file: null } } }));
+  form.set('map', JSON.stringify({ 0: ['variables.i.file'] }));
+  form.set('0', new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.filename);
+  const response = await fetch(graphqlUrl, {
+    method: 'POST',
+    headers: { 'x-graphql-csrf': '1', authorization: `Bearer ${token}` },
+    body: form,
+  });
+  return (await response.json()) as GraphQLResponse<Record<string, any>>;
+}
+
 /** The code of a response's only error, or 'OK' when it succeeded. */
 export function outcome(response: GraphQLResponse): string {
   if (!response.errors) return 'OK';
