@@ -58,8 +58,8 @@ interface Shared {
   slots?: ViewerSlots;
   json?: Filled;
   data?: Filled;
-  /** Its frames over WebSocket: one set, or one per viewer with slots. */
-  frames?: NextFrames | Map<string | null, NextFrames>;
+  /** Its frames over WebSocket: one set, or, with slots, one set per distinct answer of the slots. */
+  frames?: NextFrames | Map<string, NextFrames>;
 }
 
 /** Results being made, by event (the object the pub/sub gave every subscriber), then by group. */
@@ -200,7 +200,10 @@ class SocketGroup {
       try {
         let own: NextFrames | undefined;
         if (frames instanceof NextFrames) own = frames;
-        else if (!(own = frames.get(viewerId))) frames.set(viewerId, (own = new NextFrames(json(viewerId))));
+        else {
+          const answers = shared.slots!.answersFor(viewerId);
+          if (!(own = frames.get(answers))) frames.set(answers, (own = new NextFrames(json(viewerId))));
+        }
         live.send(own.for(live.id, live.head));
       } catch (error) {
         this.onError(error);

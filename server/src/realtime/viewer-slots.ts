@@ -48,6 +48,16 @@ export class ViewerSlots {
     }
   }
 
+  /**
+   * What the slots answer for one viewer, as a key: viewers with the same key get the same filled
+   * JSON (everyone but a message's author, everyone who did not react), so it is made once for them.
+   */
+  answersFor(viewerId: string | null): string {
+    let key = '';
+    for (const { value } of this.slots) key += `${JSON.stringify(value(viewerId) ?? null)}\u0000`;
+    return key;
+  }
+
   /** `json` (of marked data) split at its markers, once; each call fills them for one viewer. */
   fill(json: string): Filled {
     const pieces = json.split(MARKER);

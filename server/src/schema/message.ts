@@ -93,7 +93,8 @@ export const MessageRef = builder.prismaNode('Message', {
       resolve: (message, _args, ctx, info) => {
         const forViewer = (viewerId: string | null) =>
           viewerId !== null && message.authorId === viewerId ? message.clientMessageId : null;
-        ctx.viewerSlots?.add(info, forViewer);
+        // Without a clientMessageId it is null for everyone: nothing to answer per viewer.
+        if (message.clientMessageId !== null) ctx.viewerSlots?.add(info, forViewer);
         return forViewer(viewerIdOf(ctx));
       },
     }),
