@@ -29,7 +29,8 @@
 // include the profiler's own overhead).
 // --selection reactions: our subscribers also select the message's reactions with viewerReacted
 // (issue 14), whose answer depends on the viewer. --selection client: they select what the web app
-// does for a new message (author avatar, attachments, reply count, reactions, mentions).
+// does for a new message (author avatar, attachments, reply count, reactions, mentions), and each
+// send carries a clientMessageId, as the web app's do.
 // --send-over ws (ours only): each sender sends its messages as graphql-ws operations on a socket
 // it keeps open to each replica, as the SDK and the web app do, instead of over HTTP.
 //
@@ -412,6 +413,13 @@ async function planOurs(replicas: Replica[], tag: string): Promise<Plan> {
     if (!socket) sockets.set(key, (socket = SocketSender.open(replica.url, senders[room]!.accessToken)));
     return socket;
   };
+  // With the web app's selection, sends are the web app's too: each with its clientMessageId.
+  let sends = 0;
+  const input = (room: number, body: string) => ({
+    roomId: roomKeys[room],
+    body,
+    ...(selection === 'client' ? { clientMessageId: `${runId}-${tag}-${sends++}` } : {}),
+  });
   return {
     target: 'ours',
     replicas,
@@ -419,7 +427,7 @@ async function planOurs(replicas: Replica[], tag: string): Promise<Plan> {
     subscribers,
     async send(room, replica, body) {
       if (sendOver === 'ws') {
-        const data = await (await socketOf(room, replica)).run(SEND_MESSAGE, { i: { roomId: roomKeys[room], body } });
+        const data = await (await socketOf(room, replica)).run(SEND_MESSAGE, { i: input(room, body) });
         const seq = (data as { sendMessage?: { seq: number } }).sendMessage?.seq;
         if (typeof seq !== 'number') throw new Error(`sendMessage over ws: ${JSON.stringify(data).slice(0, 200)}`);
         return seq;
@@ -427,7 +435,7 @@ async function planOurs(replicas: Replica[], tag: string): Promise<Plan> {
       const res = await post(
         replica.url,
         '/graphql',
-        JSON.stringify({ query: SEND_MESSAGE, variables: { i: { roomId: roomKeys[room], body } } }),
+        JSON.stringify({ query: SEND_MESSAGE, variables: { i: input(room, body) } }),
         { authorization: `Bearer ${senders[room]!.accessToken}` },
       );
       const parsed = JSON.parse(res.body) as { data?: { sendMessage?: { seq: number } }; errors?: unknown };
