@@ -301,5 +301,20 @@ describe.runIf(hasRedis && hasPostgres)('a new message travels with its row', ()
       [ada.user.username, bo.user.username].sort(),
     );
     expect(event.author.avatarUrl).toBeTruthy();
+
+    // A history page signs its authors' avatars from the rows it read: one statement in all.
+    const pageBefore = receiver.app.services.db.queryCount();
+    const page = (
+      await bos.data(
+        'query ($r: ID!) { messages(roomId: $r, last: 3) { edges { node { seq author { avatarUrl } } } } }',
+        {
+          r: room,
+        },
+      )
+    ).messages.edges;
+    expect(receiver.app.services.db.queryCount() - pageBefore).toBe(1);
+    expect(page.map((edge: any) => new URL(edge.node.author.avatarUrl, receiver.url).pathname)).toEqual(
+      Array(page.length).fill(new URL(event.author.avatarUrl, receiver.url).pathname),
+    );
   });
 });
