@@ -10,8 +10,9 @@
 // Prints a report and writes it as JSON to bench/results/history-<timestamp>.json. All traffic goes
 // to server processes on 127.0.0.1 started here; every loop is bounded in count and in time.
 // `conversations` (issue 14): reactions on every 5th message, pages with reactions and reply
-// counts, messagesAround, and the plain page and the page with reactions side by side (alternating
-// requests on the same random seqs, so the two are compared under the same load).
+// counts, the page as the web app asks for it, messagesAround, and the plain page and the page with
+// reactions side by side (alternating requests on the same random seqs, so the two are compared
+// under the same load).
 import { createHmac, randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -211,6 +212,12 @@ const HISTORY = `query ($roomId: ID!, $last: Int, $before: String) {
 /** The history page as a client showing reactions and threads asks for it (issue 14). */
 const CONVERSATION_NODE = `${NODE} replyCount lastReplyAt reactions { emoji count viewerReacted }`;
 const HISTORY_CONVERSATION = HISTORY.replace(NODE, CONVERSATION_NODE);
+/** The history page as the web app asks for it (its MessageData fragment, client/web/src/messages.ts). */
+const WEB_APP_NODE = `id seq body clientMessageId createdAt editedAt deletedAt
+  author { id username displayName avatarUrl } room { id } threadRootId replyCount lastReplyAt pinnedAt
+  reactions { emoji count viewerReacted } mentions { id username }
+  attachments { id filename contentType size url width height thumbnailUrl }`;
+const HISTORY_WEB_APP = HISTORY.replace(NODE, WEB_APP_NODE);
 const AROUND = `query ($roomId: ID!, $seq: Int!) {
   messages: messagesAround(roomId: $roomId, seq: $seq, limit: 50) {
     edges { cursor node { ${NODE} } }
@@ -395,6 +402,11 @@ try {
       name: 'history: 50 before a random seq, again without them',
       kind: 'conversations',
       request: () => pageBeforeRandomSeq(HISTORY),
+    },
+    {
+      name: 'history: 50 before a random seq, as the web app asks (room, attachments, mentions, avatars)',
+      kind: 'conversations',
+      request: () => pageBeforeRandomSeq(HISTORY_WEB_APP),
     },
     {
       name: 'messagesAround a random seq, limit 50',

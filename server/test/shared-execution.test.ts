@@ -316,5 +316,29 @@ describe.runIf(hasRedis && hasPostgres)('a new message travels with its row', ()
     expect(page.map((edge: any) => new URL(edge.node.author.avatarUrl, receiver.url).pathname)).toEqual(
       Array(page.length).fill(new URL(event.author.avatarUrl, receiver.url).pathname),
     );
+
+    // The page as the web app reads it (room, attachments, mentions, reactions, avatars): one
+    // statement, and each message as node(id) has it.
+    const webBefore = receiver.app.services.db.queryCount();
+    const webPage = (
+      await bos.data(
+        `query ($r: ID!) { room(id: $r) { messages(last: 10) { edges { node { ${WEB_APP_MESSAGE} } } } } }`,
+        {
+          r: room,
+        },
+      )
+    ).room.messages.edges.map((edge: any) => edge.node);
+    expect(receiver.app.services.db.queryCount() - webBefore).toBe(2); // the room, then its page
+    expect(webPage.map((m: any) => m.seq)).toEqual(Array.from({ length: plain.seq }, (_, i) => i + 1));
+    for (const message of webPage) {
+      const stored = (
+        await bos.data(`query ($id: ID!) { node(id: $id) { ... on Message { ${WEB_APP_MESSAGE} } } }`, {
+          id: message.id,
+        })
+      ).node;
+      expect(unsigned(message)).toEqual(unsigned(stored));
+      expect(message.room.lastSeq).toBe(stored.room.lastSeq);
+    }
+    expect(webPage.find((m: any) => m.seq === sent.seq).attachments.map((a: { id: string }) => a.id)).toEqual(pictures);
   });
 });

@@ -86,6 +86,22 @@ const ROOM_COLUMN_NAMES: Record<keyof Room, string> = {
   slowModeSeconds: 'slow_mode_seconds',
   archivedAt: 'archived_at',
 };
+const ATTACHMENT_COLUMN_NAMES: Record<keyof Attachment, string> = {
+  id: 'id',
+  roomId: 'room_id',
+  uploaderId: 'uploader_id',
+  messageId: 'message_id',
+  position: 'position',
+  filename: 'filename',
+  contentType: 'content_type',
+  size: 'size',
+  width: 'width',
+  height: 'height',
+  storageKey: 'storage_key',
+  thumbnailKey: 'thumbnail_key',
+  createdAt: 'created_at',
+  sweepClaimedAt: 'sweep_claimed_at',
+};
 const jsonObject = (names: Record<string, string>, alias: string) =>
   Prisma.raw(`json_build_object(${Object.entries(names).map(([key, column]) => `'${key}', ${alias}.${column}`)})`);
 
@@ -93,8 +109,11 @@ const jsonObject = (names: Record<string, string>, alias: string) =>
 export const userJson = (alias: string) => jsonObject(USER_COLUMN_NAMES, alias);
 /** SQL: the room row `alias` as a JSON object (revive with `roomFromJson`). */
 export const roomJson = (alias: string) => jsonObject(ROOM_COLUMN_NAMES, alias);
+/** SQL: the attachment row `alias` as a JSON object (revive with `attachmentFromJson`). */
+export const attachmentJson = (alias: string) => jsonObject(ATTACHMENT_COLUMN_NAMES, alias);
 export const userFromJson = (json: Json<PublicUser>) => fromJson<PublicUser>(json, DATE_COLUMNS.user);
 export const roomFromJson = (json: Json<Room>) => fromJson<Room>(json, DATE_COLUMNS.room);
+export const attachmentFromJson = (json: Json<Attachment>) => fromJson<Attachment>(json, DATE_COLUMNS.attachment);
 
 /** The users a message mentions, when they came with it (a message just sent, revived from its event). */
 const carriedMentions = new WeakMap<object, PublicUser[]>();
@@ -123,7 +142,7 @@ export function reviveMessage(carried: CarriedMessage): MessageWithAuthor {
     ...fromJson<Message>(row, DATE_COLUMNS.message),
     author: userFromJson(author),
     ...(room ? { room: roomFromJson(room) } : {}),
-    ...(attachments ? { attachments: attachments.map((a) => fromJson<Attachment>(a, DATE_COLUMNS.attachment)) } : {}),
+    ...(attachments ? { attachments: attachments.map(attachmentFromJson) } : {}),
   };
   return mentions ? withMentions(message, mentions.map(userFromJson)) : message;
 }
@@ -153,6 +172,13 @@ const attachmentsQueryCovered = (nested: unknown): boolean =>
     isObject(nested.orderBy) &&
     Object.keys(nested.orderBy).length === 1 &&
     nested.orderBy.position === 'asc');
+
+/** Which of the relations a message object can hold a Prisma selection of a message asks for. */
+export function relationsIn(query: object): { room: boolean; attachments: boolean } {
+  const { select, include } = query as { select?: object; include?: object };
+  const fields = include ?? select ?? {};
+  return { room: 'room' in fields, attachments: 'attachments' in fields };
+}
 
 /** Which of a message's relations an object holds beside its own columns. */
 export const partsOf = (message: object) => ({

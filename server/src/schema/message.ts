@@ -38,10 +38,11 @@ const reactionsOf = (ctx: Context, messageId: string) =>
     reactors: ctx.viewerSlots !== undefined,
   });
 
-/** How a page of messages is read for this request: its selection, and its reactions with it when asked for. */
+/** How a page of messages is read for this request: its selection, and its reactions and mentions with it when asked for. */
 const pageSelection = (ctx: Context, info: GraphQLResolveInfo): messages.PageSelection => ({
   query: nodeQuery(ctx, info, 'Message'),
   reactions: selects(info, ['edges', 'node', 'reactions']),
+  mentions: selects(info, ['edges', 'node', 'mentions']),
 });
 
 export const ReactionCountRef = builder.objectRef<ReactionCount>('ReactionCount').implement({
