@@ -3,7 +3,7 @@
 // events (UserUpdated, notificationAdded) on every replica.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatClient, type ChatClient } from './support/chat.js';
+import { chatClient, type ChatClient, uploadFile } from './support/chat.js';
 import { databaseKinds, freshDatabaseEnv } from './support/databases.js';
 import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
 import type { GraphQLResponse } from './support/graphql.js';
@@ -117,24 +117,12 @@ describe.each(databaseKinds)('people on the %s database', (kind) => {
       const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#cc3366' } })
         .png()
         .toBuffer();
-      const form = new FormData();
-      form.set(
-        'operations',
-        JSON.stringify({
-          query: 'mutation ($i: UploadAttachmentInput!) { uploadAttachment(input: $i) { id } }',
-          variables: { i: { roomId, file: null } },
-        }),
-      );
-      form.set('map', JSON.stringify({ 0: ['variables.i.file'] }));
-      form.set('0', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'me.png');
-      const uploaded = (await (
-        await fetch(server.graphqlUrl, {
-          method: 'POST',
-          headers: { 'x-graphql-csrf': '1', authorization: `Bearer ${users.ann.accessToken}` },
-          body: form,
-        })
-      ).json()) as any;
-      const attachmentId = uploaded.data.uploadAttachment.id as string;
+      const uploaded = await uploadFile(server.graphqlUrl, users.ann.accessToken, roomId, {
+        bytes: image,
+        filename: 'me.png',
+        type: 'image/png',
+      });
+      const attachmentId = uploaded.data!.uploadAttachment.id as string;
       // Someone else's upload is not theirs to use.
       refused(await p.ben.profile({ avatarAttachmentId: attachmentId }), 'FORBIDDEN', 'avatarAttachmentId');
       refused(await p.ann.profile({ avatarAttachmentId: 'nope' }), 'BAD_USER_INPUT', 'avatarAttachmentId');

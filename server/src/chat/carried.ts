@@ -105,6 +105,13 @@ const ATTACHMENT_COLUMN_NAMES: Record<keyof Attachment, string> = {
 const jsonObject = (names: Record<string, string>, alias: string) =>
   Prisma.raw(`json_build_object(${Object.entries(names).map(([key, column]) => `'${key}', ${alias}.${column}`)})`);
 
+/** SQL: the public columns of the user row `alias`, as a select list named like a `PublicUser`. */
+export const userColumns = (alias: string) =>
+  Prisma.raw(
+    Object.entries(USER_COLUMN_NAMES)
+      .map(([key, column]) => `${alias}.${column} AS "${key}"`)
+      .join(', '),
+  );
 /** SQL: the public columns of the user row `alias` as a JSON object (revive with `userFromJson`). */
 export const userJson = (alias: string) => jsonObject(USER_COLUMN_NAMES, alias);
 /** SQL: the room row `alias` as a JSON object (revive with `roomFromJson`). */

@@ -1,6 +1,8 @@
 import { Prisma } from '../generated/prisma/client.js';
-import type { PublicUser } from './carried.js';
+import { type PublicUser, userColumns } from './carried.js';
 import type { Reader } from './messages.js';
+
+const USER_COLUMNS = userColumns('users');
 
 /**
  * The users each of `messageIds` mentions (stored with the message: members named as @username
@@ -8,8 +10,7 @@ import type { Reader } from './messages.js';
  */
 export async function mentionedUsers(db: Pick<Reader, 'read'>, messageIds: readonly string[]): Promise<PublicUser[][]> {
   const rows = await db.read<PublicUser & { messageId: string }>(Prisma.sql`
-    SELECT message_mentions.message_id AS "messageId", users.id, users.username,
-           users.display_name AS "displayName", users.avatar_key AS "avatarKey", users.created_at AS "createdAt"
+    SELECT message_mentions.message_id AS "messageId", ${USER_COLUMNS}
     FROM message_mentions JOIN users ON users.id = message_mentions.user_id
     WHERE message_mentions.message_id = ANY(string_to_array(${messageIds.join(',')}::text, ',')::uuid[])
     ORDER BY users.username_key`);

@@ -1,7 +1,7 @@
 import { badInput } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { enqueueWebhookEvent, reactionData } from '../integrations/outbox.js';
-import type { MessageWithAuthor, PublicUser } from './carried.js';
+import { type MessageWithAuthor, type PublicUser, userColumns } from './carried.js';
 import { deletedMessage, findMessage, type Reader } from './messages.js';
 import { assertCan, requireUser } from './policy.js';
 import { loadRoomAccess, roomResource } from './rooms.js';
@@ -220,6 +220,8 @@ export async function reactionCounts(
   });
 }
 
+const REACTOR_COLUMNS = userColumns('users');
+
 /** Up to `first` of the users who reacted with each (message, emoji), earliest first: one statement. */
 export async function reactionUsers(
   db: Pick<Reader, 'read'>,
@@ -227,8 +229,7 @@ export async function reactionUsers(
   first: number,
 ): Promise<PublicUser[][]> {
   const rows = await db.read<PublicUser & { messageId: string; emoji: string }>(Prisma.sql`
-    SELECT r."messageId", r.emoji, users.id, users.username, users.display_name AS "displayName",
-           users.avatar_key AS "avatarKey", users.created_at AS "createdAt"
+    SELECT r."messageId", r.emoji, ${REACTOR_COLUMNS}
     FROM (
       SELECT message_id AS "messageId", emoji, user_id, created_at,
              row_number() OVER (PARTITION BY message_id, emoji ORDER BY created_at, user_id) AS n
