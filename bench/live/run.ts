@@ -3,7 +3,7 @@
 // (bench/peers/raw.ts: ws + ioredis, the floor; bench/peers/socketio.ts: Socket.IO + Redis adapter).
 //
 //   npx tsx bench/live/run.ts [--target ours|raw|socketio|all] [--rates 100,250,500,1000]
-//        [--seconds 10] [--warmup 3] [--refine 4] [--max-rate 4000] [--workers 2]
+//        [--seconds 10] [--warmup 20] [--warmup-rate 200] [--warmup-sends 6000] [--refine 4] [--max-rate 4000] [--workers 2]
 //        [--memory-sockets 5000] [--no-memory] [--no-latency] [--profile <rate>]
 //        [--idle-load 1.5] [--max-wait-minutes 20] [--busy-cores 0.3] [--busy-retries 3]
 //        [--baseline-rate 100] [--heap-profile] [--redis one|cluster|both] [--tracing <endpoint>]
@@ -18,7 +18,10 @@
 // seq of its room sent during a step exactly once: lost = expected − received, duplicates = extra
 // copies. After the fixed rates, --refine steps bisect for the highest rate with p99 < 100 ms.
 // Before the subscribers connect, a sends-only step at --baseline-rate (0: none) measures what the
-// sends cost the replicas without any fan-out. A step during which processes not started here used more than --busy-cores is run again (up to
+// sends cost the replicas without any fan-out. Nothing is measured cold: --warmup-sends sends (each
+// room's sender one at a time, as fast as answered) go before the sends-only step, and a step of
+// --warmup seconds at --warmup-rate msgs/s before the measured ones, for every target alike. A step
+// during which processes not started here used more than --busy-cores is run again (up to
 // --busy-retries times) and the quietest run is kept; the CPU of every party is in the results.
 // Memory: one server process, RSS (VmRSS) before and after 5,000 sockets with one subscription
 // each, after a settle period and a forced GC (V8 inspector on loopback). --profile <rate>: one
@@ -84,7 +87,9 @@ const rates = arg('rates', '100,250,500,1000')
   .map((r) => clamp(Number(r), 1, 20_000))
   .slice(0, 12);
 const seconds = clamp(Number(arg('seconds', '10')), 1, 120);
-const warmupSeconds = clamp(Number(arg('warmup', '3')), 0, 60);
+const warmupSeconds = clamp(Number(arg('warmup', '20')), 0, 120);
+const warmupRate = clamp(Number(arg('warmup-rate', '200')), 1, 20_000);
+const warmupSends = clamp(Number(arg('warmup-sends', '6000')), 0, 100_000);
 const refineSteps = clamp(Number(arg('refine', '4')), 0, 8);
 const maxRate = clamp(Number(arg('max-rate', '4000')), 1, 20_000);
 const workerCount = clamp(Number(arg('workers', '2')), 1, 8);
@@ -863,10 +868,33 @@ async function quietStep(
   return { ...quietest, attempts: tries.length };
 }
 
+/**
+ * `total` sends with nobody subscribed, each room's sender one at a time as fast as it is answered,
+ * alternating replicas: every target's code is measured after its JIT has seen thousands of sends
+ * (a send costs ours about twice as much in its first thousand per replica as after five thousand),
+ * as a server that has been up for a while would be.
+ */
+async function warmUpSends(plan: Plan, total: number) {
+  if (total === 0) return;
+  const t0 = performance.now();
+  let next = 0;
+  let errors = 0;
+  await Promise.all(
+    plan.roomKeys.map(async (_, room) => {
+      for (let k = room; next < total; k++) {
+        next++;
+        await plan.send(room, plan.replicas[k % plan.replicas.length]!, String(nowMs())).catch(() => errors++);
+      }
+    }),
+  );
+  log(`${plan.target} warm-up: ${total} sends (${errors} errors) in ${Math.round(performance.now() - t0)} ms`);
+  await sleep(2_000);
+}
+
 /** The fixed rates, then up to --refine more steps bisecting for the highest passing rate. */
 async function latencyRun(plan: Plan, workers: Worker[], probes: CpuProbe[]) {
   const steps: StepResult[] = [];
-  if (warmupSeconds > 0) await step(plan, workers, probes, rates[0]!, warmupSeconds, 'warm-up');
+  if (warmupSeconds > 0) await step(plan, workers, probes, warmupRate, warmupSeconds, 'warm-up');
   for (const rate of rates) steps.push(await quietStep(plan, workers, probes, rate, 'step'));
   const round10 = (x: number) => Math.max(10, Math.round(x / 10) * 10);
   for (let i = 0; i < refineSteps; i++) {
@@ -1074,6 +1102,8 @@ const report: Record<string, any> = {
     rates,
     seconds,
     warmupSeconds,
+    warmupRate,
+    warmupSends,
     refineSteps,
     workers: workerCount,
     memorySockets,
@@ -1154,13 +1184,13 @@ async function runTarget(target: Target, databaseUrl: string | null, key: string
           }
           return { step: result, database };
         };
-        await step(plan, workers, probes, profileRate, warmupSeconds || 3, 'warm-up', 0);
+        await warmUpSends(plan, warmupSends);
         const sendsOnly = await profiled('sends-only', () =>
           step(plan, workers, probes, profileRate, seconds, 'sends-only', 0),
         );
         await openSubscribers(target, plan.subscribers, workers);
         out.probesUntilLive = await awaitLive(plan, workers, plan.subscribers.length);
-        await step(plan, workers, probes, profileRate, warmupSeconds || 3, 'warm-up');
+        await step(plan, workers, probes, warmupRate, warmupSeconds || 3, 'warm-up');
         const fanOut = await profiled('fan-out', () => step(plan, workers, probes, profileRate, seconds, 'profile'));
         for (const inspector of inspectors) inspector.close();
         out.profile = { rate: profileRate, dir: profileDir, sendsOnly, fanOut };
@@ -1168,6 +1198,7 @@ async function runTarget(target: Target, databaseUrl: string | null, key: string
       } else {
         if (baselineRate) {
           // The cost of the sends alone (nobody subscribed), to tell it from the cost of fan-out.
+          await warmUpSends(plan, warmupSends);
           out.sendsOnly = await quietStep(plan, workers, probes, baselineRate, 'sends-only', 0);
         }
         await openSubscribers(target, plan.subscribers, workers);
