@@ -94,7 +94,9 @@ export class Metrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    // The event loop's delay is sampled every 100 ms, not prom-client's default 10 ms: a timer every
+    // 10 ms woke an idle replica 100 times a second (6–9 ms of CPU a second idle, 3–4 ms with this).
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
   }
 
   /** Reads the database pool's figures at every scrape. */
