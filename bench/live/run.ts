@@ -214,6 +214,8 @@ function redisPid(port: number): number {
 async function startOurs(databaseUrl: string, extraEnv: Record<string, string> = {}): Promise<Replica> {
   const port = await freePort();
   const server = spawnServer({
+    // As deployed (Dockerfile, docker-compose.yml): graphql-js, for one, checks more outside production.
+    NODE_ENV: 'production',
     DATABASE_URL: databaseUrl,
     REDIS_URL,
     PORT: String(port),
@@ -247,7 +249,14 @@ async function startPeer(target: 'raw' | 'socketio', extraEnv: Record<string, st
   const child = track(
     spawn(process.execPath, ['--import', 'tsx', `bench/peers/${target}.ts`], {
       cwd: root,
-      env: { PATH: process.env.PATH, PORT: '0', REDIS_URL, PREFIX: `bench-live-${target}-${runId}`, ...extraEnv },
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        PORT: '0',
+        REDIS_URL,
+        PREFIX: `bench-live-${target}-${runId}`,
+        ...extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
