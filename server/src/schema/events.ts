@@ -299,19 +299,21 @@ async function roomStream(ctx: Context, globalRoomId: string, onlyType?: RoomEve
   const prisma = ctx.services.db.prisma;
   const { room } = await accessRoom(prisma, viewerId, idOf('Room', globalRoomId, 'roomId'), 'room.read');
   const ownLeave = viewerId !== null && room.kind !== 'PUBLIC';
-  const channels = [roomChannel(room.id), ...(ownLeave ? [userChannel(viewerId)] : [])];
+  const channelOfRoom = roomChannel(room.id);
+  const channelOfViewer = ownLeave ? userChannel(viewerId) : null;
+  const channels = channelOfViewer ? [channelOfRoom, channelOfViewer] : [channelOfRoom];
   const stream = await channelStream<RoomEvent, StreamValue>(ctx.services.bus.pubsub, channels, (event, channel, s) => {
     if (event.roomId !== room.id) return undefined;
     const own = OWN_EVENTS.has(event.type) && (event as { userId: string }).userId === viewerId;
-    if (own && ownLeave) {
+    if (own && channelOfViewer) {
       // Heard on both channels: take it from the user's, which is there only for this.
-      if (channel !== userChannel(viewerId)) return undefined;
+      if (channel !== channelOfViewer) return undefined;
       if (event.type === 'MemberRemoved') {
         s.close();
         return { type: 'AccessEnded', roomId: room.id, banned: event.banned };
       }
       if (event.type === 'MemberLeft') s.close();
-    } else if (channel !== roomChannel(room.id)) {
+    } else if (channel !== channelOfRoom) {
       return undefined;
     }
     return onlyType && event.type !== onlyType ? undefined : event;
