@@ -28,87 +28,125 @@ export async function channelStream<E, T = E>(
   channels: readonly string[],
   select: Select<E, T> = (event) => event as unknown as T,
 ): Promise<ChannelStream<T>> {
-  const subscriptions = new Map<string, Promise<number>>();
-  let ended = false;
-  let push: ((value: T) => unknown) | undefined;
-  let stop: (() => void) | undefined;
-  let sink: ((value: T) => void) | undefined;
-  let ends: (() => void) | undefined;
-  const ended$ = new Promise<void>((resolve) => (ends = resolve));
-  const early: T[] = [];
-
-  const release = (channel: string) => {
-    const id = subscriptions.get(channel);
-    subscriptions.delete(channel);
-    void id?.then((subId) => pubsub.unsubscribe(subId)).catch(() => undefined);
-  };
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    for (const channel of [...subscriptions.keys()]) release(channel);
-    stop?.();
-    ends!();
-  };
-  // close() called from within `select` ends the stream after the value it returns.
-  let selecting = false;
-  let closeAfter = false;
-  const deliver = (event: E, channel: string) => {
-    if (ended) return;
-    selecting = true;
-    const value = select(event, channel, stream);
-    selecting = false;
-    if (value !== undefined) {
-      if (sink) sink(value);
-      else if (push) void push(value);
-      else early.push(value);
-    }
-    if (closeAfter) end();
-  };
-
-  const repeater = new Repeater<T>(async (pushValue, stopped) => {
-    push = pushValue;
-    stop = stopped;
-    for (const value of early.splice(0)) void pushValue(value);
-    if (ended) stopped();
-    await stopped;
-    end();
-  });
-
-  const stream: ChannelStream<T> = {
-    next: () => repeater.next(),
-    return: (value?: unknown) => {
-      end();
-      return repeater.return(value as T);
-    },
-    throw: (error?: unknown) => {
-      end();
-      return repeater.throw(error);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    async add(channel) {
-      if (ended || subscriptions.has(channel)) return;
-      const id = pubsub.subscribe(channel, (event: E) => deliver(event, channel), {});
-      subscriptions.set(channel, id);
-      await id;
-    },
-    remove: release,
-    close() {
-      if (selecting) closeAfter = true;
-      else end();
-    },
-    listen(listener) {
-      sink = listener;
-      for (const value of early.splice(0)) listener(value);
-      return ended$;
-    },
-  };
+  const stream = new Stream(pubsub, select);
   try {
     await Promise.all(channels.map((channel) => stream.add(channel)));
   } catch (error) {
-    end();
+    stream.end();
     throw error;
   }
   return stream;
+}
+
+/**
+ * A class rather than closures: every live subscription holds one, and its methods on the
+ * prototype cost a socket nothing. The iterator (a Repeater) is made only for a consumer that
+ * iterates; sockets `listen`, and their streams never make one.
+ */
+class Stream<E, T> implements ChannelStream<T> {
+  private readonly subscriptions = new Map<string, Promise<number>>();
+  private ended = false;
+  private iterator: Repeater<T> | undefined;
+  private push: ((value: T) => unknown) | undefined;
+  private stop: (() => void) | undefined;
+  private sink: ((value: T) => void) | undefined;
+  /** Resolves the promise `listen` returned, if it was called. */
+  private ends: (() => void) | undefined;
+  private endedPromise: Promise<void> | undefined;
+  /** Values that arrived before anyone listened or iterated. */
+  private early: T[] | undefined;
+  // close() called from within `select` ends the stream after the value it returns.
+  private selecting = false;
+  private closeAfter = false;
+
+  constructor(
+    private readonly pubsub: PubSubEngine,
+    private readonly select: Select<E, T>,
+  ) {}
+
+  private release(channel: string): void {
+    const id = this.subscriptions.get(channel);
+    this.subscriptions.delete(channel);
+    void id?.then((subId) => this.pubsub.unsubscribe(subId)).catch(() => undefined);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const channel of [...this.subscriptions.keys()]) this.release(channel);
+    this.stop?.();
+    this.ends?.();
+  }
+
+  private deliver(event: E, channel: string): void {
+    if (this.ended) return;
+    this.selecting = true;
+    const value = this.select(event, channel, this);
+    this.selecting = false;
+    if (value !== undefined) {
+      if (this.sink) this.sink(value);
+      else if (this.push) void this.push(value);
+      else (this.early ??= []).push(value);
+    }
+    if (this.closeAfter) this.end();
+  }
+
+  private repeater(): Repeater<T> {
+    return (this.iterator ??= new Repeater<T>(async (pushValue, stopped) => {
+      this.push = pushValue;
+      this.stop = stopped;
+      for (const value of this.takeEarly()) void pushValue(value);
+      if (this.ended) stopped();
+      await stopped;
+      this.end();
+    }));
+  }
+
+  private takeEarly(): T[] {
+    const early = this.early ?? [];
+    this.early = undefined;
+    return early;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return this.repeater().next();
+  }
+
+  return(value?: unknown): Promise<IteratorResult<T>> {
+    this.end();
+    if (!this.iterator) return Promise.resolve({ done: true, value: value as T });
+    return this.iterator.return(value as T);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.end();
+    return this.repeater().throw(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async add(channel: string): Promise<void> {
+    if (this.ended || this.subscriptions.has(channel)) return;
+    const id = this.pubsub.subscribe(channel, (event: E) => this.deliver(event, channel), {});
+    this.subscriptions.set(channel, id);
+    await id;
+  }
+
+  remove(channel: string): void {
+    this.release(channel);
+  }
+
+  close(): void {
+    if (this.selecting) this.closeAfter = true;
+    else this.end();
+  }
+
+  listen(listener: (value: T) => void): Promise<void> {
+    this.sink = listener;
+    for (const value of this.takeEarly()) listener(value);
+    if (this.ended) return Promise.resolve();
+    return (this.endedPromise ??= new Promise<void>((resolve) => (this.ends = resolve)));
+  }
 }
