@@ -3,7 +3,8 @@
 // (bench/peers/raw.ts: ws + ioredis, the floor; bench/peers/socketio.ts: Socket.IO + Redis adapter).
 //
 //   npx tsx bench/live/run.ts [--target ours|raw|socketio|all] [--rates 100,250,500,1000]
-//        [--seconds 10] [--warmup 20] [--warmup-rate 200] [--warmup-sends 6000] [--refine 4] [--max-rate 4000] [--workers 2]
+//        [--seconds 10] [--warmup 20] [--warmup-rate 200] [--warmup-sends 6000] [--refine 4]
+//        [--max-rate 4000] [--workers 2]
 //        [--memory-sockets 5000] [--no-memory] [--no-latency] [--profile <rate>]
 //        [--idle-load 1.5] [--max-wait-minutes 20] [--busy-cores 0.3] [--busy-retries 3]
 //        [--baseline-rate 100] [--heap-profile] [--redis one|cluster|both] [--tracing <endpoint>]
