@@ -64,7 +64,7 @@ class Stream<E, T> implements ChannelStream<T> {
     private readonly select: Select<E, T>,
   ) {}
 
-  private release(channel: string): void {
+  remove(channel: string): void {
     const id = this.subscriptions.get(channel);
     this.subscriptions.delete(channel);
     void id?.then((subId) => this.pubsub.unsubscribe(subId)).catch(() => undefined);
@@ -73,7 +73,7 @@ class Stream<E, T> implements ChannelStream<T> {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    for (const channel of [...this.subscriptions.keys()]) this.release(channel);
+    for (const channel of [...this.subscriptions.keys()]) this.remove(channel);
     this.stop?.();
     this.ends?.();
   }
@@ -132,10 +132,6 @@ class Stream<E, T> implements ChannelStream<T> {
     const id = this.pubsub.subscribe(channel, (event: E) => this.deliver(event, channel), {});
     this.subscriptions.set(channel, id);
     await id;
-  }
-
-  remove(channel: string): void {
-    this.release(channel);
   }
 
   close(): void {
