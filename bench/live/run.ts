@@ -56,6 +56,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { closeHttp, HTTP_TIMEOUT_MS, post } from '../http.js';
+import { SocketSender } from '../ws-sender.js';
 import {
   cpuSeconds,
   distribution,
@@ -425,7 +426,16 @@ async function planOurs(replicas: Replica[], tag: string): Promise<Plan> {
   const socketOf = (room: number, replica: Replica) => {
     const key = `${room} ${replica.url}`;
     let socket = sockets.get(key);
-    if (!socket) sockets.set(key, (socket = SocketSender.open(replica.url, senders[room]!.accessToken)));
+    if (!socket) {
+      sockets.set(key, (socket = SocketSender.open(replica.url, senders[room]!.accessToken)));
+      const opened = socket;
+      cleanups.push(() =>
+        opened.then(
+          (sender) => sender.close(),
+          () => undefined,
+        ),
+      );
+    }
     return socket;
   };
   // With the web app's selection, sends are the web app's too: each with its clientMessageId.
@@ -461,52 +471,6 @@ async function planOurs(replicas: Replica[], tag: string): Promise<Plan> {
       return seq;
     },
   };
-}
-
-/** A sender's graphql-ws connection (graphql-transport-ws spoken over `ws`), for --send-over ws. */
-class SocketSender {
-  private nextId = 0;
-  private readonly waiting = new Map<string, { resolve(data: unknown): void; reject(error: Error): void }>();
-
-  private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (raw: Buffer) => {
-      const frame = JSON.parse(raw.toString()) as { id?: string; type: string; payload?: any };
-      if (frame.type === 'ping') return ws.send('{"type":"pong"}');
-      const waiting = frame.id === undefined ? undefined : this.waiting.get(frame.id);
-      if (!waiting) return;
-      this.waiting.delete(frame.id!);
-      if (frame.type === 'next' && !frame.payload?.errors) waiting.resolve(frame.payload.data);
-      else waiting.reject(new Error(`${frame.type}: ${JSON.stringify(frame.payload).slice(0, 200)}`));
-    });
-    ws.on('close', () => {
-      for (const { reject } of this.waiting.values()) reject(new Error('sender socket closed'));
-      this.waiting.clear();
-    });
-  }
-
-  static open(url: string, token: string): Promise<SocketSender> {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
-      perMessageDeflate: false,
-    });
-    cleanups.push(async () => ws.close(1000));
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authToken: token } })));
-      ws.once('message', (raw: Buffer) => {
-        const { type } = JSON.parse(raw.toString()) as { type: string };
-        if (type === 'connection_ack') resolve(new SocketSender(ws));
-        else reject(new Error(`sender socket: ${type}`));
-      });
-      ws.once('error', reject);
-    });
-  }
-
-  run(query: string, variables: Record<string, unknown>): Promise<unknown> {
-    const id = String(++this.nextId);
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
-    });
-  }
 }
 
 function planPeer(target: 'raw' | 'socketio', replicas: Replica[]): Plan {

@@ -1,0 +1,53 @@
+// The benchmarks' sender over graphql-ws: what the SDK and the web app do when they send on their
+// open socket (bench/live/run.ts --send-over ws, bench/send-cpu.ts --over ws).
+import WebSocket from 'ws';
+
+/** A sender's graphql-ws connection (graphql-transport-ws spoken over `ws`): operations on one open socket. */
+export class SocketSender {
+  private nextId = 0;
+  private readonly waiting = new Map<string, { resolve(data: unknown): void; reject(error: Error): void }>();
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (raw: Buffer) => {
+      const frame = JSON.parse(raw.toString()) as { id?: string; type: string; payload?: any };
+      if (frame.type === 'ping') return ws.send('{"type":"pong"}');
+      const waiting = frame.id === undefined ? undefined : this.waiting.get(frame.id);
+      if (!waiting) return;
+      this.waiting.delete(frame.id!);
+      if (frame.type === 'next' && !frame.payload?.errors) waiting.resolve(frame.payload.data);
+      else waiting.reject(new Error(`${frame.type}: ${JSON.stringify(frame.payload).slice(0, 200)}`));
+    });
+    ws.on('close', () => {
+      for (const { reject } of this.waiting.values()) reject(new Error('sender socket closed'));
+      this.waiting.clear();
+    });
+  }
+
+  static open(url: string, token: string): Promise<SocketSender> {
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
+      perMessageDeflate: false,
+    });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authToken: token } })));
+      ws.once('message', (raw: Buffer) => {
+        const { type } = JSON.parse(raw.toString()) as { type: string };
+        if (type === 'connection_ack') resolve(new SocketSender(ws));
+        else reject(new Error(`sender socket: ${type}`));
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  /** Runs one operation; resolves with its data, rejects with its errors. */
+  run(query: string, variables: Record<string, unknown>): Promise<unknown> {
+    const id = String(++this.nextId);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+    });
+  }
+
+  close(): void {
+    this.ws.close(1000);
+  }
+}
