@@ -8,7 +8,7 @@
 //        [--memory-sockets 5000] [--no-memory] [--no-latency] [--profile <rate>]
 //        [--idle-load 1.5] [--max-wait-minutes 20] [--busy-cores 0.3] [--busy-retries 3]
 //        [--baseline-rate 100] [--heap-profile] [--redis one|cluster|both] [--tracing <endpoint>]
-//        [--selection plain|reactions|client] [--send-over http|ws]
+//        [--selection plain|reactions|client] [--send-over http|ws] [--node-options '<flags>']
 //
 // Topology per target: two server processes on one Redis (ours: also one PostgreSQL database,
 // created fresh for the run and dropped at the end), 20 rooms × 50 subscribers = 1,000 WebSockets,
@@ -45,6 +45,9 @@
 // --tracing <endpoint>: the replicas send OpenTelemetry spans to that OTLP/HTTP endpoint; `sink`
 // starts one here that only counts the bytes it is sent (the cost of tracing on, collector aside).
 //
+// --node-options: NODE_OPTIONS for every server process of the latency run (--perf-basic-prof, for
+// `perf record -p <pid>` of a replica; the pids are in the log).
+//
 // Everything runs on 127.0.0.1; every loop is bounded in count and time; every process started
 // here is stopped and the database dropped at the end. Writes bench/results/live-<timestamp>.json.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
@@ -54,8 +57,8 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { closeHttp, HTTP_TIMEOUT_MS, post } from '../http.js';
+import { inspect, startCpuProfile } from '../inspector.js';
 import { SocketSender } from '../ws-sender.js';
 import {
   cpuSeconds,
@@ -124,6 +127,7 @@ const selection = arg('selection', 'plain');
 if (!['plain', 'reactions', 'client'].includes(selection)) throw new Error('--selection is plain, reactions or client');
 const sendOver = arg('send-over', 'http');
 if (sendOver !== 'http' && sendOver !== 'ws') throw new Error('--send-over is http or ws');
+const nodeOptions = arg('node-options', '');
 const targets: Target[] = targetArg === 'all' ? [...TARGETS] : [targetArg as Target];
 if (!targets.every((t) => TARGETS.includes(t))) throw new Error(`--target: one of ${TARGETS.join(', ')}, all`);
 
@@ -905,55 +909,6 @@ async function latencyRun(plan: Plan, workers: Worker[], probes: CpuProbe[]) {
 // ---------------------------------------------------------------------------------------------
 // Memory per idle subscribed socket
 
-/** A V8 inspector session on a server process (started with --inspect): forced GC and heap usage. */
-async function inspect(port: number) {
-  const deadline = Date.now() + 30_000;
-  let url: string | undefined;
-  while (!url && Date.now() < deadline) {
-    try {
-      const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
-        webSocketDebuggerUrl: string;
-      }[];
-      url = targets[0]?.webSocketDebuggerUrl;
-    } catch {
-      await sleep(200);
-    }
-  }
-  if (!url) throw new Error(`no inspector on port ${port}`);
-  const socket = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  let id = 0;
-  const call = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<any>((resolve, reject) => {
-      const mine = ++id;
-      const timer = setTimeout(() => reject(new Error(`${method} timed out`)), 60_000);
-      const onMessage = (data: Buffer) => {
-        const message = JSON.parse(data.toString()) as { id?: number; result?: unknown; error?: unknown };
-        if (message.id !== mine) return;
-        socket.off('message', onMessage);
-        clearTimeout(timer);
-        if (message.error) reject(new Error(JSON.stringify(message.error)));
-        else resolve(message.result);
-      };
-      socket.on('message', onMessage);
-      socket.send(JSON.stringify({ id: mine, method, params }));
-    });
-  return {
-    call,
-    async collectGarbage() {
-      await call('HeapProfiler.collectGarbage');
-    },
-    async heapUsedMiB(): Promise<number> {
-      const usage = (await call('Runtime.getHeapUsage')) as { usedSize: number };
-      return round(usage.usedSize / 2 ** 20, 1);
-    },
-    close: () => socket.close(),
-  };
-}
-
 /**
  * Resident memory per idle socket with one subscription: one server process, started with the V8
  * inspector on loopback so a full GC can be forced before each reading. RSS is reported as read
@@ -1111,9 +1066,9 @@ async function runTarget(target: Target, databaseUrl: string | null, key: string
     const inspectorPorts = profileRate ? [await freePort(), await freePort()] : [];
     const replicas = await Promise.all(
       [0, 1].map((i) =>
-        startReplicas(1, profileRate ? { NODE_OPTIONS: `--inspect=127.0.0.1:${inspectorPorts[i]}` } : {}).then(
-          ([r]) => r!,
-        ),
+        startReplicas(1, {
+          NODE_OPTIONS: [nodeOptions, profileRate ? `--inspect=127.0.0.1:${inspectorPorts[i]}` : ''].join(' ').trim(),
+        }).then(([r]) => r!),
       ),
     );
     log(`${target}: replicas ${replicas.map((r) => `${r.url} (pid ${r.pid})`).join(', ')}`);
@@ -1132,18 +1087,14 @@ async function runTarget(target: Target, databaseUrl: string | null, key: string
         // subscriber listening, each after an unprofiled warm-up.
         const inspectors = await Promise.all(inspectorPorts.map((port) => inspect(port)));
         const profiled = async (name: string, run: () => Promise<StepResult>) => {
-          for (const inspector of inspectors) {
-            await inspector.call('Profiler.enable');
-            await inspector.call('Profiler.setSamplingInterval', { interval: 1000 });
-            await inspector.call('Profiler.start');
-          }
+          const stops = await Promise.all(inspectors.map((inspector) => startCpuProfile(inspector)));
           const dbBefore = await databaseStats(databaseUrl);
           const result = await run();
           await sleep(12_000); // idle backends report their statistics within ~10 s
           const dbAfter = await databaseStats(databaseUrl);
           mkdirSync(profileDir, { recursive: true });
-          for (const [i, inspector] of inspectors.entries()) {
-            const { profile } = (await inspector.call('Profiler.stop')) as { profile: unknown };
+          for (const [i, stop] of stops.entries()) {
+            const profile = await stop();
             writeFileSync(`${profileDir}/${name}-replica-${'AB'[i]}.cpuprofile`, JSON.stringify(profile));
           }
           let database: Record<string, number> | undefined;
