@@ -76,48 +76,30 @@ const viewerDependence = new WeakMap<DocumentNode, Map<string, Dependence>>();
 
 async function sharedSubscribe(
   args: ExecutionArgs,
-  { metrics, maskError }: Options,
+  options: Options,
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source as ExecutionResult;
-  const field = fieldOf(args.document, args.operationName);
   const ctx = args.contextValue as Context;
   const dependence = dependsOnViewer(args.schema, args.document, args.operationName ?? '');
   const viewerId = ctx.viewer?.userId ?? null;
-  const group = [
+  const key = [
     documentKey(args.document),
     args.operationName ?? '',
     JSON.stringify(args.variableValues ?? {}),
     dependence === 'all' ? (viewerId ?? 'guest') : '',
   ].join('\u0000');
-  const run = (event: unknown): Promise<Shared> =>
-    tracedDelivery(field, event, async () => {
-      metrics.eventExecutions.inc({ field });
-      if (dependence !== 'slots') return { result: await execute({ ...args, rootValue: event }) };
-      const slots = new ViewerSlots();
-      const contextValue = Object.create(ctx, { viewerSlots: { value: slots } }) as Context;
-      const result = await execute({ ...args, rootValue: event, contextValue });
-      slots.mark(result.data);
-      // No viewer leaf answered (a new message has no reactions): one JSON and one frame for all.
-      return slots.empty ? { result } : { result, slots };
-    });
-  const delivered = (event: unknown, count = 1) => {
-    const at = (event as { at?: unknown } | null)?.at;
-    if (typeof at === 'number') metrics.delivered(field, at, count);
-  };
+  // A subscriber over WebSocket joins its group, whose execution is the first subscriber's (the
+  // same document, variables and, where it matters, viewer make the same result); it keeps one
+  // object of its own. Elsewhere each subscriber iterates, sharing results through `resultFor`.
   if (ctx.live && 'listen' in source) {
-    const onError = (error: unknown) =>
-      ctx.services.log.error({ err: (error as Error)?.message ?? String(error), field }, 'live event not delivered');
-    const socketGroup = joinSocketGroup(group, () => new SocketGroup(group, run, maskError, delivered, onError));
-    const target: Target = { live: ctx.live, viewerId };
-    const ended = (source as ChannelStream<unknown>)
-      .listen((event) => socketGroup.deliver(event, target))
-      .then(() => socketGroup.leave());
-    return following(source, () => ended.then(() => DONE));
+    const group = socketGroups.get(key) ?? new SocketGroup(key, args, dependence, options);
+    return new SocketSubscriber(group.join(), source as ChannelStream<unknown>, ctx.live, viewerId);
   }
+  const group = new Group(key, args, dependence, options);
   return mapStream(source, async (event) => {
-    const shared = await resultFor(event, group, run);
-    delivered(event);
+    const shared = await group.resultFor(event);
+    group.delivered(event, 1);
     if (!shared.slots || shared.result.data == null) return shared.result;
     shared.data ??= shared.slots.fill(JSON.stringify(shared.result.data));
     return { ...shared.result, data: JSON.parse(shared.data(viewerId)) as ExecutionResult['data'] };
@@ -131,6 +113,52 @@ function masked(result: ExecutionResult, maskError: (error: unknown) => Error): 
   return result.errors ? { ...result, errors: result.errors.map((error) => maskError(error) as never) } : result;
 }
 
+/**
+ * Subscribers with one group key: how an event becomes their result, once per event and replica
+ * (the execution is that of the subscriber the group was made for).
+ */
+class Group {
+  readonly field: string;
+
+  constructor(
+    readonly key: string,
+    protected readonly args: ExecutionArgs,
+    private readonly dependence: Dependence,
+    protected readonly options: Options,
+  ) {
+    this.field = fieldOf(args.document, args.operationName);
+  }
+
+  /** The result of `event` for this group: made by the first subscriber that asks, shared with the rest. */
+  resultFor(event: unknown): Promise<Shared> {
+    if (typeof event !== 'object' || event === null) return this.run(event);
+    let byGroup = resultsByEvent.get(event);
+    if (!byGroup) resultsByEvent.set(event, (byGroup = new Map()));
+    let result = byGroup.get(this.key);
+    if (!result) byGroup.set(this.key, (result = this.run(event)));
+    return result;
+  }
+
+  private run(event: unknown): Promise<Shared> {
+    const { args, options } = this;
+    return tracedDelivery(this.field, event, async () => {
+      options.metrics.eventExecutions.inc({ field: this.field });
+      if (this.dependence !== 'slots') return { result: await execute({ ...args, rootValue: event }) };
+      const slots = new ViewerSlots();
+      const contextValue = Object.create(args.contextValue as Context, { viewerSlots: { value: slots } }) as Context;
+      const result = await execute({ ...args, rootValue: event, contextValue });
+      slots.mark(result.data);
+      // No viewer leaf answered (a new message has no reactions): one JSON and one frame for all.
+      return slots.empty ? { result } : { result, slots };
+    });
+  }
+
+  delivered(event: unknown, count: number): void {
+    const at = (event as { at?: unknown } | null)?.at;
+    if (typeof at === 'number') this.options.metrics.delivered(this.field, at, count);
+  }
+}
+
 /** A subscriber over WebSocket: where its frames go, and the viewer its slots are filled for. */
 interface Target {
   live: LiveOperation;
@@ -140,32 +168,28 @@ interface Target {
 /** The groups of subscribers over WebSocket on this replica, by group key. */
 const socketGroups = new Map<string, SocketGroup>();
 
-function joinSocketGroup(key: string, create: () => SocketGroup): SocketGroup {
-  let group = socketGroups.get(key);
-  if (!group) socketGroups.set(key, (group = create()));
-  group.subscribers++;
-  return group;
-}
-
 /**
  * The subscribers over WebSocket on this replica that share a group. An event they hear is executed
  * once, serialized once, framed once per operation id (realtime/frames.ts), and written to all of
  * them in one loop, events in the order they arrived: one promise per event, none per subscriber.
  */
-class SocketGroup {
-  subscribers = 0;
+class SocketGroup extends Group {
+  private subscribers = 0;
   /** Resolves when every event heard so far is written. */
   private written: Promise<void> = Promise.resolve();
   /** The subscribers that heard each event not yet written (the pub/sub hands one event object to all). */
   private readonly hearing = new Map<object, Target[]>();
 
-  constructor(
-    private readonly key: string,
-    private readonly run: (event: unknown) => Promise<Shared>,
-    private readonly maskError: (error: unknown) => Error,
-    private readonly delivered: (event: unknown, count: number) => void,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+  join(): this {
+    if (this.subscribers++ === 0) socketGroups.set(this.key, this);
+    return this;
+  }
+
+  /** One subscriber ended: resolves once what it heard is written. */
+  leave(): Promise<void> {
+    if (--this.subscribers === 0 && socketGroups.get(this.key) === this) socketGroups.delete(this.key);
+    return this.written;
+  }
 
   deliver(event: unknown, target: Target): void {
     const heard = typeof event === 'object' && event !== null ? event : undefined;
@@ -176,7 +200,7 @@ class SocketGroup {
     }
     const batch = [target];
     if (heard) this.hearing.set(heard, batch);
-    const result = resultFor(event, this.key, this.run);
+    const result = this.resultFor(event);
     // Each event handles its own failure, so one lost event cannot stop the ones after it.
     this.written = this.written
       .then(() => result)
@@ -187,13 +211,13 @@ class SocketGroup {
         },
         (error) => {
           if (heard) this.hearing.delete(heard);
-          this.onError(error);
+          this.failed(error);
         },
       );
   }
 
   private write(event: unknown, shared: Shared, targets: Target[]): void {
-    shared.json ??= fillerOf(shared, JSON.stringify(masked(shared.result, this.maskError)));
+    shared.json ??= fillerOf(shared, JSON.stringify(masked(shared.result, this.options.maskError)));
     const json = shared.json;
     const frames = (shared.frames ??= shared.slots ? new Map() : new NextFrames(json(null)));
     for (const { live, viewerId } of targets) {
@@ -206,26 +230,52 @@ class SocketGroup {
         }
         live.send(own.for(live.id, live.head));
       } catch (error) {
-        this.onError(error);
+        this.failed(error);
       }
     }
     this.delivered(event, targets.length);
   }
 
-  /** One subscriber ended: resolves once what it heard is written. */
-  leave(): Promise<void> {
-    if (--this.subscribers === 0 && socketGroups.get(this.key) === this) socketGroups.delete(this.key);
-    return this.written;
+  private failed(error: unknown): void {
+    const { log } = (this.args.contextValue as Context).services;
+    log.error({ err: (error as Error)?.message ?? String(error), field: this.field }, 'live event not delivered');
   }
 }
 
-function resultFor(event: unknown, group: string, run: (event: unknown) => Promise<Shared>): Promise<Shared> {
-  if (typeof event !== 'object' || event === null) return run(event);
-  let byGroup = resultsByEvent.get(event);
-  if (!byGroup) resultsByEvent.set(event, (byGroup = new Map()));
-  let result = byGroup.get(group);
-  if (!result) byGroup.set(group, (result = run(event)));
-  return result;
+/**
+ * One subscription over WebSocket, as graphql-ws holds it: an iterator that yields nothing (its
+ * group writes the frames) and ends when the stream does; return() and throw() end the stream,
+ * which releases its channels. One object per subscription, its methods on the class.
+ */
+class SocketSubscriber implements AsyncIterableIterator<never>, Target {
+  private readonly ended: Promise<void>;
+
+  constructor(
+    group: SocketGroup,
+    private readonly source: ChannelStream<unknown>,
+    readonly live: LiveOperation,
+    readonly viewerId: string | null,
+  ) {
+    this.ended = source.listen((event) => group.deliver(event, this)).then(() => group.leave());
+  }
+
+  next(): Promise<IteratorResult<never>> {
+    return this.ended.then(() => DONE);
+  }
+
+  async return(): Promise<IteratorResult<never>> {
+    await this.source.return?.(undefined);
+    return DONE;
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<never>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }
 
 function documentKey(document: DocumentNode): number {
@@ -299,17 +349,23 @@ function isAsyncIterable(value: unknown): value is AsyncIterableIterator<unknown
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
-/** An iterator with its own `next`, whose return() and throw() end `source` (it releases its channels). */
-function following<T>(
-  source: AsyncIterator<unknown>,
-  next: (close: () => Promise<typeof DONE>) => Promise<IteratorResult<T>>,
-): AsyncIterableIterator<T> {
+/** `source` with each value mapped; return() and throw() end `source` (it releases its channels). */
+function mapStream<T, R>(source: AsyncIterableIterator<T>, map: (value: T) => Promise<R>): AsyncIterableIterator<R> {
   const close = async () => {
     await source.return?.(undefined);
     return DONE;
   };
   return {
-    next: () => next(close),
+    async next() {
+      const item = await source.next();
+      if (item.done) return DONE;
+      try {
+        return { done: false, value: await map(item.value) };
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    },
     return: close,
     async throw(error) {
       await close();
@@ -319,18 +375,4 @@ function following<T>(
       return this;
     },
   };
-}
-
-/** `source` with each value mapped. */
-function mapStream<T, R>(source: AsyncIterableIterator<T>, map: (value: T) => Promise<R>): AsyncIterableIterator<R> {
-  return following(source, async (close) => {
-    const item = await source.next();
-    if (item.done) return DONE;
-    try {
-      return { done: false, value: await map(item.value) };
-    } catch (error) {
-      await close();
-      throw error;
-    }
-  });
 }
