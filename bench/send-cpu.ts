@@ -19,11 +19,13 @@ import { inspect, startCpuProfile } from './inspector.js';
 import { cpuSeconds, sleep } from './live/common.js';
 import { SocketSender } from './ws-sender.js';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
-};
+process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
+process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
+const { createPostgresDatabase } = await import('../server/test/support/databases.js');
+const { registerUser } = await import('../server/test/support/users.js');
+const { chatClient } = await import('../server/test/support/chat.js');
+const { arg, flag, freePort, resultsDir, startReplica } = await import('./seed-history.js');
+
 const clamp = (x: number, lo: number, hi: number) => (Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : lo);
 const over = arg('over', 'http');
 if (over !== 'http' && over !== 'ws') throw new Error('--over is http or ws');
@@ -32,15 +34,8 @@ const perWindow = clamp(Number(arg('window', '500')), 1, 100_000);
 const rate = clamp(Number(arg('rate', '0')), 0, 10_000);
 const thenRate = clamp(Number(arg('then-rate', '50')), 0, 10_000);
 const thenSends = clamp(Number(arg('then', '600')), 0, 100_000);
-const profile = argv.includes('--profile');
+const profile = flag('profile');
 const nodeOptions = arg('node-options', '');
-
-process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
-process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
-const { createPostgresDatabase } = await import('../server/test/support/databases.js');
-const { registerUser } = await import('../server/test/support/users.js');
-const { chatClient } = await import('../server/test/support/chat.js');
-const { freePort, startReplica } = await import('./seed-history.js');
 
 const db = await createPostgresDatabase();
 const inspectorPort = profile ? await freePort() : 0;
@@ -97,9 +92,8 @@ try {
   inspector?.close();
   if (warmPaced !== null) console.log(`then ${thenSends} at ${thenRate}/s: ${warmPaced} ms of CPU per send`);
 
-  const results = fileURLToPath(new URL('results/', import.meta.url));
-  mkdirSync(results, { recursive: true });
-  const file = `${results}send-cpu-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  mkdirSync(resultsDir, { recursive: true });
+  const file = fileURLToPath(new URL(`send-cpu-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, resultsDir));
   if (sampled) {
     writeFileSync(file.replace(/\.json$/, '.cpuprofile'), JSON.stringify(sampled));
     console.log(`profile of the paced sends in ${file.replace(/\.json$/, '.cpuprofile')}`);
