@@ -28,18 +28,17 @@ export class NotificationEvents {
     return () => this.listeners.delete(listener);
   }
 
-  async publish(notifications: readonly (NewNotification | null | undefined)[]): Promise<void> {
+  /** Hands each notification to the pub/sub without waiting for it (as RoomEvents.publish does). */
+  publish(notifications: readonly (NewNotification | null | undefined)[]): void {
     const made = notifications.filter((n): n is NewNotification => n != null);
     if (made.length === 0) return;
-    await Promise.all(
-      made.map(({ id, userId }) => {
-        const channel = notificationChannel(userId);
-        const event: NotificationEvent = { notificationId: id, userId };
-        return this.pubsub.publish(channel, event).catch((error: Error) => {
-          this.log.warn({ err: error.message, channel }, 'notification publish failed');
-        });
-      }),
-    );
+    for (const { id, userId } of made) {
+      const channel = notificationChannel(userId);
+      const event: NotificationEvent = { notificationId: id, userId };
+      this.pubsub.publish(channel, event).catch((error: Error) => {
+        this.log.warn({ err: error.message, channel }, 'notification publish failed');
+      });
+    }
     for (const listener of this.listeners) listener();
   }
 }

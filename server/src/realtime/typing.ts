@@ -25,7 +25,7 @@ export class Typing {
     this.timers.delete(key);
     if (!typing) {
       const was = await this.take(key, null);
-      if (was !== null) await this.events.publish({ type: 'TypingChanged', roomId, userId, typing: false });
+      if (was !== null) this.events.publish({ type: 'TypingChanged', roomId, userId, typing: false });
       return;
     }
     const token = randomUUID();
@@ -33,7 +33,7 @@ export class Typing {
     const timer = setTimeout(() => void this.expire(key, token, roomId, userId).catch(() => undefined), this.expiryMs);
     timer.unref();
     this.timers.set(key, timer);
-    if (was === null) await this.events.publish({ type: 'TypingChanged', roomId, userId, typing: true });
+    if (was === null) this.events.publish({ type: 'TypingChanged', roomId, userId, typing: true });
   }
 
   stop() {
@@ -64,6 +64,6 @@ export class Typing {
           token,
         )) === 1
       : this.local.get(key) === token && this.local.delete(key);
-    if (owned) await this.events.publish({ type: 'TypingChanged', roomId, userId, typing: false });
+    if (owned) this.events.publish({ type: 'TypingChanged', roomId, userId, typing: false });
   }
 }

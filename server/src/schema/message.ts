@@ -389,9 +389,9 @@ builder.mutationFields((t) => ({
       );
       if (created) {
         ctx.services.metrics.messagesStored.inc();
-        await publishMessage(ctx, 'MessageCreated', message);
-        if (message.threadRootId) await publishAbout(ctx, 'ThreadUpdated', message.roomId, message.threadRootId);
-        await ctx.services.notifications.publish(notifications);
+        publishMessage(ctx, 'MessageCreated', message);
+        if (message.threadRootId) publishAbout(ctx, 'ThreadUpdated', message.roomId, message.threadRootId);
+        ctx.services.notifications.publish(notifications);
       }
       return reloaded(ctx, info, 'message', message.id, message);
     },
@@ -409,8 +409,8 @@ builder.mutationFields((t) => ({
         messageId,
         input.body,
       );
-      if (changed) await publishMessage(ctx, 'MessageEdited', message);
-      await ctx.services.notifications.publish(notifications);
+      if (changed) publishMessage(ctx, 'MessageEdited', message);
+      ctx.services.notifications.publish(notifications);
       return reloaded(ctx, info, 'message', message.id, message);
     },
   }),
@@ -423,8 +423,8 @@ builder.mutationFields((t) => ({
       const messageId = idOf('Message', input.messageId, 'messageId');
       const { message, changed } = await messages.deleteMessage(ctx.services.db.prisma, viewerIdOf(ctx), messageId);
       if (changed) {
-        await publishMessage(ctx, 'MessageDeleted', message);
-        if (message.threadRootId) await publishAbout(ctx, 'ThreadUpdated', message.roomId, message.threadRootId);
+        publishMessage(ctx, 'MessageDeleted', message);
+        if (message.threadRootId) publishAbout(ctx, 'ThreadUpdated', message.roomId, message.threadRootId);
       }
       return reloaded(ctx, info, 'message', message.id, message);
     },
@@ -469,7 +469,7 @@ builder.mutationFields((t) => ({
         input.seq,
       );
       if (changed) {
-        await ctx.services.events.publish({
+        ctx.services.events.publish({
           type: 'ReadReceipt',
           roomId: room.id,
           userId: ctx.viewer!.userId,
@@ -497,7 +497,7 @@ async function react(
     input.emoji,
   );
   if (changed) {
-    await ctx.services.events.publish({
+    ctx.services.events.publish({
       type: 'ReactionChanged',
       roomId: message.roomId,
       messageId: message.id,
@@ -512,7 +512,7 @@ async function react(
 async function pin(ctx: Context, info: GraphQLResolveInfo, globalId: string | number, pinned: boolean) {
   const messageId = idOf('Message', globalId, 'messageId');
   const { message, changed } = await pins.setPinned(ctx.services.db.prisma, viewerIdOf(ctx), messageId, pinned);
-  if (changed) await publishAbout(ctx, pinned ? 'MessagePinned' : 'MessageUnpinned', message.roomId, message.id);
+  if (changed) publishAbout(ctx, pinned ? 'MessagePinned' : 'MessageUnpinned', message.roomId, message.id);
   return reloaded(ctx, info, 'message', message.id, message);
 }
 
@@ -521,8 +521,8 @@ function publishAbout(
   type: 'ThreadUpdated' | 'MessagePinned' | 'MessageUnpinned',
   roomId: string,
   messageId: string,
-) {
-  return ctx.services.events.publish({ type, roomId, messageId });
+): void {
+  ctx.services.events.publish({ type, roomId, messageId });
 }
 
 builder.prismaObjectField('Room', 'pinnedMessages', (t) =>
@@ -538,8 +538,8 @@ function publishMessage(
   ctx: Context,
   type: 'MessageCreated' | 'MessageEdited' | 'MessageDeleted',
   message: Message | MessageWithAuthor,
-) {
-  return ctx.services.events.publish({
+): void {
+  ctx.services.events.publish({
     type,
     roomId: message.roomId,
     messageId: message.id,

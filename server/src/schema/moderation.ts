@@ -243,7 +243,7 @@ builder.mutationFields((t) => ({
         ...input,
         roomId: idOf('Room', input.roomId, 'roomId'),
       });
-      if (changed) await ctx.services.events.publish({ type: 'RoomUpdated', roomId: room.id });
+      if (changed) ctx.services.events.publish({ type: 'RoomUpdated', roomId: room.id });
       return reloaded(ctx, info, 'room', room.id);
     },
   }),
@@ -256,7 +256,7 @@ builder.mutationFields((t) => ({
         ...ids(input),
         role: input.role,
       });
-      if (changed) await ctx.services.events.publish({ type: 'MemberRoleChanged', roomId: room.id, userId, role });
+      if (changed) ctx.services.events.publish({ type: 'MemberRoleChanged', roomId: room.id, userId, role });
       return reloaded(ctx, info, 'room', room.id);
     },
   }),
@@ -270,7 +270,7 @@ builder.mutationFields((t) => ({
         ...ids(input),
         reason: input.reason,
       });
-      await ctx.services.events.publish({ type: 'MemberRemoved', roomId: room.id, userId, banned: false });
+      ctx.services.events.publish({ type: 'MemberRemoved', roomId: room.id, userId, banned: false });
       return reloaded(ctx, info, 'room', room.id);
     },
   }),
@@ -285,7 +285,7 @@ builder.mutationFields((t) => ({
         reason: input.reason,
         until: input.until,
       });
-      if (removed) await ctx.services.events.publish({ type: 'MemberRemoved', roomId: room.id, userId, banned: true });
+      if (removed) ctx.services.events.publish({ type: 'MemberRemoved', roomId: room.id, userId, banned: true });
       return reloaded(ctx, info, 'room', room.id);
     },
   }),
@@ -312,7 +312,7 @@ builder.mutationFields((t) => ({
         reason: input.reason,
       });
       await ctx.services.typing.set(room.id, userId, false);
-      await ctx.services.events.publish({ type: 'MemberMuted', roomId: room.id, userId, until: until.toISOString() });
+      ctx.services.events.publish({ type: 'MemberMuted', roomId: room.id, userId, until: until.toISOString() });
       return reloaded(ctx, info, 'room', room.id);
     },
   }),
@@ -325,7 +325,7 @@ builder.mutationFields((t) => ({
         ...ids(input),
         reason: input.reason,
       });
-      if (changed) await ctx.services.events.publish({ type: 'MemberMuted', roomId: room.id, userId, until: null });
+      if (changed) ctx.services.events.publish({ type: 'MemberMuted', roomId: room.id, userId, until: null });
       return reloaded(ctx, info, 'room', room.id);
     },
   }),
@@ -367,6 +367,6 @@ async function archive(
     idOf('Room', globalRoomId, 'roomId'),
     archived,
   );
-  if (changed) await ctx.services.events.publish({ type: 'RoomUpdated', roomId: room.id });
+  if (changed) ctx.services.events.publish({ type: 'RoomUpdated', roomId: room.id });
   return reloaded(ctx, info, 'room', room.id);
 }

@@ -284,9 +284,7 @@ builder.mutationFields((t) => ({
           }),
         },
       );
-      await Promise.all(
-        roomIds.map((roomId) => ctx.services.events.publish({ type: 'UserUpdated', roomId, userId: user.id })),
-      );
+      for (const roomId of roomIds) ctx.services.events.publish({ type: 'UserUpdated', roomId, userId: user.id });
       return reloadUser(ctx, info, user.id) as never;
     },
   }),
@@ -301,7 +299,7 @@ builder.mutationFields((t) => ({
         viewerIdOf(ctx),
         input.username,
       );
-      await ctx.services.notifications.publish([notification]);
+      ctx.services.notifications.publish([notification]);
       return reloadUser(ctx, info, user.id) as never;
     },
   }),

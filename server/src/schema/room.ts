@@ -287,7 +287,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) => {
       await limit(ctx, 'createRoom');
       const room = await rooms.createRoom(ctx.services.db.prisma, viewerIdOf(ctx), input);
-      await ctx.services.events.publish({ type: 'MemberJoined', roomId: room.id, userId: signedIn(ctx) });
+      ctx.services.events.publish({ type: 'MemberJoined', roomId: room.id, userId: signedIn(ctx) });
       return reloaded(ctx, info, 'room', room.id);
     },
   }),
@@ -301,7 +301,7 @@ builder.mutationFields((t) => ({
         roomId,
         name: input.name,
       });
-      if (joined) await ctx.services.events.publish({ type: 'MemberJoined', roomId: room.id, userId: signedIn(ctx) });
+      if (joined) ctx.services.events.publish({ type: 'MemberJoined', roomId: room.id, userId: signedIn(ctx) });
       return reloaded(ctx, info, 'room', room.id);
     },
   }),
@@ -316,7 +316,7 @@ builder.mutationFields((t) => ({
         viewerIdOf(ctx),
         idOf('Room', input.roomId, 'roomId'),
       );
-      if (left) await ctx.services.events.publish({ type: 'MemberLeft', roomId: room.id, userId: signedIn(ctx) });
+      if (left) ctx.services.events.publish({ type: 'MemberLeft', roomId: room.id, userId: signedIn(ctx) });
       return reloaded(ctx, info, 'room', room.id);
     },
   }),
@@ -332,7 +332,7 @@ builder.mutationFields((t) => ({
         idOf('Room', input.roomId, 'roomId'),
         input.username,
       );
-      await ctx.services.notifications.publish([notification]);
+      ctx.services.notifications.publish([notification]);
       return reloaded(ctx, info, 'room', room.id);
     },
   }),
@@ -347,8 +347,7 @@ builder.mutationFields((t) => ({
         input.username,
       );
       if (created) {
-        for (const userId of members)
-          await ctx.services.events.publish({ type: 'MemberJoined', roomId: room.id, userId });
+        for (const userId of members) ctx.services.events.publish({ type: 'MemberJoined', roomId: room.id, userId });
       }
       return reloaded(ctx, info, 'room', room.id);
     },
