@@ -110,16 +110,19 @@ export interface Replica {
  * checks, ~10 % of a history page's CPU), rate limits off, warnings only; resolves once /readyz
  * answers 200 (LOG_LEVEL=warn hides the "listening" line).
  */
-export async function startReplica(env: Record<string, string>, timeoutMs = 120_000): Promise<Replica> {
+export async function startReplica(env: Record<string, string>, timeoutMs = 120_000, cwd?: string): Promise<Replica> {
   const port = await freePort();
   const began = performance.now();
-  const server = spawnServer({
-    NODE_ENV: 'production',
-    RATE_LIMITS: 'off',
-    LOG_LEVEL: 'warn',
-    ...env,
-    PORT: String(port),
-  });
+  const server = spawnServer(
+    {
+      NODE_ENV: 'production',
+      RATE_LIMITS: 'off',
+      LOG_LEVEL: 'warn',
+      ...env,
+      PORT: String(port),
+    },
+    cwd,
+  );
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (server.child.exitCode !== null || server.child.signalCode !== null) return;

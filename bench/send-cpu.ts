@@ -14,16 +14,14 @@
 // --node-options: NODE_OPTIONS for the server (--perf-basic-prof, for `perf record -p <pid>`).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { closeHttp, post } from './http.js';
+import { closeHttp } from './http.js';
 import { inspect, startCpuProfile } from './inspector.js';
 import { cpuSeconds, sleep } from './live/common.js';
-import { SocketSender } from './ws-sender.js';
+import { roomSender } from './ws-sender.js';
 
 process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
 process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
 const { createPostgresDatabase } = await import('../server/test/support/databases.js');
-const { registerUser } = await import('../server/test/support/users.js');
-const { chatClient } = await import('../server/test/support/chat.js');
 const { arg, flag, freePort, resultsDir, startReplica } = await import('./seed-history.js');
 
 const clamp = (x: number, lo: number, hi: number) => (Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : lo);
@@ -48,26 +46,10 @@ const { url } = replica;
 const pid = replica.process.child.pid!;
 console.log(`server pid ${pid}`);
 
-let socket: SocketSender | undefined;
+let sender: Awaited<ReturnType<typeof roomSender>> | undefined;
 try {
-  const sender = await registerUser(url, `cpu_${Math.random().toString(36).slice(2, 8)}`);
-  const created = await chatClient(url, sender.accessToken).createRoom(`cpu-${Math.random().toString(36).slice(2, 8)}`);
-  const roomId = (created.data as { createRoom: { id: string } }).createRoom.id;
-  const SEND = 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { seq } }';
-
-  socket = over === 'ws' ? await SocketSender.open(url, sender.accessToken) : undefined;
-
-  async function send(n: number): Promise<void> {
-    const variables = { i: { roomId, body: `message ${n}` } };
-    if (socket) {
-      await socket.run(SEND, variables);
-      return;
-    }
-    const answer = await post(url, '/graphql', JSON.stringify({ query: SEND, variables }), {
-      authorization: `Bearer ${sender.accessToken}`,
-    });
-    if (!answer.body.includes('"seq"')) throw new Error(`sendMessage failed: ${answer.body.slice(0, 200)}`);
-  }
+  sender = await roomSender(url, over);
+  const { send } = sender;
 
   /** `count` sends, back to back or `perSecond` a second; the server's CPU per send in ms. */
   async function measure(count: number, perSecond: number): Promise<number> {
@@ -108,7 +90,7 @@ try {
   );
   console.log(`wrote ${file}`);
 } finally {
-  socket?.close();
+  sender?.close();
   closeHttp();
   await replica.stop();
   await db.drop();

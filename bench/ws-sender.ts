@@ -1,6 +1,35 @@
 // The benchmarks' sender over graphql-ws: what the SDK and the web app do when they send on their
-// open socket (bench/live/run.ts --send-over ws, bench/send-cpu.ts --over ws).
+// open socket (bench/live/run.ts --send-over ws, bench/send-cpu.ts --over ws); and one user sending
+// to a room of their own, over HTTP or that socket (bench/send-cpu.ts, bench/send-ab.ts).
 import WebSocket from 'ws';
+import { chatClient } from '../server/test/support/chat.js';
+import { registerUser } from '../server/test/support/users.js';
+import { post } from './http.js';
+
+export const SEND_MESSAGE = 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { seq } }';
+
+/** A new user and a room of theirs on the server at `url`; `send` posts one message to it. */
+export async function roomSender(url: string, over: 'http' | 'ws') {
+  const tag = Math.random().toString(36).slice(2, 8);
+  const sender = await registerUser(url, `cpu_${tag}`);
+  const created = await chatClient(url, sender.accessToken).createRoom(`cpu-${tag}`);
+  const roomId = (created.data as { createRoom: { id: string } }).createRoom.id;
+  const socket = over === 'ws' ? await SocketSender.open(url, sender.accessToken) : undefined;
+  return {
+    async send(n: number): Promise<void> {
+      const variables = { i: { roomId, body: `message ${n}` } };
+      if (socket) {
+        await socket.run(SEND_MESSAGE, variables);
+        return;
+      }
+      const answer = await post(url, '/graphql', JSON.stringify({ query: SEND_MESSAGE, variables }), {
+        authorization: `Bearer ${sender.accessToken}`,
+      });
+      if (!answer.body.includes('"seq"')) throw new Error(`sendMessage failed: ${answer.body.slice(0, 200)}`);
+    },
+    close: () => socket?.close(),
+  };
+}
 
 /** A sender's graphql-ws connection (graphql-transport-ws spoken over `ws`): operations on one open socket. */
 export class SocketSender {

@@ -81,10 +81,13 @@ export async function spawnReplicas(
 /** The database id inside a global id (what the API returns as `id`). */
 export const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1]!;
 
-/** The server as operators start it (`npm start`'s command), in a child process. */
-export function spawnServer(env: Record<string, string | undefined>): ServerProcess {
+/**
+ * The server as operators start it (`npm start`'s command), in a child process; from `cwd`, another
+ * working tree of this repository, when a benchmark compares two builds (bench/send-ab.ts).
+ */
+export function spawnServer(env: Record<string, string | undefined>, cwd = repoRoot): ServerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: repoRoot,
+    cwd,
     env: { PATH: process.env.PATH, ...baseEnv, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
