@@ -4,7 +4,7 @@
 // in the same rounds can (this checkout against a copy of itself: a ratio of 1.000 over 6 rounds).
 //
 //   npx tsx bench/send-ab.ts --base <checkout> [--rounds 10] [--round 300] [--rate 50]
-//        [--warm 3000] [--over http|ws]
+//        [--warm 3000] [--over http|ws] [--base-database-options '<-c settings>']
 //
 // <checkout>: another working tree of this repository, ready to run (for instance
 // `git worktree add ../base <rev>`, then link its node_modules to this one's and copy
@@ -12,10 +12,14 @@
 // database and one sender on its own room. --warm sends go to each back to back first. Then each
 // round sends --round messages to each server at --rate a second each, the two servers' sends
 // alternating; it reports the CPU per send of both (user + system, /proc/<pid>/stat) and their ratio,
-// and writes bench/results/send-ab-<timestamp>.json.
+// and PostgreSQL's (its backends serving each server's database; PostgreSQL on this machine), and
+// writes bench/results/send-ab-<timestamp>.json. --base-database-options: the base server's pool
+// connects with these settings (DATABASE_URL's `options`), to compare a PostgreSQL setting with the
+// same code on both sides (--base .).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { closeHttp } from './http.js';
 import { cpuSeconds, sleep } from './live/common.js';
 import { roomSender } from './ws-sender.js';
@@ -37,14 +41,28 @@ const rounds = clamp(Number(arg('rounds', '10')), 1, 100);
 const perRound = clamp(Number(arg('round', '300')), 2, 100_000);
 const rate = clamp(Number(arg('rate', '50')), 1, 1_000);
 const warm = clamp(Number(arg('warm', '3000')), 0, 100_000);
+const baseDatabaseOptions = arg('base-database-options', '');
 const here = fileURLToPath(new URL('../', import.meta.url));
 
-async function start(cwd: string) {
+const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+await admin.connect();
+
+async function start(cwd: string, databaseOptions = '') {
   const db = await createPostgresDatabase();
-  const replica = await startReplica({ DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL! }, 120_000, cwd);
+  const url = new URL(db.url);
+  const name = url.pathname.slice(1);
+  if (databaseOptions) url.searchParams.set('options', `-c jit=off ${databaseOptions}`);
+  const replica = await startReplica({ DATABASE_URL: url.toString(), REDIS_URL: process.env.REDIS_URL! }, 120_000, cwd);
   const sender = await roomSender(replica.url, over);
   return {
     pid: replica.process.child.pid!,
+    /** CPU seconds of the PostgreSQL backends serving this server's database, by pid. */
+    async database(): Promise<Map<number, number>> {
+      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
+        name,
+      ]);
+      return new Map(rows.map(({ pid }) => [pid, cpuSeconds(pid)]));
+    },
     ...sender,
     async stop() {
       sender.close();
@@ -54,12 +72,17 @@ async function start(cwd: string) {
   };
 }
 
-const servers = { base: await start(base), head: await start(here) };
+const servers = { base: await start(base, baseDatabaseOptions), head: await start(here) };
+/** CPU seconds spent between two readings of `database()` (backends that came since count whole). */
+const spent = (before: Map<number, number>, after: Map<number, number>) =>
+  [...after].reduce((sum, [pid, cpu]) => sum + (Number.isNaN(cpu) ? 0 : cpu - (before.get(pid) ?? 0)), 0);
 try {
   for (let i = 0; i < warm; i++) await Promise.all([servers.base.send(i), servers.head.send(i)]);
-  const results: { base: number; head: number; ratio: number }[] = [];
+  type Round = { base: number; head: number; ratio: number; database: { base: number; head: number } };
+  const results: Round[] = [];
   for (let r = 0; r < rounds; r++) {
     const before = { base: cpuSeconds(servers.base.pid), head: cpuSeconds(servers.head.pid) };
+    const databaseBefore = { base: await servers.base.database(), head: await servers.head.database() };
     const t0 = performance.now();
     for (let i = 0; i < perRound; i++) {
       // Each server hears one send every 1/rate s; the other's falls halfway between, first one then the other.
@@ -70,28 +93,47 @@ try {
       await second.send(i);
     }
     const perSend = (side: 'base' | 'head') => ((cpuSeconds(servers[side].pid) - before[side]) * 1000) / perRound;
-    const round = { base: perSend('base'), head: perSend('head'), ratio: 0 };
+    const databasePerSend = async (side: 'base' | 'head') =>
+      (spent(databaseBefore[side], await servers[side].database()) * 1000) / perRound;
+    const round: Round = {
+      base: perSend('base'),
+      head: perSend('head'),
+      ratio: 0,
+      database: { base: await databasePerSend('base'), head: await databasePerSend('head') },
+    };
     round.ratio = round.head / round.base;
     results.push(round);
     console.log(
-      `round ${r + 1}: base ${round.base.toFixed(3)} ms, this checkout ${round.head.toFixed(3)} ms of CPU per send (${round.ratio.toFixed(3)})`,
+      `round ${r + 1}: base ${round.base.toFixed(3)} ms, this checkout ${round.head.toFixed(3)} ms of CPU per send (${round.ratio.toFixed(3)}); PostgreSQL ${round.database.base.toFixed(3)} and ${round.database.head.toFixed(3)} ms`,
     );
   }
-  const mean = (side: 'base' | 'head') => results.reduce((sum, x) => sum + x[side], 0) / results.length;
+  const mean = (of: (x: Round) => number) => results.reduce((sum, x) => sum + of(x), 0) / results.length;
   const summary = {
-    base: Number(mean('base').toFixed(3)),
-    head: Number(mean('head').toFixed(3)),
-    ratio: Number((mean('head') / mean('base')).toFixed(3)),
+    base: Number(mean((x) => x.base).toFixed(3)),
+    head: Number(mean((x) => x.head).toFixed(3)),
+    ratio: Number((mean((x) => x.head) / mean((x) => x.base)).toFixed(3)),
     roundsLower: results.filter((x) => x.ratio < 1).length,
+    database: {
+      base: Number(mean((x) => x.database.base).toFixed(3)),
+      head: Number(mean((x) => x.database.head).toFixed(3)),
+      roundsLower: results.filter((x) => x.database.head < x.database.base).length,
+    },
   };
   console.log(
     `mean: base ${summary.base} ms, this checkout ${summary.head} ms (${summary.ratio}); lower in ${summary.roundsLower} of ${rounds} rounds`,
   );
+  console.log(
+    `PostgreSQL: base ${summary.database.base} ms, this checkout ${summary.database.head} ms per send; lower in ${summary.database.roundsLower} of ${rounds} rounds`,
+  );
   mkdirSync(resultsDir, { recursive: true });
   const file = fileURLToPath(new URL(`send-ab-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, resultsDir));
-  writeFileSync(file, JSON.stringify({ base, over, rounds, perRound, rate, warm, results, summary }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ base, baseDatabaseOptions, over, rounds, perRound, rate, warm, results, summary }, null, 2),
+  );
   console.log(`wrote ${file}`);
 } finally {
   closeHttp();
   await Promise.all(Object.values(servers).map((s) => s.stop()));
+  await admin.end();
 }

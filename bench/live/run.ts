@@ -59,7 +59,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { closeHttp, HTTP_TIMEOUT_MS, post } from '../http.js';
 import { inspect, startCpuProfile } from '../inspector.js';
-import { SocketSender } from '../ws-sender.js';
+import { SEND_MESSAGE, SocketSender } from '../ws-sender.js';
 import {
   cpuSeconds,
   distribution,
@@ -365,8 +365,6 @@ async function openSubscribers(target: Target, specs: SubscriberSpec[], workers:
 
 // ---------------------------------------------------------------------------------------------
 // Sending
-
-const SEND_MESSAGE = 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { seq } }';
 
 /** What a target needs for the load: its replicas, rooms, subscribers, and how to send to a room. */
 interface Plan {
