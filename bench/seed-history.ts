@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { idOf } from '../server/src/schema/ids.js';
@@ -402,7 +402,14 @@ export function arg(name: string, fallback: string): string {
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 export const flag = (name: string) => process.argv.includes(`--${name}`);
+/** `x` within [lo, hi]; `lo` when it is not a number (a bad flag value). */
+export const clamp = (x: number, lo: number, hi: number) => (Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : lo);
 export const resultsDir = new URL('results/', import.meta.url);
+/** The path of a new results file, `<name>-<timestamp>.json` in bench/results/ (made if missing). */
+export function resultFile(name: string): string {
+  mkdirSync(resultsDir, { recursive: true });
+  return fileURLToPath(new URL(`${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, resultsDir));
+}
 
 /** Writes the manifest `bench/history.ts --seeded` reads; returns its path. */
 export function writeManifest(seeded: Seeded, adminUrl: string): string {

@@ -16,38 +16,35 @@
 // writes bench/results/send-ab-<timestamp>.json. --base-database-options: the base server's pool
 // connects with these settings (DATABASE_URL's `options`), to compare a PostgreSQL setting with the
 // same code on both sides (--base .).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { closeHttp } from './http.js';
 import { cpuSeconds, sleep } from './live/common.js';
-import { roomSender } from './ws-sender.js';
+import { roomSender, sendOver } from './ws-sender.js';
 
 process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
 process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
 const { createPostgresDatabase } = await import('../server/test/support/databases.js');
-const { arg, resultsDir, startReplica } = await import('./seed-history.js');
+const { arg, clamp, resultFile, startReplica } = await import('./seed-history.js');
 
-const clamp = (x: number, lo: number, hi: number) => (Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : lo);
-const base = resolve(arg('base', ''));
-if (!arg('base', '') || !existsSync(resolve(base, 'server/src/main.ts'))) {
+const baseArg = arg('base', '');
+const base = resolve(baseArg);
+if (!baseArg || !existsSync(resolve(base, 'server/src/main.ts'))) {
   throw new Error('--base: the path of another working tree of this repository');
 }
-const overArg = arg('over', 'http');
-if (overArg !== 'http' && overArg !== 'ws') throw new Error('--over is http or ws');
-const over: 'http' | 'ws' = overArg;
+const over = sendOver(arg('over', 'http'));
 const rounds = clamp(Number(arg('rounds', '10')), 1, 100);
 const perRound = clamp(Number(arg('round', '300')), 2, 100_000);
 const rate = clamp(Number(arg('rate', '50')), 1, 1_000);
 const warm = clamp(Number(arg('warm', '3000')), 0, 100_000);
 const baseDatabaseOptions = arg('base-database-options', '');
-const here = fileURLToPath(new URL('../', import.meta.url));
 
 const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
 await admin.connect();
 
-async function start(cwd: string, databaseOptions = '') {
+/** A server from the working tree `cwd` (this one when undefined), with its database and sender. */
+async function start(cwd: string | undefined, databaseOptions = '') {
   const db = await createPostgresDatabase();
   const url = new URL(db.url);
   const name = url.pathname.slice(1);
@@ -72,7 +69,7 @@ async function start(cwd: string, databaseOptions = '') {
   };
 }
 
-const servers = { base: await start(base, baseDatabaseOptions), head: await start(here) };
+const servers = { base: await start(base, baseDatabaseOptions), head: await start(undefined) };
 /** CPU seconds spent between two readings of `database()` (backends that came since count whole). */
 const spent = (before: Map<number, number>, after: Map<number, number>) =>
   [...after].reduce((sum, [pid, cpu]) => sum + (Number.isNaN(cpu) ? 0 : cpu - (before.get(pid) ?? 0)), 0);
@@ -95,13 +92,13 @@ try {
     const perSend = (side: 'base' | 'head') => ((cpuSeconds(servers[side].pid) - before[side]) * 1000) / perRound;
     const databasePerSend = async (side: 'base' | 'head') =>
       (spent(databaseBefore[side], await servers[side].database()) * 1000) / perRound;
+    const [baseCpu, headCpu] = [perSend('base'), perSend('head')];
     const round: Round = {
-      base: perSend('base'),
-      head: perSend('head'),
-      ratio: 0,
+      base: baseCpu,
+      head: headCpu,
+      ratio: headCpu / baseCpu,
       database: { base: await databasePerSend('base'), head: await databasePerSend('head') },
     };
-    round.ratio = round.head / round.base;
     results.push(round);
     console.log(
       `round ${r + 1}: base ${round.base.toFixed(3)} ms, this checkout ${round.head.toFixed(3)} ms of CPU per send (${round.ratio.toFixed(3)}); PostgreSQL ${round.database.base.toFixed(3)} and ${round.database.head.toFixed(3)} ms`,
@@ -125,8 +122,7 @@ try {
   console.log(
     `PostgreSQL: base ${summary.database.base} ms, this checkout ${summary.database.head} ms per send; lower in ${summary.database.roundsLower} of ${rounds} rounds`,
   );
-  mkdirSync(resultsDir, { recursive: true });
-  const file = fileURLToPath(new URL(`send-ab-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, resultsDir));
+  const file = resultFile('send-ab');
   writeFileSync(
     file,
     JSON.stringify({ base, baseDatabaseOptions, over, rounds, perRound, rate, warm, results, summary }, null, 2),

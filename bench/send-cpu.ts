@@ -12,21 +12,18 @@
 // with the V8 inspector on loopback, and the paced sends are sampled by its CPU profiler (1 kHz),
 // written beside the results as .cpuprofile (summarised by bench/live/profile-summary.ts).
 // --node-options: NODE_OPTIONS for the server (--perf-basic-prof, for `perf record -p <pid>`).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { closeHttp } from './http.js';
 import { inspect, startCpuProfile } from './inspector.js';
 import { cpuSeconds, sleep } from './live/common.js';
-import { roomSender } from './ws-sender.js';
+import { type RoomSender, roomSender, sendOver } from './ws-sender.js';
 
 process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
 process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
 const { createPostgresDatabase } = await import('../server/test/support/databases.js');
-const { arg, flag, freePort, resultsDir, startReplica } = await import('./seed-history.js');
+const { arg, clamp, flag, freePort, resultFile, startReplica } = await import('./seed-history.js');
 
-const clamp = (x: number, lo: number, hi: number) => (Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : lo);
-const over = arg('over', 'http');
-if (over !== 'http' && over !== 'ws') throw new Error('--over is http or ws');
+const over = sendOver(arg('over', 'http'));
 const windows = clamp(Number(arg('windows', '12')), 1, 100);
 const perWindow = clamp(Number(arg('window', '500')), 1, 100_000);
 const rate = clamp(Number(arg('rate', '0')), 0, 10_000);
@@ -46,7 +43,7 @@ const { url } = replica;
 const pid = replica.process.child.pid!;
 console.log(`server pid ${pid}`);
 
-let sender: Awaited<ReturnType<typeof roomSender>> | undefined;
+let sender: RoomSender | undefined;
 try {
   sender = await roomSender(url, over);
   const { send } = sender;
@@ -74,8 +71,7 @@ try {
   inspector?.close();
   if (warmPaced !== null) console.log(`then ${thenSends} at ${thenRate}/s: ${warmPaced} ms of CPU per send`);
 
-  mkdirSync(resultsDir, { recursive: true });
-  const file = fileURLToPath(new URL(`send-cpu-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, resultsDir));
+  const file = resultFile('send-cpu');
   if (sampled) {
     writeFileSync(file.replace(/\.json$/, '.cpuprofile'), JSON.stringify(sampled));
     console.log(`profile of the paced sends in ${file.replace(/\.json$/, '.cpuprofile')}`);

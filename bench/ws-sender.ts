@@ -8,8 +8,22 @@ import { post } from './http.js';
 
 export const SEND_MESSAGE = 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { seq } }';
 
+/** How a sender sends: over HTTP, or on its open graphql-ws socket. */
+export type SendOver = 'http' | 'ws';
+
+/** The value of an `--over` flag, checked. */
+export function sendOver(value: string): SendOver {
+  if (value !== 'http' && value !== 'ws') throw new Error('--over is http or ws');
+  return value;
+}
+
+export interface RoomSender {
+  send(n: number): Promise<void>;
+  close(): void;
+}
+
 /** A new user and a room of theirs on the server at `url`; `send` posts one message to it. */
-export async function roomSender(url: string, over: 'http' | 'ws') {
+export async function roomSender(url: string, over: SendOver): Promise<RoomSender> {
   const tag = Math.random().toString(36).slice(2, 8);
   const sender = await registerUser(url, `cpu_${tag}`);
   const created = await chatClient(url, sender.accessToken).createRoom(`cpu-${tag}`);
