@@ -5,6 +5,7 @@
 //
 //   npx tsx bench/send-ab.ts --base <checkout> [--rounds 10] [--round 300] [--rate 50]
 //        [--warm 3000] [--over http|ws] [--base-database-options '<-c settings>']
+//        [--node-options '<flags>'] [--base-node-options '<flags>']
 //
 // <checkout>: another working tree of this repository, ready to run (for instance
 // `git worktree add ../base <rev>`, then link its node_modules to this one's and copy
@@ -15,7 +16,8 @@
 // and PostgreSQL's (its backends serving each server's database; PostgreSQL on this machine), and
 // writes bench/results/send-ab-<timestamp>.json. --base-database-options: the base server's pool
 // connects with these settings (DATABASE_URL's `options`), to compare a PostgreSQL setting with the
-// same code on both sides (--base .).
+// same code on both sides (--base .). --node-options and --base-node-options: NODE_OPTIONS for this
+// checkout's server and the base's, to compare a Node.js setting with the same code (--base .).
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
@@ -39,17 +41,19 @@ const perRound = clamp(Number(arg('round', '300')), 2, 100_000);
 const rate = clamp(Number(arg('rate', '50')), 1, 1_000);
 const warm = clamp(Number(arg('warm', '3000')), 0, 100_000);
 const baseDatabaseOptions = arg('base-database-options', '');
+const nodeOptions = { head: arg('node-options', ''), base: arg('base-node-options', '') };
 
 const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
 await admin.connect();
 
 /** A server from the working tree `cwd` (this one when undefined), with its database and sender. */
-async function start(cwd: string | undefined, databaseOptions = '') {
+async function start(cwd: string | undefined, nodeOptions: string, databaseOptions = '') {
   const db = await createPostgresDatabase();
   const url = new URL(db.url);
   const name = url.pathname.slice(1);
   if (databaseOptions) url.searchParams.set('options', `-c jit=off ${databaseOptions}`);
-  const replica = await startReplica({ DATABASE_URL: url.toString(), REDIS_URL: process.env.REDIS_URL! }, 120_000, cwd);
+  const env = { DATABASE_URL: url.toString(), REDIS_URL: process.env.REDIS_URL!, NODE_OPTIONS: nodeOptions };
+  const replica = await startReplica(env, 120_000, cwd);
   const sender = await roomSender(replica.url, over);
   return {
     pid: replica.process.child.pid!,
@@ -69,7 +73,10 @@ async function start(cwd: string | undefined, databaseOptions = '') {
   };
 }
 
-const servers = { base: await start(base, baseDatabaseOptions), head: await start(undefined) };
+const servers = {
+  base: await start(base, nodeOptions.base, baseDatabaseOptions),
+  head: await start(undefined, nodeOptions.head),
+};
 /** CPU seconds spent between two readings of `database()` (backends that came since count whole). */
 const spent = (before: Map<number, number>, after: Map<number, number>) =>
   [...after].reduce((sum, [pid, cpu]) => sum + (Number.isNaN(cpu) ? 0 : cpu - (before.get(pid) ?? 0)), 0);
@@ -125,7 +132,11 @@ try {
   const file = resultFile('send-ab');
   writeFileSync(
     file,
-    JSON.stringify({ base, baseDatabaseOptions, over, rounds, perRound, rate, warm, results, summary }, null, 2),
+    JSON.stringify(
+      { base, baseDatabaseOptions, nodeOptions, over, rounds, perRound, rate, warm, results, summary },
+      null,
+      2,
+    ),
   );
   console.log(`wrote ${file}`);
 } finally {
