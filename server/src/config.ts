@@ -48,6 +48,7 @@ const schema = z
     DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgresql://user:pass@host:5432/db').optional(),
     DATABASE_POOL_SIZE: int(1, 1000).default(10),
     DATABASE_PREPARED_STATEMENTS: bool.default(true),
+    DATABASE_LISTEN_URL: url(['postgres:', 'postgresql:'], 'postgresql://user:pass@host:5432/db').optional(),
     DATA_DIR: z.string().min(1).default('./data'),
     REDIS_URL: url(['redis:', 'rediss:'], 'redis://host:6379').optional(),
     REDIS_CLUSTER_NODES: z
@@ -134,7 +135,7 @@ const schema = z
     WEBHOOK_TIMEOUT: duration.default(10_000),
     WEBHOOK_RETRY_BASE: duration.default(10_000),
     WEBHOOK_RETRY_WINDOW: duration.default(24 * 3_600_000),
-    WEBHOOK_POLL_INTERVAL: duration.default(1_000),
+    WEBHOOK_POLL_INTERVAL: duration.default(30_000),
     WEBHOOK_CONCURRENCY: int(1, 1_000).default(16),
     WEBHOOKS_PER_ROOM: int(1, 1_000).default(10),
     VAPID_PUBLIC_KEY: z
@@ -153,7 +154,7 @@ const schema = z
     PUSH_TIMEOUT: duration.default(10_000),
     PUSH_RETRY_BASE: duration.default(5_000),
     PUSH_MAX_ATTEMPTS: int(1, 100).default(5),
-    PUSH_POLL_INTERVAL: duration.default(1_000),
+    PUSH_POLL_INTERVAL: duration.default(30_000),
     PUSH_CONCURRENCY: int(1, 1_000).default(16),
     ARGON2_MEMORY_KIB: int(19_456, 4_194_304).default(19_456),
     ARGON2_ITERATIONS: int(2, 100).default(2),
@@ -214,6 +215,7 @@ function toConfig(env: z.infer<typeof schema>) {
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     databasePreparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+    databaseListenUrl: env.DATABASE_LISTEN_URL,
     dataDir: env.DATA_DIR,
     redisUrl: env.REDIS_URL,
     redisClusterNodes: env.REDIS_CLUSTER_NODES,

@@ -134,7 +134,6 @@ export async function createServices(
     log: log.child({ source: 'push' }),
   });
   pushWorker.start();
-  notifications.onStored(() => pushWorker.wake());
   return {
     config,
     log,

@@ -47,7 +47,7 @@ describe('Web Push', () => {
       ...(await freshDatabaseEnv(cleanups)),
       PUSH_ALLOW_PRIVATE: 'true',
       PUSH_RETRY_BASE: '100ms',
-      PUSH_POLL_INTERVAL: '100ms',
+      PUSH_POLL_INTERVAL: '1h',
       PUSH_MAX_ATTEMPTS: '3',
     });
     cleanups.push(server.stop);
@@ -186,7 +186,7 @@ describe('Web Push', () => {
         ...(await freshDatabaseEnv(cleanups, 'postgres')),
         REDIS_URL: redisUrl!,
         PUSH_ALLOW_PRIVATE: 'true',
-        PUSH_POLL_INTERVAL: '100ms',
+        PUSH_POLL_INTERVAL: '1h',
         PRESENCE_HEARTBEAT: '500ms',
         PRESENCE_TTL: '3s',
         // Both replicas share one key pair, as operators must set it.

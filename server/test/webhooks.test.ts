@@ -3,6 +3,7 @@ import { verifyWebhook } from '../../client/sdk/src/index.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatClient, type ChatClient } from './support/chat.js';
 import { databaseKinds, freshDatabaseEnv, query } from './support/databases.js';
+import { LISTENER_APPLICATION_NAME } from '../src/infra/listener.js';
 import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
 import { startReceiver, type Receiver, type Received } from './support/receiver.js';
 import { rawId, spawnReplicas, startServer, type TestServer } from './support/server.js';
@@ -20,7 +21,8 @@ export const WEBHOOK_TEST_ENV = {
   WEBHOOK_TIMEOUT: '2s',
   WEBHOOK_RETRY_BASE: '100ms',
   WEBHOOK_RETRY_WINDOW: '4s',
-  WEBHOOK_POLL_INTERVAL: '100ms',
+  // Nothing waits for a poll: every delivery goes out because it was queued or fell due.
+  WEBHOOK_POLL_INTERVAL: '1h',
 };
 
 const ALL_EVENTS = ['MESSAGE_CREATED', 'MESSAGE_EDITED', 'MESSAGE_DELETED', 'MEMBER_JOINED', 'MEMBER_LEFT'];
@@ -479,6 +481,42 @@ describe.runIf(hasPostgres && hasRedis)('webhooks across replicas', () => {
       'SELECT status::text, count(*)::int AS n FROM webhook_deliveries GROUP BY status',
     );
     expect(rows).toEqual([{ status: 'DELIVERED', n: 20 }]);
+  });
+
+  it('an idle replica runs no statement between looks; a delivery queued while it did not listen is sent', async () => {
+    const env = await freshDatabaseEnv(cleanups, 'postgres');
+    const receiver = await startReceiver();
+    cleanups.push(receiver.close);
+    // The default looks: when told of a queued delivery, and at the latest every 30 s.
+    const { WEBHOOK_POLL_INTERVAL: _, ...defaults } = WEBHOOK_TEST_ENV;
+    const server = await startServer({ ...env, ...defaults });
+    cleanups.push(server.stop);
+    const owner = await registerUser(server.url);
+    const client = chatClient(server.url, owner.accessToken);
+    const roomId = (await client.createRoom(uniqueName('idle'))).data!.createRoom.id;
+    await client.data(CREATE, { i: { roomId, url: `${receiver.url}/idle`, events: ['MESSAGE_CREATED'] } });
+    await client.send(roomId, 'first');
+    await eventually(() => expect(receiver.at('/idle')).toHaveLength(1));
+    // Settled: no statement from the server's connections for 3 s (it looked every second before).
+    const since = async () =>
+      query<{ count: number }>(
+        env.DATABASE_URL!,
+        `SELECT count(*)::int AS count FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid() AND query_start > now() - interval '3 s'`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    expect((await since())[0]!.count).toBe(0);
+    // The listening connection lost: a delivery queued meanwhile is looked for once it is back.
+    await query(
+      env.DATABASE_URL!,
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+      [LISTENER_APPLICATION_NAME],
+    );
+    await client.send(roomId, 'second');
+    await eventually(
+      () => expect(receiver.at('/idle').map((r) => parsed(r).data.message.body)).toEqual(['first', 'second']),
+      10_000,
+    );
   });
 
   it('checks the address again on delivery: a URL accepted before is refused once private ones are not', async () => {

@@ -5,6 +5,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { checkChannel, PostgresListener } from './listener.js';
 import type { Logger } from './logger.js';
 import { migrate, type MigrationConnection } from './migrator.js';
 import { withTimeout } from './timeout.js';
@@ -39,6 +40,12 @@ export interface Database {
    * else 0. Statements of background work (starting with BACKGROUND) are no request's: not counted.
    */
   queryCount(): number;
+  /**
+   * Calls `onNotify` on each notification of `channel` (NOTIFY or pg_notify, from any connection of
+   * any replica, once its transaction commits), and once after each time the listening connection is
+   * made (notifications sent while it was not listening are not kept). Returns the way to stop.
+   */
+  listen(channel: string, onNotify: () => void): () => void;
 }
 
 export interface ReadOptions {
@@ -64,11 +71,17 @@ export interface DatabaseOptions {
 }
 
 type DbConfig = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'> &
-  Partial<Pick<Config, 'databasePreparedStatements'>>;
+  Partial<Pick<Config, 'databasePreparedStatements' | 'databaseListenUrl'>>;
 
 export async function openDatabase(config: DbConfig, options: DatabaseOptions = {}): Promise<Database> {
   return config.databaseUrl
-    ? openPostgres(config.databaseUrl, config.databasePoolSize, config.databasePreparedStatements ?? true, options)
+    ? openPostgres(
+        config.databaseUrl,
+        config.databasePoolSize,
+        config.databasePreparedStatements ?? true,
+        config.databaseListenUrl ?? config.databaseUrl,
+        options,
+      )
     : openEmbedded(config.dataDir, options);
 }
 
@@ -152,6 +165,7 @@ function openPostgres(
   url: string,
   poolSize: number,
   prepared: boolean,
+  listenUrl: string,
   { log, countQueries, trace }: DatabaseOptions,
 ): Database {
   const pool = new pg.Pool({
@@ -175,9 +189,11 @@ function openPostgres(
       pool.query(prepare && prepared ? { name: preparedName(text), text, values } : { text, values }),
     countQueries,
   );
+  const listener = new PostgresListener(listenUrl, log);
   return {
     kind: 'postgres',
     ...access,
+    listen: (channel, onNotify) => listener.listen(channel, onNotify),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async migrate() {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
@@ -196,6 +212,7 @@ function openPostgres(
       await withTimeout(pool.query('SELECT 1'), timeoutMs, 'database');
     },
     close: once(async () => {
+      await listener.close();
       await access.prisma.$disconnect();
       await pool.end().catch(() => undefined);
     }),
@@ -229,6 +246,18 @@ async function openEmbedded(dataDir: string, { log, countQueries }: DatabaseOpti
     ...access,
     // One connection, in process.
     poolStats: () => ({ total: 1, idle: 0, waiting: 0 }),
+    listen(channel, onNotify) {
+      checkChannel(channel);
+      const listening = pglite.listen(channel, onNotify).then(
+        (unlisten) => {
+          onNotify();
+          return unlisten;
+        },
+        (error: Error) => log?.warn({ err: error.message, channel }, 'database listen failed'),
+      );
+      return () =>
+        void listening.then((unlisten) => (unlisten && !pglite.closed ? unlisten() : undefined)).catch(() => undefined);
+    },
     migrate: () => migrate(conn, log),
     async ping(timeoutMs = 2_000) {
       await withTimeout(pglite.query('SELECT 1'), timeoutMs, 'database');

@@ -7,6 +7,7 @@ import { Prisma, type WebhookEvent } from '../generated/prisma/client.js';
 import { BACKGROUND, type Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
+import { AFTER_FAILED_LOOK_MS, type Look, OutboxSchedule } from './schedule.js';
 import { type Destination, resolveDestination } from './destination.js';
 import { eventType } from './outbox.js';
 import type { WebhookSecrets } from './webhooks.js';
@@ -34,6 +35,9 @@ export interface DeliverySettings {
   pollIntervalMs: number;
   concurrency: number;
 }
+
+/** The channel webhook_deliveries' insert trigger notifies (migration 20261207010000_outbox_notifications). */
+export const WEBHOOK_DELIVERIES_CHANNEL = 'chat_webhook_deliveries';
 
 /** A claimed attempt: the delivery, its webhook's URL and sealed secret. */
 interface Claimed {
@@ -85,11 +89,7 @@ export class DeliveryWorker {
   private readonly leaseMs: number;
   private readonly inFlight = new Map<string, AbortController>();
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-  private timer: NodeJS.Timeout | undefined;
-  private claiming = false;
-  private again = false;
-  private stopped = true;
-  private settled: Promise<unknown> = Promise.resolve();
+  private readonly schedule: OutboxSchedule;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
@@ -100,22 +100,15 @@ export class DeliveryWorker {
     private readonly metrics?: Metrics,
   ) {
     this.leaseMs = settings.timeoutMs * 3;
+    this.schedule = new OutboxSchedule(() => this.claimAndSend(), {
+      db,
+      channel: WEBHOOK_DELIVERIES_CHANNEL,
+      idleMs: settings.pollIntervalMs,
+    });
   }
 
   start(): void {
-    this.stopped = false;
-    this.wake();
-  }
-
-  /** Looks for due deliveries now (rather than at the next poll). */
-  wake(): void {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.claimAndSend(), 0);
+    this.schedule.start();
   }
 
   /**
@@ -123,9 +116,7 @@ export class DeliveryWorker {
    * off unrecorded: their claims end with their lease and another replica sends them again.
    */
   async stop(graceMs: number): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.settled;
+    await this.schedule.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(this.pending),
@@ -137,34 +128,42 @@ export class DeliveryWorker {
     this.agents.https.destroy();
   }
 
-  private async claimAndSend(): Promise<void> {
-    if (this.stopped || this.claiming) return;
-    this.claiming = true;
-    this.again = false;
-    let claimed: Claimed[] = [];
-    const work = (async () => {
-      const free = this.settings.concurrency - this.pending.size;
-      if (free > 0) claimed = await this.claim(free);
-    })();
-    this.settled = work.catch(() => undefined);
+  /** One look at the outbox (OutboxSchedule): claims what is due and starts sending it. */
+  private async claimAndSend(): Promise<Look> {
+    const free = this.settings.concurrency - this.pending.size;
+    // Every slot busy: the next look is when one frees (each send wakes the schedule as it ends).
+    if (free <= 0) return { claimed: 0, nextDueInMs: null };
+    let claimed: Claimed[];
     try {
-      await work;
+      claimed = await this.claim(free);
+      if (claimed.length === 0) return { claimed: 0, nextDueInMs: await this.nextDueInMs() };
     } catch (error) {
       this.log.warn({ err: (error as Error).message }, 'claiming webhook deliveries failed');
-    } finally {
-      this.claiming = false;
+      return { claimed: 0, nextDueInMs: AFTER_FAILED_LOOK_MS };
     }
     for (const delivery of claimed) {
       const sending = this.send(delivery).finally(() => {
         this.pending.delete(sending);
         // The webhook's next delivery may be due now.
-        this.wake();
+        this.schedule.wake();
       });
       this.pending.add(sending);
     }
-    if (this.stopped) return;
-    if (claimed.length > 0 || this.again) this.wake();
-    else this.timer = setTimeout(() => void this.claimAndSend(), this.settings.pollIntervalMs);
+    return { claimed: claimed.length };
+  }
+
+  /** Ms until the earliest pending delivery that heads its active webhook falls due; null for none. */
+  private async nextDueInMs(): Promise<number | null> {
+    const [row] = await this.db.prisma.$queryRaw<{ inMs: number | null }[]>`${Prisma.raw(BACKGROUND)}
+      SELECT (EXTRACT(EPOCH FROM min(head.next_attempt_at) - clock_timestamp()) * 1000)::float8 AS "inMs"
+      FROM webhooks w
+      CROSS JOIN LATERAL (
+        SELECT d.next_attempt_at FROM webhook_deliveries d
+        WHERE d.webhook_id = w.id AND d.status = 'PENDING'
+        ORDER BY d.seq LIMIT 1
+      ) head
+      WHERE w.active`;
+    return row?.inMs ?? null;
   }
 
   /** Claims up to `limit` due deliveries, each the oldest pending one of its webhook. */
@@ -206,7 +205,7 @@ export class DeliveryWorker {
     } finally {
       this.inFlight.delete(delivery.id);
     }
-    if (controller.signal.aborted && this.stopped) return; // cut off by stop(): the lease runs out
+    if (controller.signal.aborted && this.schedule.stopped) return; // cut off by stop(): the lease runs out
     try {
       await this.record(delivery, outcome);
     } catch (error) {

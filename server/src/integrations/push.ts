@@ -13,6 +13,10 @@ import { BACKGROUND, type Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { type Destination, DestinationError, resolveDestination } from './destination.js';
 import { retryDelay } from './delivery.js';
+import { AFTER_FAILED_LOOK_MS, type Look, OutboxSchedule } from './schedule.js';
+
+/** The channel push_deliveries' insert trigger notifies (migration 20261207010000_outbox_notifications). */
+export const PUSH_DELIVERIES_CHANNEL = 'chat_push_deliveries';
 
 /**
  * Web Push: browsers' push subscriptions, and the worker that sends each new notification to the
@@ -218,65 +222,61 @@ export interface PushWorkerDeps {
  */
 export class PushWorker {
   private readonly leaseMs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private claiming = false;
-  private again = false;
-  private stopped = true;
+  private readonly schedule: OutboxSchedule;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly deps: PushWorkerDeps) {
     this.leaseMs = deps.settings.timeoutMs * 3;
+    this.schedule = new OutboxSchedule(() => this.claimAndSend(), {
+      db: deps.db,
+      channel: PUSH_DELIVERIES_CHANNEL,
+      idleMs: deps.settings.pollIntervalMs,
+    });
   }
 
   start(): void {
-    this.stopped = false;
-    this.wake();
-  }
-
-  wake(): void {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.claimAndSend(), 0);
+    this.schedule.start();
   }
 
   async stop(graceMs: number): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    await this.schedule.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.pending), new Promise((done) => (timer = setTimeout(done, graceMs)))]).finally(
       () => clearTimeout(timer),
     );
   }
 
-  private async claimAndSend(): Promise<void> {
-    if (this.stopped || this.claiming) return;
-    this.claiming = true;
-    this.again = false;
-    let claimed: Claimed[] = [];
+  /** One look at the outbox (OutboxSchedule): claims what is due and starts sending it. */
+  private async claimAndSend(): Promise<Look> {
+    const free = this.deps.settings.concurrency - this.pending.size;
+    // Every slot busy: the next look is when one frees (each send wakes the schedule as it ends).
+    if (free <= 0) return { claimed: 0, nextDueInMs: null };
+    let claimed: Claimed[];
     try {
-      const free = this.deps.settings.concurrency - this.pending.size;
-      if (free > 0) claimed = await this.claim(free);
+      claimed = await this.claim(free);
+      if (claimed.length === 0) return { claimed: 0, nextDueInMs: await this.nextDueInMs() };
     } catch (error) {
       this.deps.log.warn({ err: (error as Error).message }, 'claiming push deliveries failed');
-    } finally {
-      this.claiming = false;
+      return { claimed: 0, nextDueInMs: AFTER_FAILED_LOOK_MS };
     }
     for (const row of claimed) {
       const sending = this.send(row)
         .catch((error: Error) => this.deps.log.warn({ err: error.message }, 'recording a push failed'))
         .finally(() => {
           this.pending.delete(sending);
-          this.wake();
+          this.schedule.wake();
         });
       this.pending.add(sending);
     }
-    if (this.stopped) return;
-    if (claimed.length > 0 || this.again) this.wake();
-    else this.timer = setTimeout(() => void this.claimAndSend(), this.deps.settings.pollIntervalMs);
+    return { claimed: claimed.length };
+  }
+
+  /** Ms until the earliest queued push falls due (a retry's backoff, a lost replica's lease); null for none. */
+  private async nextDueInMs(): Promise<number | null> {
+    const [row] = await this.deps.db.prisma.$queryRaw<{ inMs: number | null }[]>`${Prisma.raw(BACKGROUND)}
+      SELECT (EXTRACT(EPOCH FROM min(next_attempt_at) - clock_timestamp()) * 1000)::float8 AS "inMs"
+      FROM push_deliveries`;
+    return row?.inMs ?? null;
   }
 
   private claim(limit: number): Promise<Claimed[]> {

@@ -12,21 +12,14 @@ export interface NotificationEvent {
 /**
  * Tells each recipient's live connections, on every replica, of notifications just stored (after
  * the transaction committed). A failed publish is logged: the notification is stored, and clients
- * catch up from `notifications`. `stored` is called too (this replica's push worker wakes).
+ * catch up from `notifications`. (Their pushes are queued in the same statement, and the queue's
+ * trigger tells the push workers: integrations/schedule.ts.)
  */
 export class NotificationEvents {
-  private readonly listeners = new Set<() => void>();
-
   constructor(
     private readonly pubsub: PubSubEngine,
     private readonly log: Logger,
   ) {}
-
-  /** Calls `listener` after each publish with at least one notification. */
-  onStored(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
 
   /** Hands each notification to the pub/sub without waiting for it (as RoomEvents.publish does). */
   publish(notifications: readonly (NewNotification | null | undefined)[]): void {
@@ -39,6 +32,5 @@ export class NotificationEvents {
         this.log.warn({ err: error.message, channel }, 'notification publish failed');
       });
     }
-    for (const listener of this.listeners) listener();
   }
 }
