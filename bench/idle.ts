@@ -7,10 +7,10 @@
 // Each server (NODE_ENV=production, as deployed) gets a fresh PostgreSQL database and the Redis at
 // REDIS_URL. Each round reads both parties' CPU (/proc/<pid>/stat, user + system) over --window
 // seconds; writes bench/results/idle-<timestamp>.json.
-import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { cpuSeconds, sleep } from './live/common.js';
+import { baseCheckout, cpuSpent, databaseCpu } from './side-by-side.js';
 
 process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
 process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
@@ -18,9 +18,7 @@ const { createPostgresDatabase } = await import('../server/test/support/database
 const { arg, clamp, resultFile, startReplica } = await import('./seed-history.js');
 
 const baseArg = arg('base', '');
-if (baseArg && !existsSync(resolve(baseArg, 'server/src/main.ts'))) {
-  throw new Error('--base: the path of another working tree of this repository');
-}
+const base = baseArg ? baseCheckout(baseArg) : undefined;
 const rounds = clamp(Number(arg('rounds', '4')), 1, 100);
 const windowSeconds = clamp(Number(arg('window', '20')), 1, 600);
 const settleSeconds = clamp(Number(arg('settle', '15')), 0, 600);
@@ -36,13 +34,8 @@ async function start(name: string, cwd: string | undefined) {
   return {
     name,
     pid: replica.process.child.pid!,
-    /** CPU seconds of the PostgreSQL backends serving this server's database now. */
-    async databaseCpu(): Promise<number> {
-      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
-        database,
-      ]);
-      return rows.reduce((sum, { pid }) => sum + (cpuSeconds(pid) || 0), 0);
-    },
+    /** CPU seconds of the PostgreSQL backends serving this server's database, by pid. */
+    databaseCpu: () => databaseCpu(admin, database),
     async stop() {
       await replica.stop();
       await db.drop();
@@ -50,19 +43,21 @@ async function start(name: string, cwd: string | undefined) {
   };
 }
 
-const servers = [...(baseArg ? [await start('base', resolve(baseArg))] : []), await start('this checkout', undefined)];
+const servers = [...(base ? [await start('base', base)] : []), await start('this checkout', undefined)];
 try {
   await sleep(settleSeconds * 1000);
   type Reading = { name: string; replicaMsPerSecond: number; databaseMsPerSecond: number };
   const results: Reading[][] = [];
   for (let r = 0; r < rounds; r++) {
-    const before = await Promise.all(servers.map(async (s) => [cpuSeconds(s.pid), await s.databaseCpu()]));
+    const before = await Promise.all(
+      servers.map(async (s) => ({ replica: cpuSeconds(s.pid), database: await s.databaseCpu() })),
+    );
     await sleep(windowSeconds * 1000);
     const round = await Promise.all(
       servers.map(async (s, i) => ({
         name: s.name,
-        replicaMsPerSecond: ((cpuSeconds(s.pid) - before[i]![0]!) * 1000) / windowSeconds,
-        databaseMsPerSecond: (((await s.databaseCpu()) - before[i]![1]!) * 1000) / windowSeconds,
+        replicaMsPerSecond: ((cpuSeconds(s.pid) - before[i]!.replica) * 1000) / windowSeconds,
+        databaseMsPerSecond: (cpuSpent(before[i]!.database, await s.databaseCpu()) * 1000) / windowSeconds,
       })),
     );
     results.push(round);

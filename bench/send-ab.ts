@@ -18,11 +18,11 @@
 // connects with these settings (DATABASE_URL's `options`), to compare a PostgreSQL setting with the
 // same code on both sides (--base .). --node-options and --base-node-options: NODE_OPTIONS for this
 // checkout's server and the base's, to compare a Node.js setting with the same code (--base .).
-import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { closeHttp } from './http.js';
 import { cpuSeconds, sleep } from './live/common.js';
+import { baseCheckout, cpuSpent, databaseCpu } from './side-by-side.js';
 import { roomSender, sendOver } from './ws-sender.js';
 
 process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
@@ -30,11 +30,7 @@ process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
 const { createPostgresDatabase } = await import('../server/test/support/databases.js');
 const { arg, clamp, resultFile, startReplica } = await import('./seed-history.js');
 
-const baseArg = arg('base', '');
-const base = resolve(baseArg);
-if (!baseArg || !existsSync(resolve(base, 'server/src/main.ts'))) {
-  throw new Error('--base: the path of another working tree of this repository');
-}
+const base = baseCheckout(arg('base', ''));
 const over = sendOver(arg('over', 'http'));
 const rounds = clamp(Number(arg('rounds', '10')), 1, 100);
 const perRound = clamp(Number(arg('round', '300')), 2, 100_000);
@@ -58,12 +54,7 @@ async function start(cwd: string | undefined, nodeOptions: string, databaseOptio
   return {
     pid: replica.process.child.pid!,
     /** CPU seconds of the PostgreSQL backends serving this server's database, by pid. */
-    async database(): Promise<Map<number, number>> {
-      const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
-        name,
-      ]);
-      return new Map(rows.map(({ pid }) => [pid, cpuSeconds(pid)]));
-    },
+    database: () => databaseCpu(admin, name),
     ...sender,
     async stop() {
       sender.close();
@@ -77,9 +68,6 @@ const servers = {
   base: await start(base, nodeOptions.base, baseDatabaseOptions),
   head: await start(undefined, nodeOptions.head),
 };
-/** CPU seconds spent between two readings of `database()` (backends that came since count whole). */
-const spent = (before: Map<number, number>, after: Map<number, number>) =>
-  [...after].reduce((sum, [pid, cpu]) => sum + (Number.isNaN(cpu) ? 0 : cpu - (before.get(pid) ?? 0)), 0);
 try {
   for (let i = 0; i < warm; i++) await Promise.all([servers.base.send(i), servers.head.send(i)]);
   type Round = { base: number; head: number; ratio: number; database: { base: number; head: number } };
@@ -98,7 +86,7 @@ try {
     }
     const perSend = (side: 'base' | 'head') => ((cpuSeconds(servers[side].pid) - before[side]) * 1000) / perRound;
     const databasePerSend = async (side: 'base' | 'head') =>
-      (spent(databaseBefore[side], await servers[side].database()) * 1000) / perRound;
+      (cpuSpent(databaseBefore[side], await servers[side].database()) * 1000) / perRound;
     const [baseCpu, headCpu] = [perSend('base'), perSend('head')];
     const round: Round = {
       base: baseCpu,

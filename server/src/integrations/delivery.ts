@@ -7,7 +7,7 @@ import { Prisma, type WebhookEvent } from '../generated/prisma/client.js';
 import { BACKGROUND, type Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { Metrics } from '../infra/metrics.js';
-import { AFTER_FAILED_LOOK_MS, type Look, OutboxSchedule } from './schedule.js';
+import { OutboxSchedule } from './schedule.js';
 import { type Destination, resolveDestination } from './destination.js';
 import { eventType } from './outbox.js';
 import type { WebhookSecrets } from './webhooks.js';
@@ -89,8 +89,7 @@ export class DeliveryWorker {
   private readonly leaseMs: number;
   private readonly inFlight = new Map<string, AbortController>();
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-  private readonly schedule: OutboxSchedule;
-  private readonly pending = new Set<Promise<void>>();
+  private readonly schedule: OutboxSchedule<Claimed>;
 
   constructor(
     private readonly db: Database,
@@ -100,11 +99,17 @@ export class DeliveryWorker {
     private readonly metrics?: Metrics,
   ) {
     this.leaseMs = settings.timeoutMs * 3;
-    this.schedule = new OutboxSchedule(() => this.claimAndSend(), {
-      db,
-      channel: WEBHOOK_DELIVERIES_CHANNEL,
-      idleMs: settings.pollIntervalMs,
-    });
+    this.schedule = new OutboxSchedule(
+      { claim: (limit) => this.claim(limit), nextDueInMs: () => this.nextDueInMs(), send: (row) => this.send(row) },
+      {
+        db,
+        channel: WEBHOOK_DELIVERIES_CHANNEL,
+        idleMs: settings.pollIntervalMs,
+        concurrency: settings.concurrency,
+        log,
+        what: 'webhook deliveries',
+      },
+    );
   }
 
   start(): void {
@@ -116,40 +121,11 @@ export class DeliveryWorker {
    * off unrecorded: their claims end with their lease and another replica sends them again.
    */
   async stop(graceMs: number): Promise<void> {
-    await this.schedule.stop();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(this.pending),
-      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
-    ]).finally(() => clearTimeout(timer));
+    await this.schedule.stop(graceMs);
     for (const controller of this.inFlight.values()) controller.abort();
-    await Promise.all(this.pending);
+    await this.schedule.sent();
     this.agents.http.destroy();
     this.agents.https.destroy();
-  }
-
-  /** One look at the outbox (OutboxSchedule): claims what is due and starts sending it. */
-  private async claimAndSend(): Promise<Look> {
-    const free = this.settings.concurrency - this.pending.size;
-    // Every slot busy: the next look is when one frees (each send wakes the schedule as it ends).
-    if (free <= 0) return { claimed: 0, nextDueInMs: null };
-    let claimed: Claimed[];
-    try {
-      claimed = await this.claim(free);
-      if (claimed.length === 0) return { claimed: 0, nextDueInMs: await this.nextDueInMs() };
-    } catch (error) {
-      this.log.warn({ err: (error as Error).message }, 'claiming webhook deliveries failed');
-      return { claimed: 0, nextDueInMs: AFTER_FAILED_LOOK_MS };
-    }
-    for (const delivery of claimed) {
-      const sending = this.send(delivery).finally(() => {
-        this.pending.delete(sending);
-        // The webhook's next delivery may be due now.
-        this.schedule.wake();
-      });
-      this.pending.add(sending);
-    }
-    return { claimed: claimed.length };
   }
 
   /** Ms until the earliest pending delivery that heads its active webhook falls due; null for none. */

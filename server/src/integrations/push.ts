@@ -13,7 +13,7 @@ import { BACKGROUND, type Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import { type Destination, DestinationError, resolveDestination } from './destination.js';
 import { retryDelay } from './delivery.js';
-import { AFTER_FAILED_LOOK_MS, type Look, OutboxSchedule } from './schedule.js';
+import { OutboxSchedule } from './schedule.js';
 
 /** The channel push_deliveries' insert trigger notifies (migration 20261207010000_outbox_notifications). */
 export const PUSH_DELIVERIES_CHANNEL = 'chat_push_deliveries';
@@ -222,53 +222,34 @@ export interface PushWorkerDeps {
  */
 export class PushWorker {
   private readonly leaseMs: number;
-  private readonly schedule: OutboxSchedule;
-  private readonly pending = new Set<Promise<void>>();
+  private readonly schedule: OutboxSchedule<Claimed>;
 
   constructor(private readonly deps: PushWorkerDeps) {
     this.leaseMs = deps.settings.timeoutMs * 3;
-    this.schedule = new OutboxSchedule(() => this.claimAndSend(), {
-      db: deps.db,
-      channel: PUSH_DELIVERIES_CHANNEL,
-      idleMs: deps.settings.pollIntervalMs,
-    });
+    this.schedule = new OutboxSchedule(
+      {
+        claim: (limit) => this.claim(limit),
+        nextDueInMs: () => this.nextDueInMs(),
+        send: (row) =>
+          this.send(row).catch((error: Error) => deps.log.warn({ err: error.message }, 'recording a push failed')),
+      },
+      {
+        db: deps.db,
+        channel: PUSH_DELIVERIES_CHANNEL,
+        idleMs: deps.settings.pollIntervalMs,
+        concurrency: deps.settings.concurrency,
+        log: deps.log,
+        what: 'push deliveries',
+      },
+    );
   }
 
   start(): void {
     this.schedule.start();
   }
 
-  async stop(graceMs: number): Promise<void> {
-    await this.schedule.stop();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.pending), new Promise((done) => (timer = setTimeout(done, graceMs)))]).finally(
-      () => clearTimeout(timer),
-    );
-  }
-
-  /** One look at the outbox (OutboxSchedule): claims what is due and starts sending it. */
-  private async claimAndSend(): Promise<Look> {
-    const free = this.deps.settings.concurrency - this.pending.size;
-    // Every slot busy: the next look is when one frees (each send wakes the schedule as it ends).
-    if (free <= 0) return { claimed: 0, nextDueInMs: null };
-    let claimed: Claimed[];
-    try {
-      claimed = await this.claim(free);
-      if (claimed.length === 0) return { claimed: 0, nextDueInMs: await this.nextDueInMs() };
-    } catch (error) {
-      this.deps.log.warn({ err: (error as Error).message }, 'claiming push deliveries failed');
-      return { claimed: 0, nextDueInMs: AFTER_FAILED_LOOK_MS };
-    }
-    for (const row of claimed) {
-      const sending = this.send(row)
-        .catch((error: Error) => this.deps.log.warn({ err: error.message }, 'recording a push failed'))
-        .finally(() => {
-          this.pending.delete(sending);
-          this.schedule.wake();
-        });
-      this.pending.add(sending);
-    }
-    return { claimed: claimed.length };
+  stop(graceMs: number): Promise<void> {
+    return this.schedule.stop(graceMs);
   }
 
   /** Ms until the earliest queued push falls due (a retry's backoff, a lost replica's lease); null for none. */

@@ -1,33 +1,49 @@
 import type { Database } from '../infra/db.js';
+import type { Logger } from '../infra/logger.js';
 
-/** What one look at an outbox found. */
-export interface Look {
-  /** Rows claimed (then the worker looks again at once: more may be due). */
-  claimed: number;
-  /** When nothing was claimed: ms until the earliest pending row falls due, or null for none. */
-  nextDueInMs?: number | null;
+/** What a delivery worker does with its outbox (webhook_deliveries, push_deliveries). */
+export interface Outbox<Row> {
+  /** Claims up to `limit` due rows (SKIP LOCKED, each with a lease). */
+  claim(limit: number): Promise<Row[]>;
+  /** Ms until the earliest pending row falls due, or null for none. */
+  nextDueInMs(): Promise<number | null>;
+  /** Sends one claimed row and records what came of it; logs its own failures, never rejects. */
+  send(row: Row): Promise<void>;
+}
+
+interface OutboxOptions {
+  db: Database;
+  /** The channel the outbox's insert trigger notifies. */
+  channel: string;
+  /** The longest time between two looks (WEBHOOK_POLL_INTERVAL, PUSH_POLL_INTERVAL). */
+  idleMs: number;
+  /** Rows being sent at once, at most. */
+  concurrency: number;
+  log: Logger;
+  /** What the rows are, for the log ("webhook deliveries"). */
+  what: string;
 }
 
 /**
  * The shortest time between two looks of a replica that its notifications start: under a stream
  * of queued rows, each replica looks at most five times a second rather than once per row.
  */
-export const NOTIFIED_SPACING_MS = 200;
+const NOTIFIED_SPACING_MS = 200;
 
 /** When a look failed (the database away): the next one, unless a notification comes sooner. */
-export const AFTER_FAILED_LOOK_MS = 1_000;
+const AFTER_FAILED_LOOK_MS = 1_000;
 
 /**
- * When a delivery worker looks at its outbox (webhook_deliveries, push_deliveries): at start; when
- * a row is queued, on any replica (the outbox's insert trigger notifies `channel`); at once after
- * a look that claimed rows, or when a delivery ends (the same webhook's next may be due); when the
- * earliest pending row falls due (a retry's backoff, or the lease of a replica that died
- * mid-attempt); and at the latest `idleMs` after the last look. An idle replica runs no statement
- * between those. Looking every second cost each idle replica 3–4 ms of CPU a second and PostgreSQL
- * 3 ms a second for it (bench/idle.ts).
- * Looks never overlap: one asked for during a look follows it.
+ * When a delivery worker looks at its outbox, and what a look does: claims as many due rows as it
+ * has free slots and starts sending each. It looks at start; when a row is queued, on any replica
+ * (the outbox's insert trigger notifies `channel`); at once after a look that claimed rows, or when
+ * a send ends (the same webhook's next delivery may be due, and a slot is free); when the earliest
+ * pending row falls due (a retry's backoff, or the lease of a replica that died mid-attempt); and at
+ * the latest `idleMs` after the last look. An idle replica runs no statement between those. Looking
+ * every second cost each idle replica 3–4 ms of CPU a second and PostgreSQL 3 ms a second for it
+ * (bench/idle.ts). Looks never overlap: one asked for during a look follows it.
  */
-export class OutboxSchedule {
+export class OutboxSchedule<Row> {
   private timer: NodeJS.Timeout | undefined;
   /** When the timer fires (performance.now()), Infinity without one. */
   private timerAt = Infinity;
@@ -39,10 +55,11 @@ export class OutboxSchedule {
   private unlisten: (() => void) | undefined;
   /** The look under way, settled (awaited when stopping). */
   private settled: Promise<unknown> = Promise.resolve();
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
-    private readonly look: () => Promise<Look>,
-    private readonly options: { db: Database; channel: string; idleMs: number },
+    private readonly outbox: Outbox<Row>,
+    private readonly options: OutboxOptions,
   ) {}
 
   /** Whether stop() was called. */
@@ -56,12 +73,21 @@ export class OutboxSchedule {
     this.wake();
   }
 
-  /** Stops looking; resolves when a look under way has ended. */
-  async stop(): Promise<void> {
+  /** Stops looking; resolves when a look under way has ended and the sends under way have, or after `graceMs`. */
+  async stop(graceMs: number): Promise<void> {
     this.halted = true;
     this.unlisten?.();
     this.clear();
     await this.settled;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.sent(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]).finally(() =>
+      clearTimeout(timer),
+    );
+  }
+
+  /** Resolves when every send under way has ended. */
+  async sent(): Promise<void> {
+    await Promise.all(this.pending);
   }
 
   /** Looks now (rather than at the next time planned). */
@@ -98,18 +124,37 @@ export class OutboxSchedule {
     this.looking = true;
     this.notifiedWhileLooking = this.wokenWhileLooking = false;
     this.lastLook = performance.now();
-    let found: Look = { claimed: 0, nextDueInMs: null };
-    // The worker catches and logs its own errors (saying when to look again); anything else thrown
-    // counts as a look that found nothing.
-    this.settled = this.look().then(
-      (result) => (found = result),
-      () => undefined,
-    );
-    await this.settled;
+    const look = this.look();
+    this.settled = look;
+    const [claimed, nextDueInMs] = await look;
     this.looking = false;
-    if (found.claimed > 0 || this.wokenWhileLooking) return this.wake();
+    if (claimed > 0 || this.wokenWhileLooking) return this.wake();
     if (this.notifiedWhileLooking) this.notified();
-    const due = found.nextDueInMs;
-    this.at(Math.min(this.options.idleMs, due == null ? Infinity : Math.max(due, NOTIFIED_SPACING_MS)));
+    this.at(
+      Math.min(this.options.idleMs, nextDueInMs === null ? Infinity : Math.max(nextDueInMs, NOTIFIED_SPACING_MS)),
+    );
+  }
+
+  /** One look: the rows claimed, and (none claimed) when to look next at the latest; never rejects. */
+  private async look(): Promise<[claimed: number, nextDueInMs: number | null]> {
+    const free = this.options.concurrency - this.pending.size;
+    // Every slot busy: the next look is when one frees (each send wakes the schedule as it ends).
+    if (free <= 0) return [0, null];
+    let rows: Row[];
+    try {
+      rows = await this.outbox.claim(free);
+      if (rows.length === 0) return [0, await this.outbox.nextDueInMs()];
+    } catch (error) {
+      this.options.log.warn({ err: (error as Error).message }, `claiming ${this.options.what} failed`);
+      return [0, AFTER_FAILED_LOOK_MS];
+    }
+    for (const row of rows) {
+      const sending = this.outbox.send(row).finally(() => {
+        this.pending.delete(sending);
+        this.wake();
+      });
+      this.pending.add(sending);
+    }
+    return [rows.length, null];
   }
 }
