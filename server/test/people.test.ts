@@ -286,6 +286,21 @@ describe.each(databaseKinds)('people on the %s database', (kind) => {
       await p.ben.respond(name('dan'), false);
     });
 
+    it('come for every message of a direct room, and not for a plain message of a public one', async () => {
+      await p.ben.markRead({ all: true });
+      const direct = (await as.cat.openDirect(name('ben'))).data!.openDirectRoom.id;
+      // The replica learns each room's kind from its first message; the later ones still notify.
+      for (const body of ['one', 'two', 'three']) await sent(as.cat, direct, body);
+      await sent(as.cat, roomId, 'to the room');
+      await sent(as.cat, roomId, 'to the room again');
+      const unread = (await p.ben.inbox({ u: true })).notifications.edges.map((e) => e.node);
+      expect(unread.map((n) => [n.kind, n.message?.body])).toEqual([
+        ['DIRECT_MESSAGE', 'three'],
+        ['DIRECT_MESSAGE', 'two'],
+        ['DIRECT_MESSAGE', 'one'],
+      ]);
+    });
+
     it('tells members newly named in an edit, once', async () => {
       const [ann, ben] = [name('ann'), name('ben')];
       await p.ben.markRead({ all: true });

@@ -93,14 +93,15 @@ interface NewMessage {
 }
 
 /**
- * The members of room `roomId` named as `@username` in `body` (their user ids, as `user_id`): the
- * mentions a message keeps as rows, resolved once when it is stored (and again when edited).
+ * The members of room `roomId` whose username keys are `usernameKeys` (their user ids, as
+ * `user_id`): the mentions a message keeps as rows, resolved once when it is stored (and again
+ * when edited), from the names its body gives (mentionedUsernameKeys).
  */
-function mentionedMembers(roomId: string, body: string): Prisma.Sql {
+function mentionedMembers(roomId: string, usernameKeys: readonly string[]): Prisma.Sql {
   return Prisma.sql`
     SELECT memberships.user_id FROM memberships JOIN users ON users.id = memberships.user_id
     WHERE memberships.room_id = ${roomId}::uuid
-      AND users.username_key = ANY(string_to_array(${mentionedUsernameKeys(body).join(',')}::text, ','))`;
+      AND users.username_key = ANY(string_to_array(${usernameKeys.join(',')}::text, ','))`;
 }
 type AttachmentSettings = Parameters<typeof assertAttachable>[1];
 
@@ -119,11 +120,56 @@ interface Stored {
   notifications: NewNotification[];
 }
 
+/**
+ * The kinds of the rooms this process has stored messages in, the oldest forgotten first past
+ * ROOM_KINDS_KEPT. A room's kind never changes, so what a send learnt holds for every later one.
+ */
+const roomKinds = new Map<string, RoomKind>();
+const ROOM_KINDS_KEPT = 10_000;
+function rememberRoomKind(roomId: string, kind: RoomKind) {
+  if (roomKinds.has(roomId)) return;
+  if (roomKinds.size >= ROOM_KINDS_KEPT) roomKinds.delete(roomKinds.keys().next().value!);
+  roomKinds.set(roomId, kind);
+}
+
 /** Runs one statement: through the driver (`Reader.read`), or in a Prisma transaction. */
 type Statement = <T>(statement: Prisma.Sql) => Promise<T[]>;
 
 async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowMode = false): Promise<Stored | null> {
   const { roomId, authorId, body, clientMessageId, threadRootId } = message;
+  // The statement carries only the parts this message needs: PostgreSQL opens and locks every
+  // table and index a statement may write to, whether or not it writes a row, and a plain message
+  // in a room known not to be DIRECT has no thread to count on, mentions to store, nor anyone to
+  // notify.
+  const usernameKeys = mentionedUsernameKeys(body);
+  const mentions = usernameKeys.length > 0;
+  const reply = threadRootId !== null;
+  const notifying = messageNotifications('stored', {
+    mentioned: mentions ? 'mentioned' : null,
+    reply,
+    mayBeDirect: (roomKinds.get(roomId) ?? 'DIRECT') === 'DIRECT',
+  });
+  const thread = reply
+    ? Prisma.sql`thread AS (
+      UPDATE messages SET reply_count = messages.reply_count + 1, last_reply_at = stored.created_at
+      FROM stored WHERE messages.id = stored.thread_root_id
+    ),`
+    : Prisma.empty;
+  const mentioned = mentions
+    ? Prisma.sql`mentioned AS (
+      INSERT INTO message_mentions (message_id, user_id, created_at)
+      SELECT stored.id, member.user_id, stored.created_at FROM stored, (${mentionedMembers(roomId, usernameKeys)}) AS member
+      RETURNING user_id
+    ),`
+    : Prisma.empty;
+  const notified = notifying ? Prisma.sql`${notifying},` : Prisma.empty;
+  const notificationsJson = notifying
+    ? Prisma.sql`(SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified)`
+    : Prisma.sql`NULL::json`;
+  const mentionsJson = mentions
+    ? Prisma.sql`(SELECT json_agg(${MENTIONED_JSON} ORDER BY mentioned_user.username_key)
+        FROM mentioned JOIN users AS mentioned_user ON mentioned_user.id = mentioned.user_id)`
+    : Prisma.sql`NULL::json`;
   const rows = await run<
     StoredRow & { notifications: NewNotification[] | null; room: Json<Room>; mentions: Json<PublicUser>[] | null }
   >(Prisma.sql`
@@ -145,19 +191,11 @@ async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowM
     ), seen AS (
       UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, stored.seq)
       FROM stored WHERE memberships.room_id = stored.room_id AND memberships.user_id = stored.author_id
-    ), thread AS (
-      UPDATE messages SET reply_count = messages.reply_count + 1, last_reply_at = stored.created_at
-      FROM stored WHERE messages.id = stored.thread_root_id
-    ), mentioned AS (
-      INSERT INTO message_mentions (message_id, user_id, created_at)
-      SELECT stored.id, member.user_id, stored.created_at FROM stored, (${mentionedMembers(roomId, body)}) AS member
-      RETURNING user_id
-    ), ${messageNotifications('stored', 'mentioned')}, ${messageEvent('MESSAGE_CREATED', 'stored')}
+    ), ${thread} ${mentioned} ${notified} ${messageEvent('MESSAGE_CREATED', 'stored')}
     SELECT ${storedRowColumns.stored},
-           (SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified) AS notifications,
+           ${notificationsJson} AS notifications,
            (SELECT ${ROOM_JSON} FROM next) AS room,
-           (SELECT json_agg(${MENTIONED_JSON} ORDER BY mentioned_user.username_key)
-            FROM mentioned JOIN users AS mentioned_user ON mentioned_user.id = mentioned.user_id) AS mentions
+           ${mentionsJson} AS mentions
     FROM stored JOIN users ON users.id = stored.author_id`);
   const row = rows[0];
   if (!row) return null;
@@ -165,6 +203,7 @@ async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowM
   // this message, its mentions, and its attachments (none yet; `store` adds those it attaches).
   const stored = withMentions(withAuthor(row), (row.mentions ?? []).map(userFromJson));
   stored.room = roomFromJson(row.room);
+  rememberRoomKind(roomId, stored.room.kind);
   stored.attachments = [];
   return { message: stored, notifications: row.notifications ?? [] };
 }
@@ -462,7 +501,7 @@ export async function editMessage(
     const row = await changeMessage(tx, message.id, 'MESSAGE_EDITED', Prisma.sql`body = ${text}`);
     if (!row) return null;
     // The mentions follow the new body: names dropped go, new ones (of members now) come.
-    const members = mentionedMembers(row.roomId, text);
+    const members = mentionedMembers(row.roomId, mentionedUsernameKeys(text));
     await tx.$executeRaw`
       DELETE FROM message_mentions WHERE message_id = ${row.id}::uuid AND user_id NOT IN (${members})`;
     const added = await tx.$queryRaw<{ userId: string }[]>`

@@ -53,31 +53,47 @@ function queuePushes(made: string): Prisma.Sql {
     )`;
 }
 
+/** What a message may notify of, as the send statement knows it. */
+export interface MessageNotifying {
+  /** The CTE of the members it mentions (it returns `user_id`); null when the body names no one. */
+  mentioned: string | null;
+  /** It replies in a thread. */
+  reply: boolean;
+  /** Its room is DIRECT, or not known not to be. */
+  mayBeDirect: boolean;
+}
+
 /**
  * The CTEs (`notified`, `pushed`) of the send statement (chat/messages.ts) that notify, for the
- * message of CTE `stored`: the members it mentions (CTE `mentioned`, which returns `user_id`), the
- * members who started or replied in its thread, and the other member of a DIRECT room. One
- * notification per user, the first kind of MENTION, REPLY, DIRECT_MESSAGE that applies; never the
- * author, never someone who blocked the author, only members of the room now.
+ * message of CTE `stored`: the members it mentions, the members who started or replied in its
+ * thread, and the other member of a DIRECT room. One notification per user, the first kind of
+ * MENTION, REPLY, DIRECT_MESSAGE that applies; never the author, never someone who blocked the
+ * author, only members of the room now. Only the kinds that may apply are written into the
+ * statement, and nothing (null) when none may: PostgreSQL opens and locks every table and index a
+ * statement may write to, whether or not it writes a row.
  */
-export function messageNotifications(stored: string, mentioned: string): Prisma.Sql {
+export function messageNotifications(stored: string, notifying: MessageNotifying): Prisma.Sql | null {
   const s = Prisma.raw(stored);
-  const m = Prisma.raw(mentioned);
+  const kinds: Prisma.Sql[] = [];
+  if (notifying.mentioned !== null) {
+    const m = Prisma.raw(notifying.mentioned);
+    kinds.push(Prisma.sql`SELECT ${m}.user_id, 'MENTION'::"NotificationKind" AS kind, 1 AS rank FROM ${m}`);
+  }
+  if (notifying.reply) {
+    kinds.push(Prisma.sql`SELECT t.author_id AS user_id, 'REPLY'::"NotificationKind" AS kind, 2 AS rank
+          FROM messages t WHERE t.id = ${s}.thread_root_id OR t.thread_root_id = ${s}.thread_root_id`);
+  }
+  if (notifying.mayBeDirect) {
+    kinds.push(Prisma.sql`SELECT dm.user_id, 'DIRECT_MESSAGE'::"NotificationKind" AS kind, 3 AS rank
+          FROM memberships dm JOIN rooms ON rooms.id = dm.room_id
+          WHERE dm.room_id = ${s}.room_id AND rooms.kind = 'DIRECT'`);
+  }
+  if (kinds.length === 0) return null;
   return Prisma.sql`notified AS (
       INSERT INTO notifications (id, user_id, kind, actor_id, room_id, message_id, created_at)
       SELECT gen_random_uuid(), recipient.user_id, recipient.kind, ${s}.author_id, ${s}.room_id, ${s}.id, ${s}.created_at
       FROM ${s}, LATERAL (
-        SELECT DISTINCT ON (c.user_id) c.user_id, c.kind FROM (
-          SELECT ${m}.user_id, 'MENTION'::"NotificationKind" AS kind, 1 AS rank FROM ${m}
-          UNION ALL
-          SELECT t.author_id, 'REPLY'::"NotificationKind", 2 FROM messages t
-          WHERE ${s}.thread_root_id IS NOT NULL
-            AND (t.id = ${s}.thread_root_id OR t.thread_root_id = ${s}.thread_root_id)
-          UNION ALL
-          SELECT dm.user_id, 'DIRECT_MESSAGE'::"NotificationKind", 3
-          FROM memberships dm JOIN rooms ON rooms.id = dm.room_id
-          WHERE dm.room_id = ${s}.room_id AND rooms.kind = 'DIRECT'
-        ) c
+        SELECT DISTINCT ON (c.user_id) c.user_id, c.kind FROM (${Prisma.join(kinds, ' UNION ALL ')}) c
         WHERE c.user_id <> ${s}.author_id
           AND EXISTS (SELECT 1 FROM memberships ms WHERE ms.room_id = ${s}.room_id AND ms.user_id = c.user_id)
           AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocks.blocker_id = c.user_id AND blocks.blocked_id = ${s}.author_id)
