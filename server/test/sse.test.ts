@@ -117,6 +117,28 @@ describe('GraphQL over server-sent events', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("takes a stream's token from the query too, and only on the API's path", async () => {
+    const post = (url: string, headers: Record<string, string> = {}) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ __typename }', extensions: { operationId: '1' } }),
+      });
+    const token = await (await fetch(server.graphqlUrl, { method: 'PUT', headers: from() })).text();
+    const forged = `${token.slice(0, 37)}${token[37] === 'A' ? 'B' : 'A'}${token.slice(38)}`;
+    const named = await post(`${server.graphqlUrl}?token=${encodeURIComponent(forged)}`);
+    expect(named.status).toBe(404);
+    expect((await named.json()).errors[0].message).toBe('Stream not found');
+    // Without a token, a query string is plain HTTP; elsewhere, a token is not this transport's.
+    const plain = await post(`${server.graphqlUrl}?x=1`);
+    expect(plain.status).toBe(200);
+    expect((await plain.json()).data).toEqual({ __typename: 'Query' });
+    const elsewhere = await post(`${server.url}/elsewhere?token=${encodeURIComponent(forged)}`, {
+      'x-graphql-event-stream-token': forged,
+    });
+    expect(await elsewhere.text()).not.toContain('Stream not found');
+  });
+
   it('refuses a bad token with 401 and UNAUTHENTICATED', async () => {
     const { status, body } = await streamStatus(server, { ...from(), authorization: 'Bearer nonsense' });
     expect(status).toBe(401);

@@ -172,9 +172,13 @@ export function serveServerSentEvents(path: string, policy: ConnectionPolicy) {
   return {
     /** Whether a request to the API's path belongs to this transport (else it is plain HTTP). */
     accepts(req: IncomingMessage): boolean {
-      if (new URL(req.url ?? '/', 'http://x').pathname !== path) return false;
-      if (req.method === 'PUT' || req.method === 'DELETE') return true;
-      return tokenOf(req) !== undefined || req.headers.accept?.trim() === 'text/event-stream';
+      // Asked of every request: the cheap tests first, the URL parsed only for one that may be ours.
+      const mayBe =
+        req.method === 'PUT' ||
+        req.method === 'DELETE' ||
+        req.headers.accept?.trim() === 'text/event-stream' ||
+        tokenOf(req) !== undefined;
+      return mayBe && new URL(req.url ?? '/', 'http://x').pathname === path;
     },
 
     async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -234,7 +238,9 @@ function reservation(path: string, token: string): SseRequest<IncomingMessage, u
 function tokenOf(req: IncomingMessage): string | undefined {
   const header = req.headers[TOKEN_HEADER];
   if (typeof header === 'string' && header) return header;
-  return new URL(req.url ?? '/', 'http://x').searchParams.get(TOKEN_PARAM) ?? undefined;
+  const url = req.url ?? '/';
+  if (!url.includes('?')) return undefined; // no query, no parameter: spare parsing the URL
+  return new URL(url, 'http://x').searchParams.get(TOKEN_PARAM) ?? undefined;
 }
 
 function operationIdOf(params: RequestParams): string {
