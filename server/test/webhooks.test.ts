@@ -221,6 +221,21 @@ describe.each(databaseKinds)('webhooks on the %s database', (kind) => {
       ]);
     });
 
+    it('a room goes on sending new messages to its other webhooks when one of them is deleted', async () => {
+      // Sends skip the outbox in a room known to have no webhook for new messages: the room's list
+      // of subscribed events must keep what the webhooks left still want.
+      const roomId = await newRoom();
+      const first = await createWebhook(roomId, '/pair-a', ['MESSAGE_CREATED']);
+      await createWebhook(roomId, '/pair-b', ['MESSAGE_CREATED', 'MESSAGE_EDITED']);
+      await member.send(roomId, 'one');
+      const del = 'mutation ($i: WebhookIdInput!) { deleteWebhook(input: $i) }';
+      expect((await owner.data(del, { i: { webhookId: first.webhook.id } })).deleteWebhook).toBe(true);
+      for (const body of ['two', 'three']) await member.send(roomId, body);
+      await eventually(() =>
+        expect(receiver.at('/pair-b').map((r) => parsed(r).data.message.body)).toEqual(['one', 'two', 'three']),
+      );
+    });
+
     it('retries a 500 with the same Webhook-Id, and keeps the order across the retry', async () => {
       const roomId = await newRoom();
       const { webhook } = await createWebhook(roomId, '/flaky', ['MESSAGE_CREATED']);

@@ -121,15 +121,22 @@ interface Stored {
 }
 
 /**
- * The kinds of the rooms this process has stored messages in, the oldest forgotten first past
- * ROOM_KINDS_KEPT. A room's kind never changes, so what a send learnt holds for every later one.
+ * What this process learnt of a room from the latest message it stored there, the oldest rooms
+ * forgotten first past KNOWN_ROOMS_KEPT. Its kind never changes. Whether it had a webhook for new
+ * messages may, so a send that relies on there being none checks it on the room row it locks, and
+ * stores nothing when a webhook came since (the room is then forgotten, and the send made again).
  */
-const roomKinds = new Map<string, RoomKind>();
-const ROOM_KINDS_KEPT = 10_000;
-function rememberRoomKind(roomId: string, kind: RoomKind) {
-  if (roomKinds.has(roomId)) return;
-  if (roomKinds.size >= ROOM_KINDS_KEPT) roomKinds.delete(roomKinds.keys().next().value!);
-  roomKinds.set(roomId, kind);
+interface KnownRoom {
+  kind: RoomKind;
+  messageWebhooks: boolean;
+}
+const knownRooms = new Map<string, KnownRoom>();
+const KNOWN_ROOMS_KEPT = 10_000;
+function learnRoom(roomId: string, room: KnownRoom) {
+  if (!knownRooms.delete(roomId) && knownRooms.size >= KNOWN_ROOMS_KEPT) {
+    knownRooms.delete(knownRooms.keys().next().value!);
+  }
+  knownRooms.set(roomId, room);
 }
 
 /** Runs one statement: through the driver (`Reader.read`), or in a Prisma transaction. */
@@ -138,31 +145,35 @@ type Statement = <T>(statement: Prisma.Sql) => Promise<T[]>;
 async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowMode = false): Promise<Stored | null> {
   const { roomId, authorId, body, clientMessageId, threadRootId } = message;
   // The statement carries only the parts this message needs: PostgreSQL opens and locks every
-  // table and index a statement may write to, whether or not it writes a row, and a plain message
-  // in a room known not to be DIRECT has no thread to count on, mentions to store, nor anyone to
-  // notify.
+  // table and index a statement may write to, whether or not it writes a row. A plain message has
+  // no thread to count on nor mentions to store; in a room known not to be DIRECT it has no one to
+  // notify, and in one known to have no webhook for it, nothing to queue (checked on the room row).
   const usernameKeys = mentionedUsernameKeys(body);
   const mentions = usernameKeys.length > 0;
   const reply = threadRootId !== null;
+  const known = knownRooms.get(roomId);
+  const withoutWebhooks = known?.messageWebhooks === false;
   const notifying = messageNotifications('stored', {
     mentioned: mentions ? 'mentioned' : null,
     reply,
-    mayBeDirect: (roomKinds.get(roomId) ?? 'DIRECT') === 'DIRECT',
+    mayBeDirect: (known?.kind ?? 'DIRECT') === 'DIRECT',
   });
-  const thread = reply
-    ? Prisma.sql`thread AS (
+  const parts: Prisma.Sql[] = [];
+  if (reply) {
+    parts.push(Prisma.sql`thread AS (
       UPDATE messages SET reply_count = messages.reply_count + 1, last_reply_at = stored.created_at
       FROM stored WHERE messages.id = stored.thread_root_id
-    ),`
-    : Prisma.empty;
-  const mentioned = mentions
-    ? Prisma.sql`mentioned AS (
+    )`);
+  }
+  if (mentions) {
+    parts.push(Prisma.sql`mentioned AS (
       INSERT INTO message_mentions (message_id, user_id, created_at)
       SELECT stored.id, member.user_id, stored.created_at FROM stored, (${mentionedMembers(roomId, usernameKeys)}) AS member
       RETURNING user_id
-    ),`
-    : Prisma.empty;
-  const notified = notifying ? Prisma.sql`${notifying},` : Prisma.empty;
+    )`);
+  }
+  if (notifying) parts.push(notifying);
+  if (!withoutWebhooks) parts.push(messageEvent('MESSAGE_CREATED', 'stored'));
   const notificationsJson = notifying
     ? Prisma.sql`(SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified)`
     : Prisma.sql`NULL::json`;
@@ -171,12 +182,18 @@ async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowM
         FROM mentioned JOIN users AS mentioned_user ON mentioned_user.id = mentioned.user_id)`
     : Prisma.sql`NULL::json`;
   const rows = await run<
-    StoredRow & { notifications: NewNotification[] | null; room: Json<Room>; mentions: Json<PublicUser>[] | null }
+    StoredRow & {
+      notifications: NewNotification[] | null;
+      room: Json<Room>;
+      messageWebhooks: boolean;
+      mentions: Json<PublicUser>[] | null;
+    }
   >(Prisma.sql`
     WITH next AS (
       UPDATE rooms SET last_seq = last_seq + 1, last_activity_at = clock_timestamp()
       WHERE id = ${roomId}::uuid
         AND archived_at IS NULL
+        ${withoutWebhooks ? Prisma.sql`AND NOT 'MESSAGE_CREATED' = ANY(webhook_events)` : Prisma.empty}
         AND EXISTS (SELECT 1 FROM memberships WHERE room_id = ${roomId}::uuid AND user_id = ${authorId}::uuid
                     AND (muted_until IS NULL OR muted_until <= clock_timestamp())
                     ${unlessSlowMode ? Prisma.sql`AND (rooms.slow_mode_seconds = 0 OR memberships.role <> 'MEMBER')` : Prisma.empty})
@@ -191,19 +208,24 @@ async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowM
     ), seen AS (
       UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, stored.seq)
       FROM stored WHERE memberships.room_id = stored.room_id AND memberships.user_id = stored.author_id
-    ), ${thread} ${mentioned} ${notified} ${messageEvent('MESSAGE_CREATED', 'stored')}
+    )${parts.length > 0 ? Prisma.sql`, ${Prisma.join(parts, ', ')}` : Prisma.empty}
     SELECT ${storedRowColumns.stored},
            ${notificationsJson} AS notifications,
            (SELECT ${ROOM_JSON} FROM next) AS room,
+           (SELECT 'MESSAGE_CREATED' = ANY(webhook_events) FROM next) AS "messageWebhooks",
            ${mentionsJson} AS mentions
     FROM stored JOIN users ON users.id = stored.author_id`);
   const row = rows[0];
-  if (!row) return null;
+  if (!row) {
+    // Perhaps a webhook came: what follows (sendMessage's checks, then this again) must not assume.
+    if (withoutWebhooks) knownRooms.delete(roomId);
+    return null;
+  }
   // What the statement knew besides the row travels with the message (carried.ts): its room as of
   // this message, its mentions, and its attachments (none yet; `store` adds those it attaches).
   const stored = withMentions(withAuthor(row), (row.mentions ?? []).map(userFromJson));
   stored.room = roomFromJson(row.room);
-  rememberRoomKind(roomId, stored.room.kind);
+  learnRoom(roomId, { kind: stored.room.kind, messageWebhooks: row.messageWebhooks });
   stored.attachments = [];
   return { message: stored, notifications: row.notifications ?? [] };
 }

@@ -301,10 +301,16 @@ export class DeliveryWorker {
   /** The webhook has failed for the whole retry window: it turns inactive, its pending deliveries fail. */
   private async deactivate(delivery: Claimed, error: string): Promise<void> {
     const reason = `Deliveries failed for ${spell(this.settings.retryWindowMs)}; the last: ${error}`;
+    // The room's row is locked first, as sends lock it, for turning the webhook inactive rewrites
+    // the room's webhook_events (see the migration): the other order could deadlock with a send.
     await this.db.prisma.$executeRaw`${Prisma.raw(BACKGROUND)}
-      WITH stopped AS (
+      WITH room AS (
+        SELECT rooms.id FROM rooms JOIN webhooks ON webhooks.room_id = rooms.id
+        WHERE webhooks.id = ${delivery.webhookId}::uuid
+        FOR UPDATE OF rooms
+      ), stopped AS (
         UPDATE webhooks SET active = false, inactive_reason = ${reason.slice(0, MAX_ERROR_LENGTH)}
-        WHERE id = ${delivery.webhookId}::uuid
+        WHERE id = ${delivery.webhookId}::uuid AND EXISTS (SELECT 1 FROM room)
       )
       UPDATE webhook_deliveries SET status = 'FAILED',
         last_error = CASE WHEN id = ${delivery.id}::uuid THEN last_error ELSE 'the webhook turned inactive' END

@@ -152,7 +152,11 @@ export async function createWebhook(
 /** The owner removes a webhook, and its deliveries with it (pending ones are not sent). */
 export async function deleteWebhook(prisma: PrismaClient, viewerId: string | null, webhookId: string) {
   const webhook = await manageableWebhook(prisma, requireUser(viewerId), webhookId);
-  await prisma.webhook.deleteMany({ where: { id: webhook.id } });
+  // The room's row first, as sends lock it: the delete rewrites its webhook_events (see the migration).
+  await prisma.$transaction(async (tx) => {
+    await lockRoom(tx, webhook.roomId);
+    await tx.webhook.deleteMany({ where: { id: webhook.id } });
+  });
   return true;
 }
 
