@@ -14,11 +14,11 @@
 // back first; then --sends at --rate a second. Writes bench/results/send-latency-<timestamp>.json.
 import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
 import { chatClient } from '../server/test/support/chat.js';
+import { connect, type Socket } from '../server/test/support/live.js';
 import { registerUser } from '../server/test/support/users.js';
 import { closeHttp, post } from './http.js';
-import { sleep } from './live/common.js';
+import { distribution, nowMs as now, sleep } from './live/common.js';
 import { SEND_MESSAGE } from './ws-sender.js';
 
 process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
@@ -30,12 +30,11 @@ const { roomChannel } = await import('../server/src/realtime/channels.js');
 const sends = clamp(Number(arg('sends', '2000')), 10, 100_000);
 const warm = clamp(Number(arg('warm', '2000')), 0, 100_000);
 const rate = clamp(Number(arg('rate', '100')), 1, 1_000);
-const now = () => performance.timeOrigin + performance.now();
 
 const db = await createPostgresDatabase();
 const replica = await startReplica({ DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL });
 const redis = new Redis(process.env.REDIS_URL);
-let socket: WebSocket | undefined;
+let socket: Socket | undefined;
 try {
   const user = await registerUser(replica.url, `lat_${Math.random().toString(36).slice(2, 8)}`);
   const created = await chatClient(replica.url, user.accessToken).createRoom(`latency-${Date.now()}`);
@@ -47,9 +46,19 @@ try {
   await redis.subscribe(roomChannel(rawRoomId));
   redis.on('message', () => atRedis.push(now()));
   const atSubscriber = new Map<number, { at: number; stored: number }>();
-  socket = await subscribed(replica.url, user.accessToken, roomId, (seq, at, stored) =>
-    atSubscriber.set(seq, { at, stored }),
+  socket = connect(`${replica.url.replace(/^http/, 'ws')}/graphql`, user.accessToken);
+  socket.client.subscribe<{ messageAdded: { seq: number; createdAt: string } }>(
+    { query: 'subscription ($r: ID!) { messageAdded(roomId: $r) { seq createdAt } }', variables: { r: roomId } },
+    {
+      next: ({ data }) => {
+        if (data)
+          atSubscriber.set(data.messageAdded.seq, { at: now(), stored: Date.parse(data.messageAdded.createdAt) });
+      },
+      error: (error) => console.error('subscription ended:', error),
+      complete: () => undefined,
+    },
   );
+  await sleep(500); // the subscription is set up on the replica by then
 
   const send = async (n: number) => {
     const body = JSON.stringify({ query: SEND_MESSAGE, variables: { i: { roomId, body: `message ${n}` } } });
@@ -82,51 +91,19 @@ try {
     'send → answer': sent.map((s) => s.answered - s.at),
     'send → subscriber': sent.map((s) => atSubscriber.get(s.seq)!.at - s.at),
   };
-  const summary = Object.fromEntries(Object.entries(parts).map(([name, ms]) => [name, percentiles(ms)]));
-  for (const [name, p] of Object.entries(summary)) {
-    console.log(`${name.padEnd(20)} p50 ${p.p50} p90 ${p.p90} p99 ${p.p99} max ${p.max} ms`);
+  const summary = Object.fromEntries(
+    Object.entries(parts).map(([name, ms]) => [name, distribution(Float64Array.from(ms))]),
+  );
+  for (const [name, d] of Object.entries(summary)) {
+    console.log(`${name.padEnd(20)} p50 ${d.p50Ms} p90 ${d.p90Ms} p99 ${d.p99Ms} max ${d.maxMs} ms`);
   }
   const file = resultFile('send-latency');
   writeFileSync(file, JSON.stringify({ sends, warm, rate, node: process.version, summary }, null, 2));
   console.log(`wrote ${file}`);
 } finally {
-  socket?.close();
+  await socket?.dispose();
   redis.disconnect();
   closeHttp();
   await replica.stop();
   await db.drop();
-}
-
-/** A graphql-ws subscription to the room's new messages; `onMessage` gets each one's seq, receipt and created_at. */
-function subscribed(
-  url: string,
-  token: string,
-  roomId: string,
-  onMessage: (seq: number, at: number, stored: number) => void,
-): Promise<WebSocket> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
-  const query = 'subscription ($r: ID!) { messageAdded(roomId: $r) { seq createdAt } }';
-  return new Promise((resolve, reject) => {
-    ws.once('error', reject);
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authToken: token } })));
-    ws.on('message', (raw: Buffer) => {
-      const at = now();
-      const frame = JSON.parse(raw.toString()) as { type: string; payload?: any };
-      if (frame.type === 'ping') ws.send('{"type":"pong"}');
-      if (frame.type === 'connection_ack') {
-        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { r: roomId } } }));
-        setTimeout(() => resolve(ws), 500); // the subscription is set up on the replica by then
-      }
-      if (frame.type === 'next') {
-        const { seq, createdAt } = frame.payload.data.messageAdded as { seq: number; createdAt: string };
-        onMessage(seq, at, Date.parse(createdAt));
-      }
-    });
-  });
-}
-
-function percentiles(ms: number[]) {
-  const sorted = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2));
-  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: Number(sorted.at(-1)!.toFixed(2)) };
 }
