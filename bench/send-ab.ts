@@ -4,7 +4,7 @@
 // in the same rounds can (this checkout against a copy of itself: a ratio of 1.000 over 6 rounds).
 //
 //   npx tsx bench/send-ab.ts --base <checkout> [--rounds 10] [--round 300] [--rate 50]
-//        [--warm 3000] [--over http|ws] [--base-database-options '<-c settings>']
+//        [--warm 3000] [--over http|ws] [--op send|react] [--base-database-options '<-c settings>']
 //        [--node-options '<flags>'] [--base-node-options '<flags>']
 //
 // <checkout>: another working tree of this repository, ready to run (for instance
@@ -18,12 +18,14 @@
 // connects with these settings (DATABASE_URL's `options`), to compare a PostgreSQL setting with the
 // same code on both sides (--base .). --node-options and --base-node-options: NODE_OPTIONS for this
 // checkout's server and the base's, to compare a Node.js setting with the same code (--base .).
+// --op react: instead of sending, each sender adds and removes (in turn) a reaction to a message of
+// its room, with the web app's selection; the figures are then per reaction change.
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { closeHttp } from './http.js';
 import { cpuSeconds, sleep } from './live/common.js';
 import { baseCheckout, cpuSpent, databaseCpu } from './side-by-side.js';
-import { roomSender, sendOver } from './ws-sender.js';
+import { roomSender, type SenderOperation, sendOver } from './ws-sender.js';
 
 process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
 process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
@@ -32,6 +34,9 @@ const { arg, clamp, resultFile, startReplica } = await import('./seed-history.js
 
 const base = baseCheckout(arg('base', ''));
 const over = sendOver(arg('over', 'http'));
+const operation = arg('op', 'send') as SenderOperation;
+if (operation !== 'send' && operation !== 'react') throw new Error('--op is send or react');
+const unit = operation === 'send' ? 'send' : 'reaction change';
 const rounds = clamp(Number(arg('rounds', '10')), 1, 100);
 const perRound = clamp(Number(arg('round', '300')), 2, 100_000);
 const rate = clamp(Number(arg('rate', '50')), 1, 1_000);
@@ -50,7 +55,7 @@ async function start(cwd: string | undefined, nodeOptions: string, databaseOptio
   if (databaseOptions) url.searchParams.set('options', `-c jit=off ${databaseOptions}`);
   const env = { DATABASE_URL: url.toString(), REDIS_URL: process.env.REDIS_URL!, NODE_OPTIONS: nodeOptions };
   const replica = await startReplica(env, 120_000, cwd);
-  const sender = await roomSender(replica.url, over);
+  const sender = await roomSender(replica.url, over, operation);
   return {
     pid: replica.process.child.pid!,
     /** CPU seconds of the PostgreSQL backends serving this server's database, by pid. */
@@ -96,7 +101,7 @@ try {
     };
     results.push(round);
     console.log(
-      `round ${r + 1}: base ${round.base.toFixed(3)} ms, this checkout ${round.head.toFixed(3)} ms of CPU per send (${round.ratio.toFixed(3)}); PostgreSQL ${round.database.base.toFixed(3)} and ${round.database.head.toFixed(3)} ms`,
+      `round ${r + 1}: base ${round.base.toFixed(3)} ms, this checkout ${round.head.toFixed(3)} ms of CPU per ${unit} (${round.ratio.toFixed(3)}); PostgreSQL ${round.database.base.toFixed(3)} and ${round.database.head.toFixed(3)} ms`,
     );
   }
   const mean = (of: (x: Round) => number) => results.reduce((sum, x) => sum + of(x), 0) / results.length;
@@ -115,13 +120,13 @@ try {
     `mean: base ${summary.base} ms, this checkout ${summary.head} ms (${summary.ratio}); lower in ${summary.roundsLower} of ${rounds} rounds`,
   );
   console.log(
-    `PostgreSQL: base ${summary.database.base} ms, this checkout ${summary.database.head} ms per send; lower in ${summary.database.roundsLower} of ${rounds} rounds`,
+    `PostgreSQL: base ${summary.database.base} ms, this checkout ${summary.database.head} ms per ${unit}; lower in ${summary.database.roundsLower} of ${rounds} rounds`,
   );
   const file = resultFile('send-ab');
   writeFileSync(
     file,
     JSON.stringify(
-      { base, baseDatabaseOptions, nodeOptions, over, rounds, perRound, rate, warm, results, summary },
+      { base, baseDatabaseOptions, nodeOptions, over, operation, rounds, perRound, rate, warm, results, summary },
       null,
       2,
     ),

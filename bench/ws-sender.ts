@@ -1,12 +1,19 @@
 // The benchmarks' sender over graphql-ws: what the SDK and the web app do when they send on their
 // open socket (bench/live/run.ts --send-over ws, bench/send-cpu.ts --over ws); and one user sending
-// to a room of their own, over HTTP or that socket (bench/send-cpu.ts, bench/send-ab.ts).
+// to a room of their own, or reacting there, over HTTP or that socket (bench/send-cpu.ts,
+// bench/send-ab.ts).
 import WebSocket from 'ws';
 import { chatClient } from '../server/test/support/chat.js';
 import { registerUser } from '../server/test/support/users.js';
 import { post } from './http.js';
 
 export const SEND_MESSAGE = 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { seq } }';
+/** What the web app asks when it adds or removes a reaction. */
+const REACT = (add: boolean) =>
+  `mutation ($i: ReactionInput!) { ${add ? 'addReaction' : 'removeReaction'}(input: $i) { id reactions { emoji count viewerReacted } } }`;
+
+/** What a sender does each time: send a message, or add (even turns) and remove (odd) a reaction to one. */
+export type SenderOperation = 'send' | 'react';
 
 /** How a sender sends: over HTTP, or on its open graphql-ws socket. */
 export type SendOver = 'http' | 'ws';
@@ -22,24 +29,33 @@ export interface RoomSender {
   close(): void;
 }
 
-/** A new user and a room of theirs on the server at `url`; `send` posts one message to it. */
-export async function roomSender(url: string, over: SendOver): Promise<RoomSender> {
+/** A new user and a room of theirs on the server at `url`; `send` posts one message to it (or reacts). */
+export async function roomSender(
+  url: string,
+  over: SendOver,
+  operation: SenderOperation = 'send',
+): Promise<RoomSender> {
   const tag = Math.random().toString(36).slice(2, 8);
   const sender = await registerUser(url, `cpu_${tag}`);
-  const created = await chatClient(url, sender.accessToken).createRoom(`cpu-${tag}`);
+  const client = chatClient(url, sender.accessToken);
+  const created = await client.createRoom(`cpu-${tag}`);
   const roomId = (created.data as { createRoom: { id: string } }).createRoom.id;
+  const target =
+    operation === 'react' ? ((await client.send(roomId, 'reacted to')).data as { sendMessage: { id: string } }) : null;
   const socket = over === 'ws' ? await SocketSender.open(url, sender.accessToken) : undefined;
   return {
     async send(n: number): Promise<void> {
-      const variables = { i: { roomId, body: `message ${n}` } };
+      const [query, variables, expected] = target
+        ? [REACT(n % 2 === 0), { i: { messageId: target.sendMessage.id, emoji: '👍' } }, '"reactions"']
+        : [SEND_MESSAGE, { i: { roomId, body: `message ${n}` } }, '"seq"'];
       if (socket) {
-        await socket.run(SEND_MESSAGE, variables);
+        await socket.run(query, variables);
         return;
       }
-      const answer = await post(url, '/graphql', JSON.stringify({ query: SEND_MESSAGE, variables }), {
+      const answer = await post(url, '/graphql', JSON.stringify({ query, variables }), {
         authorization: `Bearer ${sender.accessToken}`,
       });
-      if (!answer.body.includes('"seq"')) throw new Error(`sendMessage failed: ${answer.body.slice(0, 200)}`);
+      if (!answer.body.includes(expected)) throw new Error(`${operation} failed: ${answer.body.slice(0, 200)}`);
     },
     close: () => socket?.close(),
   };

@@ -57,7 +57,7 @@ describe.each(databaseKinds)('conversations on the %s database', (kind) => {
   const lastSeq = async (roomId: string) => (await as.owner.room(roomId)).data!.room.lastSeq as number;
 
   beforeAll(async () => {
-    server = await startServer(await freshDatabaseEnv(cleanups, kind));
+    server = await startServer(await freshDatabaseEnv(cleanups, kind), { countQueries: true });
     cleanups.push(server.stop);
     ({ owner, member, outsider, as } = await parties(server.url));
     publicRoom = (await as.owner.createRoom(uniqueName('conv-pub'))).data!.createRoom.id;
@@ -158,6 +158,41 @@ describe.each(databaseKinds)('conversations on the %s database', (kind) => {
       const reactions = (await message(as.owner, id)).reactions;
       expect(reactions).toHaveLength(50);
       expect(reactions[0]).toMatchObject({ emoji: ':r07:', count: 2 });
+    });
+
+    it('adds, repeats and removes a reaction in one statement each', async () => {
+      const { id } = await sent(as.member, publicRoom, 'one statement');
+      const statements = async (add: boolean) => {
+        const before = server.app.services.db.queryCount();
+        const response = await as.owner.call(
+          `mutation ($i: ReactionInput!) { ${add ? 'addReaction' : 'removeReaction'}(input: $i) { id body } }`,
+          { i: { messageId: id, emoji: '👀' } },
+        );
+        expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+        return server.app.services.db.queryCount() - before;
+      };
+      // The change, its checks and its webhook event together; the answer's own fields come with it.
+      expect(await statements(true)).toBe(1);
+      expect(await statements(true)).toBe(1); // already there: nothing changed
+      expect((await message(as.member, id)).reactions).toEqual([
+        { emoji: '👀', count: 1, viewerReacted: false, users: [{ username: owner.user.username }] },
+      ]);
+      expect(await statements(false)).toBe(1);
+      expect(await statements(false)).toBe(1);
+      expect((await message(as.member, id)).reactions).toEqual([]);
+    });
+
+    it('lets only one of several new emoji sent at once take a message\u2019s last place', async () => {
+      const { id } = await sent(as.owner, publicRoom, 'nearly full');
+      for (let i = 0; i < 49; i++)
+        expect(outcome(await react(as.owner, id, `:f${String(i).padStart(2, '0')}:`))).toBe('OK');
+      const people = await Promise.all(Array.from({ length: 4 }, () => registerUser(server.url)));
+      const clients = people.map((p) => chatClient(server.url, p.accessToken));
+      for (const c of clients) await c.joinRoom({ roomId: publicRoom });
+      const results = await Promise.all(clients.map((c, i) => react(c, id, `:last${i}:`)));
+      expect(results.map(outcome).sort()).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT', 'OK']);
+      for (const result of results.filter((r) => r.errors)) expect(refusal(result).field).toBe('emoji');
+      expect((await message(as.owner, id)).reactions).toHaveLength(50);
     });
 
     it('says whether the viewer reacted past the 20 reactors a message keeps with its reactions', async () => {

@@ -242,7 +242,7 @@ const messageEvent = (event: WebhookEvent, message: 'stored' | 'changed') =>
   );
 
 /** A message and its author's public columns, as one row of a join. */
-type StoredRow = Message & {
+export type StoredRow = Message & {
   authorUsername: string;
   authorDisplayName: string | null;
   authorAvatarKey: string | null;
@@ -250,7 +250,7 @@ type StoredRow = Message & {
 };
 
 /** The select list of a `StoredRow`: the message row named `message`, joined with its author as `users`. */
-const selectStoredRow = (message: 'stored' | 'changed' | 'page') =>
+const selectStoredRow = (message: 'stored' | 'changed' | 'page' | 'reacted') =>
   Prisma.raw(`${message}.id, ${message}.room_id AS "roomId", ${message}.seq, ${message}.author_id AS "authorId",
     ${message}.body, ${message}.client_message_id AS "clientMessageId", ${message}.created_at AS "createdAt",
     ${message}.edited_at AS "editedAt", ${message}.deleted_at AS "deletedAt", ${message}.thread_root_id AS "threadRootId",
@@ -261,14 +261,15 @@ const selectStoredRow = (message: 'stored' | 'changed' | 'page') =>
 const ROOM_JSON = roomJson('next');
 const MENTIONED_JSON = userJson('mentioned_user');
 
-/** Built once: the send statement's, an edit's or delete's, and the history page's (a hot path). */
-const storedRowColumns = {
+/** Built once: the send statement's, an edit's or delete's, a reaction's, and the history page's (a hot path). */
+export const storedRowColumns = {
   stored: selectStoredRow('stored'),
   changed: selectStoredRow('changed'),
+  reacted: selectStoredRow('reacted'),
   page: selectStoredRow('page'),
 };
 
-function withAuthor(row: StoredRow): MessageWithAuthor {
+export function withAuthor(row: StoredRow): MessageWithAuthor {
   // Field by field rather than a rest spread: a page maps 51 of these, and the row has more columns.
   return {
     id: row.id,

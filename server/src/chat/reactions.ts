@@ -1,11 +1,11 @@
-import { badInput } from '../errors.js';
+import { badInput, conflict } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { enqueueWebhookEvent, reactionData } from '../integrations/outbox.js';
+import { queueWebhookEvent, reactionData } from '../integrations/outbox.js';
 import { type MessageWithAuthor, type PublicUser, userColumns } from './carried.js';
-import { deletedMessage, findMessage, type Reader } from './messages.js';
+import { deletedMessage, findMessage, type Reader, type StoredRow, storedRowColumns, withAuthor } from './messages.js';
 import { assertCan, requireUser } from './policy.js';
 import { loadRoomAccess, roomResource } from './rooms.js';
-import { parseEmoji, REACTIONS_MAX } from './validation.js';
+import { parseEmoji, parseId, REACTIONS_MAX } from './validation.js';
 
 /**
  * Reactions: a member marks a message with an emoji (one grapheme, or a `:shortcode:` as typed),
@@ -30,81 +30,106 @@ export interface ReactionKey {
   reactors?: boolean;
 }
 
-/** The message, when the viewer may react to it (a member of its room) and it is not deleted. */
-async function reactable(prisma: PrismaClient, userId: string, messageId: string): Promise<MessageWithAuthor> {
+/**
+ * Refuses, naming why with the rule in policy.ts, a reaction to a message that is not there or
+ * deleted, or in a room where the viewer may not react (room.react).
+ */
+async function assertReactable(prisma: PrismaClient, userId: string, messageId: string): Promise<void> {
   const message = await findMessage(prisma, messageId);
   assertCan({ userId }, 'room.react', roomResource(await loadRoomAccess(prisma, userId, message.roomId)));
   if (message.deletedAt) throw deletedMessage();
-  return message;
+}
+
+/** What adding or removing a reaction did: the message, the emoji as kept, whether anything changed. */
+export interface Reacted {
+  message: MessageWithAuthor;
+  emoji: string;
+  changed: boolean;
 }
 
 /**
- * Takes the message row's lock. Every change to a message's reactions takes it before touching
- * them, as the trigger keeping `reaction_summary` does after: taken in that order, an add and a
- * remove of the same reaction cannot wait on each other.
+ * Adds or removes a reaction, and queues its event for the room's webhooks, in one statement. The
+ * message row is locked first: every change to a message's reactions takes that lock before
+ * touching them, as the trigger keeping `reaction_summary` does after, so two changes cannot wait
+ * on each other, and the summary read here is the latest (two new emoji cannot both take the last
+ * place). Changes nothing and returns null unless the viewer is a member who may write to the room
+ * (not archived, not muted) and the message is not deleted; 'full' when a new emoji would be one
+ * over REACTIONS_MAX.
  */
-const lockMessage = (tx: Prisma.TransactionClient, messageId: string) =>
-  tx.$queryRaw`SELECT id FROM messages WHERE id = ${messageId}::uuid FOR UPDATE`;
-
-export async function addReaction(
-  prisma: PrismaClient,
-  viewerId: string | null,
+async function reactAtOnce(
+  db: Pick<Reader, 'read'>,
+  userId: string,
   messageId: string,
   emoji: string,
-): Promise<{ message: MessageWithAuthor; emoji: string; changed: boolean }> {
+  add: boolean,
+): Promise<Reacted | 'full' | null> {
+  const change = add
+    ? Prisma.sql`INSERT INTO reactions (message_id, emoji, user_id)
+        SELECT reacted.id, ${emoji}::text, ${userId}::uuid FROM reacted WHERE NOT reacted.full
+        ON CONFLICT DO NOTHING
+        RETURNING message_id`
+    : Prisma.sql`DELETE FROM reactions USING reacted
+        WHERE reactions.message_id = reacted.id AND reactions.emoji = ${emoji}::text
+          AND reactions.user_id = ${userId}::uuid
+        RETURNING reactions.message_id`;
+  const rows = await db.read<StoredRow & { changed: boolean; full: boolean }>(
+    Prisma.sql`
+      WITH reacted AS (
+        SELECT messages.*,
+               coalesce(jsonb_array_length(messages.reaction_summary), 0) >= ${REACTIONS_MAX}
+                 AND NOT coalesce(messages.reaction_summary @> jsonb_build_array(jsonb_build_object('emoji', ${emoji}::text)), false)
+                 AS full
+        FROM messages
+        JOIN rooms ON rooms.id = messages.room_id
+        JOIN memberships ON memberships.room_id = messages.room_id AND memberships.user_id = ${userId}::uuid
+        WHERE messages.id = ${messageId}::uuid AND messages.deleted_at IS NULL AND rooms.archived_at IS NULL
+          AND (memberships.muted_until IS NULL OR memberships.muted_until <= clock_timestamp())
+        FOR UPDATE OF messages
+      ), changed AS (${change}), ${queueWebhookEvent(
+        'REACTION_CHANGED',
+        Prisma.sql`SELECT reacted.room_id, ${reactionData(messageId, userId, emoji, add)} AS data
+          FROM changed JOIN reacted ON reacted.id = changed.message_id`,
+      )}
+      SELECT ${storedRowColumns.reacted}, EXISTS (SELECT 1 FROM changed) AS changed, reacted.full
+      FROM reacted JOIN users ON users.id = reacted.author_id`,
+    { prepare: true },
+  );
+  const row = rows[0];
+  if (!row) return null;
+  if (add && row.full) return 'full';
+  return { message: withAuthor(row), emoji, changed: row.changed };
+}
+
+/** Tries before a refusal is explained: the viewer's standing may change between two. */
+const REACT_TRIES = 3;
+
+async function react(db: Reader, viewerId: string | null, messageId: string, emoji: string, add: boolean) {
   const userId = requireUser(viewerId);
   const reaction = parseEmoji(emoji);
-  const message = await reactable(prisma, userId, messageId);
-  const changed = await prisma.$transaction(async (tx) => {
-    // Reactions to one message queue on its row, so two new emoji cannot both take the last place.
-    await lockMessage(tx, message.id);
-    const [used] = await tx.$queryRaw<{ kinds: number; present: boolean }[]>`
-      SELECT count(DISTINCT emoji)::int AS kinds, bool_or(emoji = ${reaction}) IS TRUE AS present
-      FROM reactions WHERE message_id = ${message.id}::uuid`;
-    if (!used!.present && used!.kinds >= REACTIONS_MAX) {
+  const id = parseId('messageId', messageId);
+  for (let tries = 1; ; tries++) {
+    const done = await reactAtOnce(db, userId, id, reaction, add);
+    if (done === 'full') {
       throw badInput('emoji', `is one more than the ${REACTIONS_MAX} different reactions a message may have`);
     }
-    const inserted = await tx.$executeRaw`
-      INSERT INTO reactions (message_id, emoji, user_id) VALUES (${message.id}::uuid, ${reaction}, ${userId}::uuid)
-      ON CONFLICT DO NOTHING`;
-    if (inserted === 1) {
-      await enqueueWebhookEvent(
-        tx,
-        'REACTION_CHANGED',
-        message.roomId,
-        reactionData(message.id, userId, reaction, true),
-      );
-    }
-    return inserted === 1;
-  });
-  return { message, emoji: reaction, changed };
+    if (done) return done;
+    // Refused: say why. Nothing refuses it now (a mute ended, the viewer joined, just now)? Again.
+    await assertReactable(db.prisma, userId, id);
+    if (tries === REACT_TRIES) throw conflict('The message or your membership changed meanwhile; try again');
+  }
 }
 
-export async function removeReaction(
-  prisma: PrismaClient,
+/** Adds the viewer's reaction; adding one that is there already changes nothing. */
+export const addReaction = (db: Reader, viewerId: string | null, messageId: string, emoji: string): Promise<Reacted> =>
+  react(db, viewerId, messageId, emoji, true);
+
+/** Takes the viewer's reaction back; removing one that is not there changes nothing. */
+export const removeReaction = (
+  db: Reader,
   viewerId: string | null,
   messageId: string,
   emoji: string,
-): Promise<{ message: MessageWithAuthor; emoji: string; changed: boolean }> {
-  const userId = requireUser(viewerId);
-  const reaction = parseEmoji(emoji);
-  const message = await reactable(prisma, userId, messageId);
-  const changed = await prisma.$transaction(async (tx) => {
-    // As in addReaction: the message row first, then its reactions (the summary trigger locks it too).
-    await lockMessage(tx, message.id);
-    const { count } = await tx.reaction.deleteMany({ where: { messageId: message.id, emoji: reaction, userId } });
-    if (count > 0) {
-      await enqueueWebhookEvent(
-        tx,
-        'REACTION_CHANGED',
-        message.roomId,
-        reactionData(message.id, userId, reaction, false),
-      );
-    }
-    return count > 0;
-  });
-  return { message, emoji: reaction, changed };
-}
+): Promise<Reacted> => react(db, viewerId, messageId, emoji, false);
 
 /** Reactions read with the messages themselves (a history page), by message object. */
 const preloaded = new WeakMap<object, ReactionCount[]>();

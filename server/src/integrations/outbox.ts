@@ -95,9 +95,9 @@ interface Executor {
 
 /**
  * Queues `event` of a room for its webhooks, in one statement, inside the caller's transaction
- * (pass the transaction's client): for changes made with Prisma's client (joins, leaves,
- * reactions). `data` is the event's `data` as the API shows it: a JSON-able object, or an SQL
- * expression giving it (a scalar subquery, say).
+ * (pass the transaction's client): for changes made with Prisma's client (joins, leaves).
+ * `data` is the event's `data` as the API shows it: a JSON-able object, or an SQL expression
+ * giving it (a scalar subquery, say).
  */
 export async function enqueueWebhookEvent(
   db: Executor,

@@ -489,9 +489,8 @@ async function react(
 ) {
   await limit(ctx, 'react');
   const messageId = idOf('Message', input.messageId, 'messageId');
-  const prisma = ctx.services.db.prisma;
   const { message, emoji, changed } = await (add ? addReaction : removeReaction)(
-    prisma,
+    ctx.services.db,
     viewerIdOf(ctx),
     messageId,
     input.emoji,
