@@ -4,7 +4,7 @@
 // in the same rounds can (this checkout against a copy of itself: a ratio of 1.000 over 6 rounds).
 //
 //   npx tsx bench/send-ab.ts --base <checkout> [--rounds 10] [--round 300] [--rate 50]
-//        [--warm 3000] [--over http|ws] [--op send|react] [--base-database-options '<-c settings>']
+//        [--warm 3000] [--over http|ws] [--op send|react|read] [--base-database-options '<-c settings>']
 //        [--node-options '<flags>'] [--base-node-options '<flags>']
 //
 // <checkout>: another working tree of this repository, ready to run (for instance
@@ -19,7 +19,9 @@
 // same code on both sides (--base .). --node-options and --base-node-options: NODE_OPTIONS for this
 // checkout's server and the base's, to compare a Node.js setting with the same code (--base .).
 // --op react: instead of sending, each sender adds and removes (in turn) a reaction to a message of
-// its room, with the web app's selection; the figures are then per reaction change.
+// its room, with the web app's selection; the figures are then per reaction change. --op read: a
+// second member marks the room read one message further each time (the messages are sent first),
+// with the web app's selection; per markRead.
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { closeHttp } from './http.js';
@@ -35,8 +37,8 @@ const { arg, clamp, resultFile, startReplica } = await import('./seed-history.js
 const base = baseCheckout(arg('base', ''));
 const over = sendOver(arg('over', 'http'));
 const operation = arg('op', 'send') as SenderOperation;
-if (operation !== 'send' && operation !== 'react') throw new Error('--op is send or react');
-const unit = operation === 'send' ? 'send' : 'reaction change';
+if (!['send', 'react', 'read'].includes(operation)) throw new Error('--op is send, react or read');
+const unit = { send: 'send', react: 'reaction change', read: 'markRead' }[operation];
 const rounds = clamp(Number(arg('rounds', '10')), 1, 100);
 const perRound = clamp(Number(arg('round', '300')), 2, 100_000);
 const rate = clamp(Number(arg('rate', '50')), 1, 1_000);
@@ -55,7 +57,7 @@ async function start(cwd: string | undefined, nodeOptions: string, databaseOptio
   if (databaseOptions) url.searchParams.set('options', `-c jit=off ${databaseOptions}`);
   const env = { DATABASE_URL: url.toString(), REDIS_URL: process.env.REDIS_URL!, NODE_OPTIONS: nodeOptions };
   const replica = await startReplica(env, 120_000, cwd);
-  const sender = await roomSender(replica.url, over, operation);
+  const sender = await roomSender(replica.url, over, operation, warm + rounds * perRound);
   return {
     pid: replica.process.child.pid!,
     /** CPU seconds of the PostgreSQL backends serving this server's database, by pid. */

@@ -1,19 +1,24 @@
 // The benchmarks' sender over graphql-ws: what the SDK and the web app do when they send on their
 // open socket (bench/live/run.ts --send-over ws, bench/send-cpu.ts --over ws); and one user sending
-// to a room of their own, or reacting there, over HTTP or that socket (bench/send-cpu.ts,
-// bench/send-ab.ts).
+// to a room of their own, or reacting or marking read there, over HTTP or that socket
+// (bench/send-cpu.ts, bench/send-ab.ts).
 import WebSocket from 'ws';
 import { chatClient } from '../server/test/support/chat.js';
 import { registerUser } from '../server/test/support/users.js';
 import { post } from './http.js';
 
 export const SEND_MESSAGE = 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { seq } }';
+/** What the web app asks when it marks a room read. */
+const MARK_READ = 'mutation ($i: MarkReadInput!) { markRead(input: $i) { id viewerLastReadSeq unreadCount } }';
 /** What the web app asks when it adds or removes a reaction. */
 const REACT = (add: boolean) =>
   `mutation ($i: ReactionInput!) { ${add ? 'addReaction' : 'removeReaction'}(input: $i) { id reactions { emoji count viewerReacted } } }`;
 
-/** What a sender does each time: send a message, or add (even turns) and remove (odd) a reaction to one. */
-export type SenderOperation = 'send' | 'react';
+/**
+ * What a sender does each time: send a message; add (even turns) and remove (odd) a reaction to
+ * one; or, as a second member, mark the room read one message further (its messages sent first).
+ */
+export type SenderOperation = 'send' | 'react' | 'read';
 
 /** How a sender sends: over HTTP, or on its open graphql-ws socket. */
 export type SendOver = 'http' | 'ws';
@@ -29,31 +34,50 @@ export interface RoomSender {
   close(): void;
 }
 
-/** A new user and a room of theirs on the server at `url`; `send` posts one message to it (or reacts). */
+/**
+ * A new user and a room of theirs on the server at `url`; `send` posts one message to it (or
+ * reacts, or marks it read: for `read`, `turns` messages are sent first, one per turn).
+ */
 export async function roomSender(
   url: string,
   over: SendOver,
   operation: SenderOperation = 'send',
+  turns = 0,
 ): Promise<RoomSender> {
   const tag = Math.random().toString(36).slice(2, 8);
-  const sender = await registerUser(url, `cpu_${tag}`);
-  const client = chatClient(url, sender.accessToken);
+  const owner = await registerUser(url, `cpu_${tag}`);
+  const client = chatClient(url, owner.accessToken);
   const created = await client.createRoom(`cpu-${tag}`);
   const roomId = (created.data as { createRoom: { id: string } }).createRoom.id;
   const target =
     operation === 'react' ? ((await client.send(roomId, 'reacted to')).data as { sendMessage: { id: string } }) : null;
-  const socket = over === 'ws' ? await SocketSender.open(url, sender.accessToken) : undefined;
+  // The reader: a second member, whose read position moves one message a turn.
+  const reader = operation === 'read' ? await registerUser(url, `reader_${tag}`) : null;
+  if (reader) {
+    await chatClient(url, reader.accessToken).joinRoom({ roomId });
+    for (let sent = 0; sent < turns; sent += 16) {
+      await Promise.all(
+        Array.from({ length: Math.min(16, turns - sent) }, (_, i) => client.send(roomId, `${sent + i}`)),
+      );
+    }
+  }
+  const actor = reader ?? owner;
+  const socket = over === 'ws' ? await SocketSender.open(url, actor.accessToken) : undefined;
+  let turn = 0;
   return {
     async send(n: number): Promise<void> {
+      turn++;
       const [query, variables, expected] = target
         ? [REACT(n % 2 === 0), { i: { messageId: target.sendMessage.id, emoji: '👍' } }, '"reactions"']
-        : [SEND_MESSAGE, { i: { roomId, body: `message ${n}` } }, '"seq"'];
+        : reader
+          ? [MARK_READ, { i: { roomId, seq: turn } }, `"viewerLastReadSeq":${Math.min(turn, turns)}`]
+          : [SEND_MESSAGE, { i: { roomId, body: `message ${n}` } }, '"seq"'];
       if (socket) {
         await socket.run(query, variables);
         return;
       }
       const answer = await post(url, '/graphql', JSON.stringify({ query, variables }), {
-        authorization: `Bearer ${sender.accessToken}`,
+        authorization: `Bearer ${actor.accessToken}`,
       });
       if (!answer.body.includes(expected)) throw new Error(`${operation} failed: ${answer.body.slice(0, 200)}`);
     },

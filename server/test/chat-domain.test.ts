@@ -353,7 +353,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
         reading,
       ],
       ['sendMessage', (v, f) => sendMessage(db, v, { roomId: f.room.id, body: 'hi' }), membersOnly],
-      ['markRead', (v, f) => markRead(prisma, v, f.room.id, 1), membersOnly],
+      ['markRead', (v, f) => markRead(db, v, f.room.id, 1), membersOnly],
       [
         'joinRoom',
         (v, f) => joinRoom(prisma, v, { roomId: f.room.id }),
@@ -810,12 +810,12 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const [owner, reader] = await Promise.all([user(), user()]);
       const r = await room(owner, 'PUBLIC', reader);
       for (const body of ['a', 'b', 'c']) await sendMessage(db, owner.id, { roomId: r.id, body });
-      expect(await markRead(prisma, reader.id, r.id, 2)).toMatchObject({ lastReadSeq: 2, changed: true });
-      expect(await markRead(prisma, reader.id, r.id, 1)).toMatchObject({ lastReadSeq: 2, changed: false });
-      expect(await markRead(prisma, reader.id, r.id, 99)).toMatchObject({ lastReadSeq: 3, changed: true });
-      expect(await markRead(prisma, reader.id, r.id, 0)).toMatchObject({ lastReadSeq: 3, changed: false });
-      await expectError(markRead(prisma, reader.id, r.id, -1), 'BAD_USER_INPUT', 'seq');
-      await expectError(markRead(prisma, reader.id, r.id, 1.5), 'BAD_USER_INPUT', 'seq');
+      expect(await markRead(db, reader.id, r.id, 2)).toMatchObject({ lastReadSeq: 2, changed: true });
+      expect(await markRead(db, reader.id, r.id, 1)).toMatchObject({ lastReadSeq: 2, changed: false });
+      expect(await markRead(db, reader.id, r.id, 99)).toMatchObject({ lastReadSeq: 3, changed: true });
+      expect(await markRead(db, reader.id, r.id, 0)).toMatchObject({ lastReadSeq: 3, changed: false });
+      await expectError(markRead(db, reader.id, r.id, -1), 'BAD_USER_INPUT', 'seq');
+      await expectError(markRead(db, reader.id, r.id, 1.5), 'BAD_USER_INPUT', 'seq');
       const membership = (await viewerMemberships(prisma, reader.id, [r.id])).get(r.id);
       expect(unreadCount(await freshRoom(r.id), membership)).toBe(0);
     });

@@ -301,6 +301,37 @@ describe.each(databaseKinds)('the chat on the %s database', (kind) => {
       expect(outcome(await as.member.markRead(room.id, -1))).toBe('BAD_USER_INPUT');
       expect((await as.guest.room(room.id)).data!.room.unreadCount).toBe(0);
     });
+
+    it('markRead moving the position is one statement, and answers what a read of the room would', async () => {
+      const room = (await as.owner.createRoom(uniqueName('read-once'))).data!.createRoom;
+      await as.member.joinRoom({ roomId: room.id });
+      for (let i = 0; i < 4; i++) await as.owner.send(room.id, `item ${i}`);
+      const ROOM = `id name kind topic memberCount lastSeq unreadCount viewerIsMember viewerLastReadSeq viewerRole
+        viewerMutedUntil slowModeSeconds archivedAt createdAt lastActivityAt`;
+      const markRead = async (seq: number, selection: string) => {
+        const before = server.app.services.db.queryCount();
+        const answer = await as.member.data(`mutation ($i: MarkReadInput!) { markRead(input: $i) { ${selection} } }`, {
+          i: { roomId: room.id, seq },
+        });
+        return { room: answer.markRead, statements: server.app.services.db.queryCount() - before };
+      };
+      const read = async (selection: string) =>
+        (await as.member.data(`query ($id: ID!) { room(id: $id) { ${selection} } }`, { id: room.id })).room;
+
+      // What the web app asks: the change and the answer in one statement.
+      const webApp = await markRead(1, 'id viewerLastReadSeq unreadCount');
+      expect(webApp).toEqual({ room: { id: room.id, viewerLastReadSeq: 1, unreadCount: 3 }, statements: 1 });
+      const all = await markRead(2, ROOM);
+      expect(all.statements).toBe(1);
+      expect(all.room).toEqual(await read(ROOM));
+      // More than the room and the viewer's membership: read again, the same way a query reads it.
+      const members = `${ROOM} members(first: 5) { edges { node { username } } }`;
+      const more = await markRead(3, members);
+      expect(more.statements).toBeGreaterThan(1);
+      expect(more.room).toEqual(await read(members));
+      // Nothing to move: the room as it is.
+      expect((await markRead(3, ROOM)).room).toEqual(await read(ROOM));
+    });
   });
 
   describe('messages', () => {

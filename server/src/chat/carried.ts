@@ -1,4 +1,11 @@
-import { type Attachment, type Message, Prisma, type Room, type User } from '../generated/prisma/client.js';
+import {
+  type Attachment,
+  type Membership,
+  type Message,
+  Prisma,
+  type Room,
+  type User,
+} from '../generated/prisma/client.js';
 
 /**
  * A user's columns read whenever a user is: what the API shows of anyone (the avatar's storage key
@@ -50,6 +57,7 @@ const DATE_COLUMNS = {
   message: ['createdAt', 'editedAt', 'deletedAt', 'lastReplyAt', 'pinnedAt'],
   user: ['createdAt'],
   room: ['createdAt', 'lastActivityAt', 'archivedAt'],
+  membership: ['joinedAt', 'mutedUntil'],
   attachment: ['createdAt', 'sweepClaimedAt'],
 } as const;
 
@@ -64,7 +72,7 @@ const toJson = <T extends object>(row: T, columns: readonly string[]) =>
 const fromJson = <T>(row: object, columns: readonly string[]) =>
   converted<T>(row, columns, (iso: string) => new Date(iso));
 
-/** The database column of each public column of a user, and of each column of a room. */
+/** The database column of each public column of a user, and of each column of a room and a membership. */
 const USER_COLUMN_NAMES: Record<keyof PublicUser, string> = {
   id: 'id',
   username: 'username',
@@ -85,6 +93,14 @@ const ROOM_COLUMN_NAMES: Record<keyof Room, string> = {
   createdById: 'created_by_id',
   slowModeSeconds: 'slow_mode_seconds',
   archivedAt: 'archived_at',
+};
+const MEMBERSHIP_COLUMN_NAMES: Record<keyof Membership, string> = {
+  roomId: 'room_id',
+  userId: 'user_id',
+  role: 'role',
+  lastReadSeq: 'last_read_seq',
+  joinedAt: 'joined_at',
+  mutedUntil: 'muted_until',
 };
 const ATTACHMENT_COLUMN_NAMES: Record<keyof Attachment, string> = {
   id: 'id',
@@ -116,10 +132,13 @@ export const userColumns = (alias: string) =>
 export const userJson = (alias: string) => jsonObject(USER_COLUMN_NAMES, alias);
 /** SQL: the room row `alias` as a JSON object (revive with `roomFromJson`). */
 export const roomJson = (alias: string) => jsonObject(ROOM_COLUMN_NAMES, alias);
+/** SQL: the membership row `alias` as a JSON object (revive with `membershipFromJson`). */
+export const membershipJson = (alias: string) => jsonObject(MEMBERSHIP_COLUMN_NAMES, alias);
 /** SQL: the attachment row `alias` as a JSON object (revive with `attachmentFromJson`). */
 export const attachmentJson = (alias: string) => jsonObject(ATTACHMENT_COLUMN_NAMES, alias);
 export const userFromJson = (json: Json<PublicUser>) => fromJson<PublicUser>(json, DATE_COLUMNS.user);
 export const roomFromJson = (json: Json<Room>) => fromJson<Room>(json, DATE_COLUMNS.room);
+export const membershipFromJson = (json: Json<Membership>) => fromJson<Membership>(json, DATE_COLUMNS.membership);
 export const attachmentFromJson = (json: Json<Attachment>) => fromJson<Attachment>(json, DATE_COLUMNS.attachment);
 
 /** The users a message mentions, when they came with it (a message just sent, revived from its event). */
@@ -179,6 +198,42 @@ const attachmentsQueryCovered = (nested: unknown): boolean =>
     isObject(nested.orderBy) &&
     Object.keys(nested.orderBy).length === 1 &&
     nested.orderBy.position === 'asc');
+
+/** What the schema's viewer fields of a room select of the viewer's membership (schema/room.ts). */
+const viewerMembershipColumns = new Set(['lastReadSeq', 'role', 'mutedUntil']);
+
+/** `{ where: { userId: viewerId }, select: { … } }`: the viewer's own membership row, some of its columns. */
+function viewerMembershipCovered(nested: unknown, viewerId: string): boolean {
+  if (!isObject(nested) || Object.keys(nested).length !== 2) return false;
+  const { where, select } = nested;
+  if (!isObject(where) || Object.keys(where).length !== 1 || where.userId !== viewerId) return false;
+  return (
+    isObject(select) &&
+    Object.entries(select).every(([column, wanted]) => wanted === true && viewerMembershipColumns.has(column))
+  );
+}
+
+/**
+ * Whether a Prisma selection of a room asks for nothing but the room's own columns and the
+ * viewer's membership (as the schema's viewer fields plan it), i.e. whether a room row holding
+ * `memberships: [the viewer's membership]` answers it as the database would.
+ */
+export function answersRoomQuery(query: object, viewerId: string): boolean {
+  const covered = (field: string, wanted: unknown) =>
+    (wanted === true && roomColumns.has(field)) ||
+    (field === 'memberships' && viewerMembershipCovered(wanted, viewerId));
+  const { select, include, ...rest } = query as { select?: unknown; include?: unknown };
+  if (Object.keys(rest).length > 0) return false;
+  if (select !== undefined) {
+    if (include !== undefined || !isObject(select)) return false;
+    return Object.entries(select).every(([field, wanted]) => covered(field, wanted));
+  }
+  if (include === undefined) return true;
+  return (
+    isObject(include) &&
+    Object.entries(include).every(([field, wanted]) => covered(field, wanted) && field === 'memberships')
+  );
+}
 
 /** Which of the relations a message object can hold a Prisma selection of a message asks for. */
 export function relationsIn(query: object): { room: boolean; attachments: boolean } {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import {
   type Attachment,
+  type Membership,
   Prisma,
   type Message,
   type PrismaClient,
@@ -27,6 +28,8 @@ import {
   type MessageWithAuthor,
   PUBLIC_USER_SELECT,
   type PublicUser,
+  membershipFromJson,
+  membershipJson,
   roomFromJson,
   relationsIn,
   roomJson,
@@ -618,23 +621,38 @@ async function recountReplies(prisma: Db, rootId: string): Promise<void> {
  * `changed` says whether it moved (publish a read receipt only then).
  */
 export async function markRead(
-  prisma: PrismaClient,
+  db: Reader,
   viewerId: string | null,
   roomId: string,
   seq: number,
 ): Promise<{ room: Room; lastReadSeq: number; changed: boolean }> {
   const userId = requireUser(viewerId);
   const upTo = parseSeq('seq', seq);
-  const { room, membership } = await accessRoom(prisma, userId, roomId, 'room.markRead');
-  const target = Math.min(upTo, room.lastSeq);
-  const { count } = await prisma.membership.updateMany({
-    where: { roomId: room.id, userId, lastReadSeq: { lt: target } },
-    data: { lastReadSeq: target },
-  });
-  if (count === 1) return { room, lastReadSeq: target, changed: true };
-  const current = await prisma.membership.findUnique({ where: { roomId_userId: { roomId: room.id, userId } } });
+  const id = parseId('roomId', roomId);
+  // The usual case in one statement: a member's position moves forward (room.markRead asks only
+  // that the viewer be a member). The room comes back with the viewer's membership, as the schema's
+  // viewer fields select it, so the answer needs no second read.
+  const [moved] = await db.read<{ room: Json<Room>; membership: Json<Membership> }>(
+    Prisma.sql`
+      UPDATE memberships SET last_read_seq = LEAST(${upTo}::int, rooms.last_seq)
+      FROM rooms
+      WHERE rooms.id = ${id}::uuid AND memberships.room_id = rooms.id AND memberships.user_id = ${userId}::uuid
+        AND memberships.last_read_seq < LEAST(${upTo}::int, rooms.last_seq)
+      RETURNING ${ROOM_OF_MEMBERSHIP} AS room, ${MOVED_MEMBERSHIP} AS membership`,
+    { prepare: true },
+  );
+  if (moved) {
+    const membership = membershipFromJson(moved.membership);
+    const room = Object.assign(roomFromJson(moved.room), { memberships: [membership] });
+    return { room, lastReadSeq: membership.lastReadSeq, changed: true };
+  }
+  // Nothing moved: not a member (refused here), or already read that far.
+  const { room, membership } = await accessRoom(db.prisma, userId, id, 'room.markRead');
+  const current = await db.prisma.membership.findUnique({ where: { roomId_userId: { roomId: room.id, userId } } });
   return { room, lastReadSeq: current?.lastReadSeq ?? membership?.lastReadSeq ?? 0, changed: false };
 }
+const ROOM_OF_MEMBERSHIP = roomJson('rooms');
+const MOVED_MEMBERSHIP = membershipJson('memberships');
 
 // ——— History ———————————————————————————————————————————————————————————————————————————————————
 

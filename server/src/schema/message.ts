@@ -463,7 +463,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) => {
       const roomId = idOf('Room', input.roomId, 'roomId');
       const { room, lastReadSeq, changed } = await messages.markRead(
-        ctx.services.db.prisma,
+        ctx.services.db,
         viewerIdOf(ctx),
         roomId,
         input.seq,
@@ -476,7 +476,7 @@ builder.mutationFields((t) => ({
           lastReadSeq,
         });
       }
-      return reloaded(ctx, info, 'room', room.id);
+      return reloaded(ctx, info, 'room', room.id, room);
     },
   }),
 }));

@@ -1,6 +1,6 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
-import { answersMessageQuery, partsOf } from '../chat/carried.js';
+import { answersMessageQuery, answersRoomQuery, partsOf } from '../chat/carried.js';
 import * as rooms from '../chat/rooms.js';
 import { can } from '../chat/policy.js';
 import { unreadCount } from '../chat/rooms.js';
@@ -172,14 +172,19 @@ export function reloaded(
   id: string,
   /**
    * The row as the mutation just wrote it, whole: it answers a selection of its own columns (and of
-   * its author's public ones, when a message comes with them).
+   * its author's public ones, when a message comes with them; of the viewer's membership, when a
+   * room comes with `memberships` holding it).
    */
   written?: object,
 ) {
   const query = queryFromInfo({ context: ctx, info }) as object;
   if (written) {
     const answers =
-      model === 'message' ? answersMessageQuery(query, partsOf(written)) : Object.keys(query).length === 0;
+      model === 'message'
+        ? answersMessageQuery(query, partsOf(written))
+        : 'memberships' in written && ctx.viewer
+          ? answersRoomQuery(query, ctx.viewer.userId)
+          : Object.keys(query).length === 0;
     if (answers) return written as never;
   }
   const prisma = ctx.services.db.prisma;
