@@ -5,7 +5,7 @@
 //
 //   npx tsx bench/send-ab.ts --base <checkout> [--rounds 10] [--round 300] [--rate 50]
 //        [--warm 3000] [--over http|ws] [--op send|react|read] [--base-database-options '<-c settings>']
-//        [--node-options '<flags>'] [--base-node-options '<flags>']
+//        [--node-options '<flags>'] [--base-node-options '<flags>'] [--env K=V,…] [--base-env K=V,…]
 //
 // <checkout>: another working tree of this repository, ready to run (for instance
 // `git worktree add ../base <rev>`, then link its node_modules to this one's and copy
@@ -18,6 +18,8 @@
 // connects with these settings (DATABASE_URL's `options`), to compare a PostgreSQL setting with the
 // same code on both sides (--base .). --node-options and --base-node-options: NODE_OPTIONS for this
 // checkout's server and the base's, to compare a Node.js setting with the same code (--base .).
+// --env and --base-env: more environment for this checkout's server and the base's (a server
+// setting, e.g. RATE_LIMITS=on, which the benchmark servers otherwise run with off).
 // --op react: instead of sending, each sender adds and removes (in turn) a reaction to a message of
 // its room, with the web app's selection; the figures are then per reaction change. --op read: a
 // second member marks the room read one message further each time (the messages are sent first),
@@ -45,17 +47,31 @@ const rate = clamp(Number(arg('rate', '50')), 1, 1_000);
 const warm = clamp(Number(arg('warm', '3000')), 0, 100_000);
 const baseDatabaseOptions = arg('base-database-options', '');
 const nodeOptions = { head: arg('node-options', ''), base: arg('base-node-options', '') };
+/** `K=V,K=V` as an environment. */
+const envOf = (list: string): Record<string, string> =>
+  Object.fromEntries(
+    list
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => [pair.split('=')[0]!, pair.split('=').slice(1).join('=')]),
+  );
+const extraEnv = { head: envOf(arg('env', '')), base: envOf(arg('base-env', '')) };
 
 const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
 await admin.connect();
 
 /** A server from the working tree `cwd` (this one when undefined), with its database and sender. */
-async function start(cwd: string | undefined, nodeOptions: string, databaseOptions = '') {
+async function start(
+  cwd: string | undefined,
+  nodeOptions: string,
+  extra: Record<string, string>,
+  databaseOptions = '',
+) {
   const db = await createPostgresDatabase();
   const url = new URL(db.url);
   const name = url.pathname.slice(1);
   if (databaseOptions) url.searchParams.set('options', `-c jit=off ${databaseOptions}`);
-  const env = { DATABASE_URL: url.toString(), REDIS_URL: process.env.REDIS_URL!, NODE_OPTIONS: nodeOptions };
+  const env = { ...extra, DATABASE_URL: url.toString(), REDIS_URL: process.env.REDIS_URL!, NODE_OPTIONS: nodeOptions };
   const replica = await startReplica(env, 120_000, cwd);
   const sender = await roomSender(replica.url, over, operation, warm + rounds * perRound);
   return {
@@ -72,8 +88,8 @@ async function start(cwd: string | undefined, nodeOptions: string, databaseOptio
 }
 
 const servers = {
-  base: await start(base, nodeOptions.base, baseDatabaseOptions),
-  head: await start(undefined, nodeOptions.head),
+  base: await start(base, nodeOptions.base, extraEnv.base, baseDatabaseOptions),
+  head: await start(undefined, nodeOptions.head, extraEnv.head),
 };
 try {
   for (let i = 0; i < warm; i++) await Promise.all([servers.base.send(i), servers.head.send(i)]);
@@ -128,7 +144,20 @@ try {
   writeFileSync(
     file,
     JSON.stringify(
-      { base, baseDatabaseOptions, nodeOptions, over, operation, rounds, perRound, rate, warm, results, summary },
+      {
+        base,
+        baseDatabaseOptions,
+        nodeOptions,
+        extraEnv,
+        over,
+        operation,
+        rounds,
+        perRound,
+        rate,
+        warm,
+        results,
+        summary,
+      },
       null,
       2,
     ),
