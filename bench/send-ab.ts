@@ -4,7 +4,7 @@
 // in the same rounds can (this checkout against a copy of itself: a ratio of 1.000 over 6 rounds).
 //
 //   npx tsx bench/send-ab.ts --base <checkout> [--rounds 10] [--round 300] [--rate 50]
-//        [--warm 3000] [--over http|ws] [--op send|react|read] [--base-database-options '<-c settings>']
+//        [--warm 3000] [--over http|ws] [--op send|react|edit|read] [--base-database-options '<-c settings>']
 //        [--node-options '<flags>'] [--base-node-options '<flags>'] [--env K=V,…] [--base-env K=V,…]
 //
 // <checkout>: another working tree of this repository, ready to run (for instance
@@ -21,7 +21,8 @@
 // --env and --base-env: more environment for this checkout's server and the base's (a server
 // setting, e.g. RATE_LIMITS=on, which the benchmark servers otherwise run with off).
 // --op react: instead of sending, each sender adds and removes (in turn) a reaction to a message of
-// its room, with the web app's selection; the figures are then per reaction change. --op read: a
+// its room, with the web app's selection; the figures are then per reaction change. --op edit: each
+// sender edits a message of its room, a new body each time; per edit. --op read: a
 // second member marks the room read one message further each time (the messages are sent first),
 // with the web app's selection; per markRead.
 import { writeFileSync } from 'node:fs';
@@ -39,8 +40,8 @@ const { arg, clamp, resultFile, startReplica } = await import('./seed-history.js
 const base = baseCheckout(arg('base', ''));
 const over = sendOver(arg('over', 'http'));
 const operation = arg('op', 'send') as SenderOperation;
-if (!['send', 'react', 'read'].includes(operation)) throw new Error('--op is send, react or read');
-const unit = { send: 'send', react: 'reaction change', read: 'markRead' }[operation];
+if (!['send', 'react', 'edit', 'read'].includes(operation)) throw new Error('--op is send, react, edit or read');
+const unit = { send: 'send', react: 'reaction change', edit: 'edit', read: 'markRead' }[operation];
 const rounds = clamp(Number(arg('rounds', '10')), 1, 100);
 const perRound = clamp(Number(arg('round', '300')), 2, 100_000);
 const rate = clamp(Number(arg('rate', '50')), 1, 1_000);

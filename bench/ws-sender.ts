@@ -14,11 +14,15 @@ const MARK_READ = 'mutation ($i: MarkReadInput!) { markRead(input: $i) { id view
 const REACT = (add: boolean) =>
   `mutation ($i: ReactionInput!) { ${add ? 'addReaction' : 'removeReaction'}(input: $i) { id reactions { emoji count viewerReacted } } }`;
 
+/** What the web app asks when it edits a message. */
+const EDIT = 'mutation ($i: EditMessageInput!) { editMessage(input: $i) { id body editedAt } }';
+
 /**
  * What a sender does each time: send a message; add (even turns) and remove (odd) a reaction to
- * one; or, as a second member, mark the room read one message further (its messages sent first).
+ * one; edit one (a new body each time); or, as a second member, mark the room read one message
+ * further (its messages sent first).
  */
-export type SenderOperation = 'send' | 'react' | 'read';
+export type SenderOperation = 'send' | 'react' | 'edit' | 'read';
 
 /** How a sender sends: over HTTP, or on its open graphql-ws socket. */
 export type SendOver = 'http' | 'ws';
@@ -50,7 +54,9 @@ export async function roomSender(
   const created = await client.createRoom(`cpu-${tag}`);
   const roomId = (created.data as { createRoom: { id: string } }).createRoom.id;
   const target =
-    operation === 'react' ? ((await client.send(roomId, 'reacted to')).data as { sendMessage: { id: string } }) : null;
+    operation === 'react' || operation === 'edit'
+      ? ((await client.send(roomId, 'reacted to or edited')).data as { sendMessage: { id: string } })
+      : null;
   // The reader: a second member, whose read position moves one message a turn.
   const reader = operation === 'read' ? await registerUser(url, `reader_${tag}`) : null;
   if (reader) {
@@ -68,7 +74,9 @@ export async function roomSender(
     async send(n: number): Promise<void> {
       turn++;
       const [query, variables, expected] = target
-        ? [REACT(n % 2 === 0), { i: { messageId: target.sendMessage.id, emoji: '👍' } }, '"reactions"']
+        ? operation === 'edit'
+          ? [EDIT, { i: { messageId: target.sendMessage.id, body: `edit ${turn}` } }, `"edit ${turn}"`]
+          : [REACT(n % 2 === 0), { i: { messageId: target.sendMessage.id, emoji: '👍' } }, '"reactions"']
         : reader
           ? [MARK_READ, { i: { roomId, seq: turn } }, `"viewerLastReadSeq":${Math.min(turn, turns)}`]
           : [SEND_MESSAGE, { i: { roomId, body: `message ${n}` } }, '"seq"'];

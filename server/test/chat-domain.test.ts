@@ -370,7 +370,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
         (v, f) => inviteToRoom(prisma, v, f.room.id, f.invitee.username),
         { PUBLIC: [U, F, F, F], PRIVATE: [U, F, OK, OK], DIRECT: [U, F, F, F] },
       ],
-      ['editMessage', (v, f) => editMessage(prisma, v, f.messageId, 'edited'), authorOnly],
+      ['editMessage', (v, f) => editMessage(db, v, f.messageId, 'edited'), authorOnly],
       ['deleteMessage', (v, f) => deleteMessage(prisma, v, f.messageId), authorOnly],
     ];
 
@@ -777,15 +777,15 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const [author, other] = await Promise.all([user(), user()]);
       const r = await room(author, 'PUBLIC', other);
       const { message } = await sendMessage(db, author.id, { roomId: r.id, body: 'first', clientMessageId: 'c1' });
-      await expectError(editMessage(prisma, other.id, message.id, 'hijacked'), 'FORBIDDEN');
-      await expectError(editMessage(prisma, author.id, message.id, '  '), 'BAD_USER_INPUT', 'body');
-      await expectError(editMessage(prisma, author.id, message.id, 'x'.repeat(4001)), 'BAD_USER_INPUT', 'body');
-      await expectError(editMessage(prisma, author.id, randomUUID(), 'x'), 'NOT_FOUND');
-      await expectError(editMessage(prisma, author.id, 'bad-id', 'x'), 'BAD_USER_INPUT', 'messageId');
-      const edited = await editMessage(prisma, author.id, message.id, ' second ');
+      await expectError(editMessage(db, other.id, message.id, 'hijacked'), 'FORBIDDEN');
+      await expectError(editMessage(db, author.id, message.id, '  '), 'BAD_USER_INPUT', 'body');
+      await expectError(editMessage(db, author.id, message.id, 'x'.repeat(4001)), 'BAD_USER_INPUT', 'body');
+      await expectError(editMessage(db, author.id, randomUUID(), 'x'), 'NOT_FOUND');
+      await expectError(editMessage(db, author.id, 'bad-id', 'x'), 'BAD_USER_INPUT', 'messageId');
+      const edited = await editMessage(db, author.id, message.id, ' second ');
       expect(edited).toMatchObject({ changed: true, message: { body: 'second', seq: 1 } });
       expect(edited.message.editedAt).toBeInstanceOf(Date);
-      expect((await editMessage(prisma, author.id, message.id, 'second')).changed).toBe(false);
+      expect((await editMessage(db, author.id, message.id, 'second')).changed).toBe(false);
 
       await expectError(deleteMessage(prisma, other.id, message.id), 'FORBIDDEN');
       const deleted = await deleteMessage(prisma, author.id, message.id);
@@ -795,7 +795,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
         changed: false,
         message: { deletedAt: deleted.message.deletedAt },
       });
-      await expectError(editMessage(prisma, author.id, message.id, 'back'), 'BAD_USER_INPUT', 'messageId');
+      await expectError(editMessage(db, author.id, message.id, 'back'), 'BAD_USER_INPUT', 'messageId');
       // A retried send still finds the (deleted) original rather than sending again.
       expect(await sendMessage(db, author.id, { roomId: r.id, body: 'first', clientMessageId: 'c1' })).toMatchObject({
         created: false,
@@ -874,7 +874,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
       for (const body of ['kept', 'edited', 'deleted']) {
         sent.push((await sendMessage(db, owner.id, { roomId: small.id, body, clientMessageId: body })).message);
       }
-      await editMessage(prisma, owner.id, sent[1]!.id, 'edited again');
+      await editMessage(db, owner.id, sent[1]!.id, 'edited again');
       await deleteMessage(prisma, owner.id, sent[2]!.id);
       const page = await listMessages(db, SECRET, owner.id, small.id, { last: 10 });
       const since = await messagesSince(db, owner.id, small.id, 0);

@@ -413,6 +413,14 @@ describe.each(databaseKinds)('conversations on the %s database', (kind) => {
       expect((await message(as.owner, id)).mentions).toEqual([{ username: member.user.username }]);
       await as.owner.edit(id, `now @${owner.user.username}.`);
       expect((await message(as.owner, id)).mentions).toEqual([{ username: owner.user.username }]);
+      // An edit is one statement: its checks, the body, the mentions, their notifications and the
+      // webhook event.
+      for (const body of [`and @${member.user.username}`, 'no one', `@${member.user.username} again`]) {
+        const before = server.app.services.db.queryCount();
+        expect(outcome(await as.owner.edit(id, body))).toBe('OK');
+        expect(server.app.services.db.queryCount() - before, body).toBe(1);
+      }
+      expect((await message(as.owner, id)).mentions).toEqual([{ username: member.user.username }]);
     });
   });
 

@@ -240,7 +240,7 @@ describe.each(databases)('moderation on the %s database', (kind) => {
     await muteMember(prisma, moderator.id, { roomId: room.id, userId: member.id, until: inAnHour() });
     await expectError(sendMessage(db, member.id, { roomId: room.id, body: 'muted?' }), 'FORBIDDEN');
     await expectError(addReaction(db, member.id, message.id, '👍'), 'FORBIDDEN');
-    await expectError(editMessage(prisma, member.id, message.id, 'edited'), 'FORBIDDEN');
+    await expectError(editMessage(db, member.id, message.id, 'edited'), 'FORBIDDEN');
     await unmuteMember(prisma, moderator.id, { roomId: room.id, userId: member.id });
     await sendMessage(db, member.id, { roomId: room.id, body: 'after the mute' });
 

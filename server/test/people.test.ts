@@ -316,6 +316,13 @@ describe.each(databaseKinds)('people on the %s database', (kind) => {
       expect((await p.ann.inbox({ u: true })).notifications.edges[0]!.node.message.body).toBe(
         `now @${ben} and @${ann}`,
       );
+      // Dated when the edit named them, not when the message was sent.
+      const { notifications } = await as.ann.data(
+        'query { notifications(first: 1) { edges { node { createdAt message { createdAt editedAt } } } } }',
+      );
+      const { createdAt, message } = notifications.edges[0].node;
+      expect(Date.parse(createdAt)).toBeGreaterThanOrEqual(Date.parse(message.editedAt));
+      expect(Date.parse(createdAt)).toBeGreaterThan(Date.parse(message.createdAt));
       await p.ben.markRead({ all: true });
       await p.ann.markRead({ all: true });
     });

@@ -39,7 +39,7 @@ import {
 } from './carried.js';
 import { assertAttachable, attachToMessage, parseAttachmentIds, UNSENT_TTL_DEFAULT_MS } from './attachments.js';
 import { recordAudit } from './audit.js';
-import { messageNotifications, type NewNotification, notifyNewMentions } from './notifications.js';
+import { messageNotifications, type NewNotification } from './notifications.js';
 import { assertCan, type MessageResource, requireUser } from './policy.js';
 import {
   accessRoom,
@@ -100,10 +100,10 @@ interface NewMessage {
  * `user_id`): the mentions a message keeps as rows, resolved once when it is stored (and again
  * when edited), from the names its body gives (mentionedUsernameKeys).
  */
-function mentionedMembers(roomId: string, usernameKeys: readonly string[]): Prisma.Sql {
+function mentionedMembers(room: Prisma.Sql, usernameKeys: readonly string[]): Prisma.Sql {
   return Prisma.sql`
     SELECT memberships.user_id FROM memberships JOIN users ON users.id = memberships.user_id
-    WHERE memberships.room_id = ${roomId}::uuid
+    WHERE memberships.room_id = ${room}
       AND users.username_key = ANY(string_to_array(${usernameKeys.join(',')}::text, ','))`;
 }
 type AttachmentSettings = Parameters<typeof assertAttachable>[1];
@@ -171,15 +171,13 @@ async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowM
   if (mentions) {
     parts.push(Prisma.sql`mentioned AS (
       INSERT INTO message_mentions (message_id, user_id, created_at)
-      SELECT stored.id, member.user_id, stored.created_at FROM stored, (${mentionedMembers(roomId, usernameKeys)}) AS member
+      SELECT stored.id, member.user_id, stored.created_at FROM stored, (${mentionedMembers(Prisma.sql`${roomId}::uuid`, usernameKeys)}) AS member
       RETURNING user_id
     )`);
   }
   if (notifying) parts.push(notifying);
   if (!withoutWebhooks) parts.push(messageEvent('MESSAGE_CREATED', 'stored'));
-  const notificationsJson = notifying
-    ? Prisma.sql`(SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified)`
-    : Prisma.sql`NULL::json`;
+  const notificationsJson = notifying ? NOTIFIED_JSON : Prisma.sql`NULL::json`;
   const mentionsJson = mentions
     ? Prisma.sql`(SELECT json_agg(${MENTIONED_JSON} ORDER BY mentioned_user.username_key)
         FROM mentioned JOIN users AS mentioned_user ON mentioned_user.id = mentioned.user_id)`
@@ -260,6 +258,8 @@ const selectStoredRow = (message: 'stored' | 'changed' | 'page' | 'reacted') =>
     ${message}.reply_count AS "replyCount", ${message}.last_reply_at AS "lastReplyAt", ${message}.pinned_at AS "pinnedAt",
     ${message}.pinned_by_id AS "pinnedById", users.username AS "authorUsername",
     users.display_name AS "authorDisplayName", users.avatar_key AS "authorAvatarKey", users.created_at AS "authorCreatedAt"`);
+/** The notifications a send's or an edit's statement wrote (its `notified` CTE), as a JSON array. */
+const NOTIFIED_JSON = Prisma.sql`(SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified)`;
 /** The send statement's room (its `next` CTE) and mentioned users, as JSON objects. */
 const ROOM_JSON = roomJson('next');
 const MENTIONED_JSON = userJson('mentioned_user');
@@ -512,37 +512,97 @@ async function changeMessage(
  * (`changed: false`). A deleted message cannot be edited (BAD_USER_INPUT on messageId).
  */
 export async function editMessage(
-  prisma: PrismaClient,
+  db: Reader,
   viewerId: string | null,
   messageId: string,
   body: string,
 ): Promise<{ message: MessageWithAuthor; changed: boolean; notifications: NewNotification[] }> {
   const userId = requireUser(viewerId);
   const text = parseBody(body);
-  const message = await findMessage(prisma, messageId);
-  assertCan({ userId }, 'message.edit', await messageResource(prisma, userId, message));
-  if (message.deletedAt) throw deletedMessage();
-  if (message.body === text) return { message, changed: false, notifications: [] };
-  const edited = await prisma.$transaction(async (tx) => {
-    const row = await changeMessage(tx, message.id, 'MESSAGE_EDITED', Prisma.sql`body = ${text}`);
-    if (!row) return null;
-    // The mentions follow the new body: names dropped go, new ones (of members now) come.
-    const members = mentionedMembers(row.roomId, mentionedUsernameKeys(text));
-    await tx.$executeRaw`
-      DELETE FROM message_mentions WHERE message_id = ${row.id}::uuid AND user_id NOT IN (${members})`;
-    const added = await tx.$queryRaw<{ userId: string }[]>`
-      INSERT INTO message_mentions (message_id, user_id) SELECT ${row.id}::uuid, member.user_id FROM (${members}) AS member
-      ON CONFLICT DO NOTHING RETURNING user_id AS "userId"`;
-    // Members newly named are told, as a send would tell them.
-    const notifications = await notifyNewMentions(
-      tx,
-      row,
-      added.map((a) => a.userId),
-    );
-    return { row, notifications };
-  });
-  if (!edited) throw deletedMessage(); // deleted in between
-  return { message: edited.row, changed: true, notifications: edited.notifications };
+  const id = parseId('messageId', messageId);
+  return changeAtOnce<{ message: MessageWithAuthor; changed: boolean; notifications: NewNotification[] }>(
+    async () => {
+      const edited = await editAtOnce(db, userId, id, text);
+      return edited && { ...edited, changed: true };
+    },
+    // Refused, deleted or the same body: the rule in policy.ts (or the message) says which.
+    async () => {
+      const message = await findMessage(db.prisma, id);
+      assertCan({ userId }, 'message.edit', await messageResource(db.prisma, userId, message));
+      if (message.deletedAt) throw deletedMessage();
+      return message.body === text ? { message, changed: false, notifications: [] } : null;
+    },
+  );
+}
+
+/**
+ * A change made in one statement whose conditions (who may, what state) are in the statement:
+ * `attempt` makes it, or returns null when they refused it. `explain` then finds out why, the
+ * long way: it throws the refusal (the rule in policy.ts), or returns the answer when there was
+ * nothing to change, or null when nothing refuses it now (a mute ended meanwhile, say), and the
+ * change is tried again.
+ */
+export async function changeAtOnce<T>(attempt: () => Promise<T | null>, explain: () => Promise<T | null>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    const done = (await attempt()) ?? (await explain());
+    if (done) return done;
+    if (tries === CHANGE_TRIES) throw conflict('The message or your membership changed meanwhile; try again');
+  }
+}
+const CHANGE_TRIES = 3;
+
+/**
+ * An edit in one statement: the new body and editedAt, unless the viewer is not the author, the
+ * message is deleted or has that body already, the room is archived, or the author is muted there
+ * (message.edit); the mentions follow the new body (names dropped go, members newly named come and
+ * are notified, as a send would tell them), and the event is queued for the room's webhooks. Null
+ * when nothing changed.
+ */
+async function editAtOnce(
+  db: Pick<Reader, 'read'>,
+  userId: string,
+  messageId: string,
+  text: string,
+): Promise<{ message: MessageWithAuthor; notifications: NewNotification[] } | null> {
+  const usernameKeys = mentionedUsernameKeys(text);
+  const naming = usernameKeys.length > 0;
+  const notifying = naming
+    ? messageNotifications('changed', { mentioned: 'mentioned', reply: false, mayBeDirect: false }, 'now')
+    : null;
+  const rows = await db.read<StoredRow & { notifications: NewNotification[] | null }>(
+    Prisma.sql`
+      WITH changed AS (
+        UPDATE messages SET body = ${text}::text, edited_at = clock_timestamp()
+        FROM rooms
+        WHERE messages.id = ${messageId}::uuid AND messages.author_id = ${userId}::uuid
+          AND messages.deleted_at IS NULL AND messages.body <> ${text}::text
+          AND rooms.id = messages.room_id AND rooms.archived_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM memberships WHERE memberships.room_id = messages.room_id
+                          AND memberships.user_id = ${userId}::uuid AND memberships.muted_until > clock_timestamp())
+        RETURNING messages.id, messages.room_id, messages.seq, messages.author_id, messages.body,
+                  messages.client_message_id, messages.created_at, messages.edited_at, messages.deleted_at,
+                  messages.thread_root_id, messages.reply_count, messages.last_reply_at, messages.pinned_at,
+                  messages.pinned_by_id
+      ), named AS (
+        ${naming ? mentionedMembers(Prisma.sql`(SELECT room_id FROM changed)`, usernameKeys) : Prisma.sql`SELECT NULL::uuid AS user_id WHERE false`}
+      ), unnamed AS (
+        DELETE FROM message_mentions USING changed
+        WHERE message_mentions.message_id = changed.id AND message_mentions.user_id NOT IN (SELECT user_id FROM named)
+      )${
+        naming
+          ? Prisma.sql`, mentioned AS (
+        INSERT INTO message_mentions (message_id, user_id) SELECT changed.id, named.user_id FROM changed, named
+        ON CONFLICT DO NOTHING RETURNING user_id
+      ), ${notifying!}`
+          : Prisma.empty
+      }, ${messageEvent('MESSAGE_EDITED', 'changed')}
+      SELECT ${storedRowColumns.changed},
+             ${notifying ? NOTIFIED_JSON : Prisma.sql`NULL::json`} AS notifications
+      FROM changed JOIN users ON users.id = changed.author_id`,
+    { prepare: true },
+  );
+  const row = rows[0];
+  return row ? { message: withAuthor(row), notifications: row.notifications ?? [] } : null;
 }
 
 /**

@@ -70,9 +70,14 @@ export interface MessageNotifying {
  * MENTION, REPLY, DIRECT_MESSAGE that applies; never the author, never someone who blocked the
  * author, only members of the room now. Only the kinds that may apply are written into the
  * statement, and nothing (null) when none may: PostgreSQL opens and locks every table and index a
- * statement may write to, whether or not it writes a row.
+ * statement may write to, whether or not it writes a row. An edit's statement uses it too, for the
+ * members it newly names; its notifications are of the edit's time (`at`: 'now'), not the message's.
  */
-export function messageNotifications(stored: string, notifying: MessageNotifying): Prisma.Sql | null {
+export function messageNotifications(
+  stored: string,
+  notifying: MessageNotifying,
+  at: 'stored' | 'now' = 'stored',
+): Prisma.Sql | null {
   const s = Prisma.raw(stored);
   const kinds: Prisma.Sql[] = [];
   if (notifying.mentioned !== null) {
@@ -91,7 +96,8 @@ export function messageNotifications(stored: string, notifying: MessageNotifying
   if (kinds.length === 0) return null;
   return Prisma.sql`notified AS (
       INSERT INTO notifications (id, user_id, kind, actor_id, room_id, message_id, created_at)
-      SELECT gen_random_uuid(), recipient.user_id, recipient.kind, ${s}.author_id, ${s}.room_id, ${s}.id, ${s}.created_at
+      SELECT gen_random_uuid(), recipient.user_id, recipient.kind, ${s}.author_id, ${s}.room_id, ${s}.id,
+             ${at === 'now' ? Prisma.sql`clock_timestamp()` : Prisma.sql`${s}.created_at`}
       FROM ${s}, LATERAL (
         SELECT DISTINCT ON (c.user_id) c.user_id, c.kind FROM (${Prisma.join(kinds, ' UNION ALL ')}) c
         WHERE c.user_id <> ${s}.author_id
@@ -101,29 +107,6 @@ export function messageNotifications(stored: string, notifying: MessageNotifying
       ) recipient
       RETURNING id, user_id
     ), ${queuePushes('notified')}`;
-}
-
-/**
- * MENTION notifications for `userIds`, newly named in an edit of `message` (those already named
- * were told when the message was stored); not the author, nor anyone who blocked them.
- */
-export async function notifyNewMentions(
-  db: Db,
-  message: { id: string; roomId: string; authorId: string },
-  userIds: readonly string[],
-): Promise<NewNotification[]> {
-  if (userIds.length === 0) return [];
-  return db.$queryRaw<NewNotification[]>`
-    WITH notified AS (
-      INSERT INTO notifications (id, user_id, kind, actor_id, room_id, message_id, created_at)
-      SELECT gen_random_uuid(), named.user_id, 'MENTION', ${message.authorId}::uuid, ${message.roomId}::uuid,
-             ${message.id}::uuid, clock_timestamp()
-      FROM unnest(string_to_array(${userIds.join(',')}::text, ',')::uuid[]) AS named(user_id)
-      WHERE named.user_id <> ${message.authorId}::uuid
-        AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = named.user_id AND blocked_id = ${message.authorId}::uuid)
-      RETURNING id, user_id
-    ), ${queuePushes('notified')}
-    SELECT id, user_id AS "userId" FROM notified`;
 }
 
 /**

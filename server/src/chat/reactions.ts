@@ -1,8 +1,16 @@
-import { badInput, conflict } from '../errors.js';
+import { badInput } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { queueWebhookEvent, reactionData } from '../integrations/outbox.js';
 import { type MessageWithAuthor, type PublicUser, userColumns } from './carried.js';
-import { deletedMessage, findMessage, type Reader, type StoredRow, storedRowColumns, withAuthor } from './messages.js';
+import {
+  changeAtOnce,
+  deletedMessage,
+  findMessage,
+  type Reader,
+  type StoredRow,
+  storedRowColumns,
+  withAuthor,
+} from './messages.js';
 import { assertCan, requireUser } from './policy.js';
 import { loadRoomAccess, roomResource } from './rooms.js';
 import { parseEmoji, parseId, REACTIONS_MAX } from './validation.js';
@@ -100,23 +108,21 @@ async function reactAtOnce(
   return { message: withAuthor(row), emoji, changed: row.changed };
 }
 
-/** Tries before a refusal is explained: the viewer's standing may change between two. */
-const REACT_TRIES = 3;
-
 async function react(db: Reader, viewerId: string | null, messageId: string, emoji: string, add: boolean) {
   const userId = requireUser(viewerId);
   const reaction = parseEmoji(emoji);
   const id = parseId('messageId', messageId);
-  for (let tries = 1; ; tries++) {
-    const done = await reactAtOnce(db, userId, id, reaction, add);
-    if (done === 'full') {
+  return changeAtOnce(
+    async () => {
+      const done = await reactAtOnce(db, userId, id, reaction, add);
+      if (done !== 'full') return done;
       throw badInput('emoji', `is one more than the ${REACTIONS_MAX} different reactions a message may have`);
-    }
-    if (done) return done;
-    // Refused: say why. Nothing refuses it now (a mute ended, the viewer joined, just now)? Again.
-    await assertReactable(db.prisma, userId, id);
-    if (tries === REACT_TRIES) throw conflict('The message or your membership changed meanwhile; try again');
-  }
+    },
+    async () => {
+      await assertReactable(db.prisma, userId, id);
+      return null;
+    },
+  );
 }
 
 /** Adds the viewer's reaction; adding one that is there already changes nothing. */

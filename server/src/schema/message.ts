@@ -404,7 +404,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) => {
       const messageId = idOf('Message', input.messageId, 'messageId');
       const { message, changed, notifications } = await messages.editMessage(
-        ctx.services.db.prisma,
+        ctx.services.db,
         viewerIdOf(ctx),
         messageId,
         input.body,
