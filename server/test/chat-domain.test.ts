@@ -371,7 +371,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
         { PUBLIC: [U, F, F, F], PRIVATE: [U, F, OK, OK], DIRECT: [U, F, F, F] },
       ],
       ['editMessage', (v, f) => editMessage(db, v, f.messageId, 'edited'), authorOnly],
-      ['deleteMessage', (v, f) => deleteMessage(prisma, v, f.messageId), authorOnly],
+      ['deleteMessage', (v, f) => deleteMessage(db, v, f.messageId), authorOnly],
     ];
 
     async function fixture(roomKind: RoomKind) {
@@ -787,11 +787,11 @@ describe.each(databases)('chat on the %s database', (kind) => {
       expect(edited.message.editedAt).toBeInstanceOf(Date);
       expect((await editMessage(db, author.id, message.id, 'second')).changed).toBe(false);
 
-      await expectError(deleteMessage(prisma, other.id, message.id), 'FORBIDDEN');
-      const deleted = await deleteMessage(prisma, author.id, message.id);
+      await expectError(deleteMessage(db, other.id, message.id), 'FORBIDDEN');
+      const deleted = await deleteMessage(db, author.id, message.id);
       expect(deleted).toMatchObject({ changed: true, message: { body: '', seq: 1 } });
       expect(deleted.message.deletedAt).toBeInstanceOf(Date);
-      expect(await deleteMessage(prisma, author.id, message.id)).toMatchObject({
+      expect(await deleteMessage(db, author.id, message.id)).toMatchObject({
         changed: false,
         message: { deletedAt: deleted.message.deletedAt },
       });
@@ -875,7 +875,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
         sent.push((await sendMessage(db, owner.id, { roomId: small.id, body, clientMessageId: body })).message);
       }
       await editMessage(db, owner.id, sent[1]!.id, 'edited again');
-      await deleteMessage(prisma, owner.id, sent[2]!.id);
+      await deleteMessage(db, owner.id, sent[2]!.id);
       const page = await listMessages(db, SECRET, owner.id, small.id, { last: 10 });
       const since = await messagesSince(db, owner.id, small.id, 0);
       const planned = await prisma.message.findMany({
@@ -962,7 +962,7 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const secret = (await send(closed.id, `a private ${word}`)).message;
       const whisper = (await send(direct.id, `a direct ${word}`)).message;
       const gone = (await send(open.id, `a deleted ${word}`)).message;
-      await deleteMessage(prisma, member.id, gone.id);
+      await deleteMessage(db, member.id, gone.id);
       await send(open.id, 'nothing to see');
 
       const ids = async (viewerId: string | null, args = {}) =>

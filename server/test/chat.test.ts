@@ -302,6 +302,33 @@ describe.each(databaseKinds)('the chat on the %s database', (kind) => {
       expect((await as.guest.room(room.id)).data!.room.unreadCount).toBe(0);
     });
 
+    it('an author deletes a message in one statement; a reply also recounts its thread', async () => {
+      const room = (await as.owner.createRoom(uniqueName('delete-once'))).data!.createRoom;
+      const statements = async (messageId: string) => {
+        const before = server.app.services.db.queryCount();
+        const answer = await as.owner.remove(messageId);
+        expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
+        expect(answer.data!.deleteMessage).toMatchObject({ id: messageId, body: '' });
+        return server.app.services.db.queryCount() - before;
+      };
+      const root = (await as.owner.send(room.id, 'root')).data!.sendMessage;
+      const reply = (
+        await as.owner.call('mutation ($i: SendMessageInput!) { sendMessage(input: $i) { id } }', {
+          i: { roomId: room.id, body: 'reply', threadRootId: root.id },
+        })
+      ).data!.sendMessage;
+      expect(await statements(reply.id)).toBe(2);
+      expect(await statements(root.id)).toBe(1);
+      const { node } = await as.owner.data(
+        'query ($id: ID!) { node(id: $id) { ... on Message { replyCount deletedAt } } }',
+        {
+          id: root.id,
+        },
+      );
+      expect(node.replyCount).toBe(0);
+      expect(node.deletedAt).not.toBeNull();
+    });
+
     it('markRead moving the position is one statement, and answers what a read of the room would', async () => {
       const room = (await as.owner.createRoom(uniqueName('read-once'))).data!.createRoom;
       await as.member.joinRoom({ roomId: room.id });

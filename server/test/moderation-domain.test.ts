@@ -297,7 +297,7 @@ describe.each(databases)('moderation on the %s database', (kind) => {
     await expectError(setArchived(prisma, moderator.id, room.id, true), 'FORBIDDEN');
     await setArchived(prisma, owner.id, room.id, true);
     await expectError(sendMessage(db, owner.id, { roomId: room.id, body: 'archived?' }), 'FORBIDDEN');
-    await expectError(deleteMessage(prisma, member.id, message.id), 'FORBIDDEN');
+    await expectError(deleteMessage(db, member.id, message.id), 'FORBIDDEN');
     await expectError(updateRoom(prisma, owner.id, { roomId: room.id, topic: 'x' }), 'FORBIDDEN');
     await setArchived(prisma, owner.id, room.id, false);
     await sendMessage(db, owner.id, { roomId: room.id, body: 'unarchived' });
@@ -307,9 +307,9 @@ describe.each(databases)('moderation on the %s database', (kind) => {
     const { room, owner, moderator, member, other } = await cast();
     const fromMember = (await sendMessage(db, member.id, { roomId: room.id, body: 'spam spam' })).message;
     const fromOwner = (await sendMessage(db, owner.id, { roomId: room.id, body: 'rules' })).message;
-    await expectError(deleteMessage(prisma, other.id, fromMember.id), 'FORBIDDEN');
-    await expectError(deleteMessage(prisma, moderator.id, fromOwner.id), 'FORBIDDEN');
-    expect((await deleteMessage(prisma, moderator.id, fromMember.id)).changed).toBe(true);
+    await expectError(deleteMessage(db, other.id, fromMember.id), 'FORBIDDEN');
+    await expectError(deleteMessage(db, moderator.id, fromOwner.id), 'FORBIDDEN');
+    expect((await deleteMessage(db, moderator.id, fromMember.id)).changed).toBe(true);
     const entry = (await listAuditLog(prisma, SECRET, owner.id, room.id, { first: 1 })).edges[0]!.node;
     expect(entry).toMatchObject({ action: 'MESSAGE_DELETED', targetMessageId: fromMember.id, targetUserId: member.id });
 

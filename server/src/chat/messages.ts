@@ -5,7 +5,6 @@ import {
   type Membership,
   Prisma,
   type Message,
-  type PrismaClient,
   type Room,
   type RoomKind,
 } from '../generated/prisma/client.js';
@@ -484,25 +483,19 @@ export async function findMessage(prisma: Db, messageId: string): Promise<Messag
 }
 
 /**
- * Sets `columns` of a message that is not deleted, stamping editedAt (MESSAGE_EDITED) or deletedAt
- * (MESSAGE_DELETED), and queues the event for the room's webhooks, in one statement. Null when the
- * message was deleted in between (nothing changed).
+ * Deletes a message that is not deleted yet (the body becomes "", a pin goes, deletedAt is set) and
+ * queues MESSAGE_DELETED for the room's webhooks, in one statement run by `run`; `unless` adds
+ * conditions on the row (`messages`). Null when nothing was deleted.
  */
-async function changeMessage(
-  prisma: Db,
-  messageId: string,
-  event: 'MESSAGE_EDITED' | 'MESSAGE_DELETED',
-  columns: Prisma.Sql,
-): Promise<MessageWithAuthor | null> {
-  const stamp = Prisma.raw(event === 'MESSAGE_EDITED' ? 'edited_at' : 'deleted_at');
-  const rows = await prisma.$queryRaw<StoredRow[]>`
+async function deleteOne(run: Statement, messageId: string, unless = Prisma.empty): Promise<MessageWithAuthor | null> {
+  const rows = await run<StoredRow>(Prisma.sql`
     WITH changed AS (
-      UPDATE messages SET ${columns}, ${stamp} = clock_timestamp()
-      WHERE id = ${messageId}::uuid AND deleted_at IS NULL
+      UPDATE messages SET body = '', pinned_at = NULL, pinned_by_id = NULL, deleted_at = clock_timestamp()
+      WHERE id = ${messageId}::uuid AND deleted_at IS NULL ${unless}
       RETURNING id, room_id, seq, author_id, body, client_message_id, created_at, edited_at, deleted_at,
                 thread_root_id, reply_count, last_reply_at, pinned_at, pinned_by_id
-    ), ${messageEvent(event, 'changed')}
-    SELECT ${storedRowColumns.changed} FROM changed JOIN users ON users.id = changed.author_id`;
+    ), ${messageEvent('MESSAGE_DELETED', 'changed')}
+    SELECT ${storedRowColumns.changed} FROM changed JOIN users ON users.id = changed.author_id`);
   const row = rows[0];
   return row ? withAuthor(row) : null;
 }
@@ -612,21 +605,26 @@ async function editAtOnce(
  * (`changed: false`).
  */
 export async function deleteMessage(
-  prisma: PrismaClient,
+  db: Reader,
   viewerId: string | null,
   messageId: string,
 ): Promise<{ message: MessageWithAuthor; changed: boolean }> {
   const userId = requireUser(viewerId);
-  const message = await findMessage(prisma, messageId);
-  assertCan({ userId }, 'message.delete', await messageResource(prisma, userId, message));
+  const id = parseId('messageId', messageId);
+  // The usual case in one statement: authors delete their own messages, unless the room is archived
+  // (message.delete).
+  const own = await deleteOne(
+    (statement) => db.read(statement, { prepare: true }),
+    id,
+    OWN_IN_A_ROOM_NOT_ARCHIVED(userId),
+  );
+  if (own) return deleted(db.prisma, own);
+  // Someone else's (a moderator's deletion), a refusal, or deleted already: the long way.
+  const message = await findMessage(db.prisma, id);
+  assertCan({ userId }, 'message.delete', await messageResource(db.prisma, userId, message));
   if (message.deletedAt) return { message, changed: false };
-  const deleted = await prisma.$transaction(async (tx) => {
-    const row = await changeMessage(
-      tx,
-      message.id,
-      'MESSAGE_DELETED',
-      Prisma.sql`body = '', pinned_at = NULL, pinned_by_id = NULL`,
-    );
+  const row = await db.prisma.$transaction(async (tx) => {
+    const row = await deleteOne((statement) => tx.$queryRaw(statement), message.id);
     // Someone else's message: an owner or moderator removed it, which the audit log keeps.
     if (row && row.authorId !== userId) {
       await recordAudit(tx, {
@@ -639,9 +637,18 @@ export async function deleteMessage(
     }
     return row;
   });
-  if (!deleted) return { message: await findMessage(prisma, message.id), changed: false };
-  if (deleted.threadRootId) await recountReplies(prisma, deleted.threadRootId);
-  return { message: deleted, changed: true };
+  if (!row) return { message: await findMessage(db.prisma, message.id), changed: false };
+  return deleted(db.prisma, row);
+}
+
+const OWN_IN_A_ROOM_NOT_ARCHIVED = (userId: string) =>
+  Prisma.sql`AND author_id = ${userId}::uuid
+    AND NOT EXISTS (SELECT 1 FROM rooms WHERE rooms.id = messages.room_id AND rooms.archived_at IS NOT NULL)`;
+
+/** A message just deleted: a reply no longer counts on its thread's root. */
+async function deleted(prisma: Db, message: MessageWithAuthor): Promise<{ message: MessageWithAuthor; changed: true }> {
+  if (message.threadRootId) await recountReplies(prisma, message.threadRootId);
+  return { message, changed: true };
 }
 
 /**

@@ -421,7 +421,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeleteMessageInput, description: 'The message to delete.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const messageId = idOf('Message', input.messageId, 'messageId');
-      const { message, changed } = await messages.deleteMessage(ctx.services.db.prisma, viewerIdOf(ctx), messageId);
+      const { message, changed } = await messages.deleteMessage(ctx.services.db, viewerIdOf(ctx), messageId);
       if (changed) {
         publishMessage(ctx, 'MessageDeleted', message);
         if (message.threadRootId) publishAbout(ctx, 'ThreadUpdated', message.roomId, message.threadRootId);
