@@ -669,6 +669,25 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await bob.goto(`${server.url}/rooms/${encodeURIComponent(roomId)}`);
     await message(bob, 'Can you still hear me?').waitFor();
 
+    // Bob's page has just loaded: before Alice changes, its live events must be flowing (a change
+    // made while its subscription is still being set up is seen only after a reload). A message of
+    // hers every second until one reaches it as a live event, not by the history's catch-up.
+    let live = false;
+    bobFrames.toPage = (frame) => {
+      if (frame.includes('"myEvents"') && frame.includes('Checking the line')) live = true;
+      return false;
+    };
+    let probes = 0;
+    await until(
+      'Bob’s live events flowing',
+      async () => {
+        if (!live) await sdk.room(roomId).send(`Checking the line ${++probes}`);
+        return live || new Promise<boolean>((resolve) => setTimeout(() => resolve(live), 1_000));
+      },
+      Boolean,
+    );
+    delete bobFrames.toPage;
+
     // Alice takes a picture as her avatar and a new name: beside her messages on Bob's screen, at once.
     const heard = message(bob, 'Can you still hear me?');
     expect(await heard.locator('img.avatar').count()).toBe(0);
