@@ -68,18 +68,25 @@ export async function roomSender(
     }
   }
   const actor = reader ?? owner;
-  const socket = over === 'ws' ? await SocketSender.open(url, actor.accessToken) : undefined;
   let turn = 0;
+  /** The operation of turn `n`: its document, variables, and what its answer must hold. */
+  const turnOf = (n: number): [string, Record<string, unknown>, string] => {
+    switch (operation) {
+      case 'send':
+        return [SEND_MESSAGE, { i: { roomId, body: `message ${n}` } }, '"seq"'];
+      case 'react':
+        return [REACT(n % 2 === 0), { i: { messageId: target!.sendMessage.id, emoji: '👍' } }, '"reactions"'];
+      case 'edit':
+        return [EDIT, { i: { messageId: target!.sendMessage.id, body: `edit ${turn}` } }, `"edit ${turn}"`];
+      case 'read':
+        return [MARK_READ, { i: { roomId, seq: turn } }, `"viewerLastReadSeq":${Math.min(turn, turns)}`];
+    }
+  };
+  const socket = over === 'ws' ? await SocketSender.open(url, actor.accessToken) : undefined;
   return {
     async send(n: number): Promise<void> {
       turn++;
-      const [query, variables, expected] = target
-        ? operation === 'edit'
-          ? [EDIT, { i: { messageId: target.sendMessage.id, body: `edit ${turn}` } }, `"edit ${turn}"`]
-          : [REACT(n % 2 === 0), { i: { messageId: target.sendMessage.id, emoji: '👍' } }, '"reactions"']
-        : reader
-          ? [MARK_READ, { i: { roomId, seq: turn } }, `"viewerLastReadSeq":${Math.min(turn, turns)}`]
-          : [SEND_MESSAGE, { i: { roomId, body: `message ${n}` } }, '"seq"'];
+      const [query, variables, expected] = turnOf(n);
       if (socket) {
         await socket.run(query, variables);
         return;

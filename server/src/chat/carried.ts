@@ -231,7 +231,9 @@ export function answersRoomQuery(query: object, viewerId: string): boolean {
   if (include === undefined) return true;
   return (
     isObject(include) &&
-    Object.entries(include).every(([field, wanted]) => covered(field, wanted) && field === 'memberships')
+    Object.entries(include).every(
+      ([field, wanted]) => field === 'memberships' && viewerMembershipCovered(wanted, viewerId),
+    )
   );
 }
 

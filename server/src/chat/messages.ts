@@ -203,8 +203,7 @@ async function storeWithNextSeq(run: Statement, message: NewMessage, unlessSlowM
       SELECT ${randomUUID()}::uuid, ${roomId}::uuid, next.last_seq, ${authorId}::uuid, ${body}::text,
              ${clientMessageId}::text, next.last_activity_at, ${threadRootId}::uuid
       FROM next
-      RETURNING id, room_id, seq, author_id, body, client_message_id, created_at, edited_at, deleted_at,
-                thread_root_id, reply_count, last_reply_at, pinned_at, pinned_by_id
+      RETURNING ${RETURNING_MESSAGE}
     ), seen AS (
       UPDATE memberships SET last_read_seq = GREATEST(last_read_seq, stored.seq)
       FROM stored WHERE memberships.room_id = stored.room_id AND memberships.user_id = stored.author_id
@@ -257,6 +256,14 @@ const selectStoredRow = (message: 'stored' | 'changed' | 'page' | 'reacted') =>
     ${message}.reply_count AS "replyCount", ${message}.last_reply_at AS "lastReplyAt", ${message}.pinned_at AS "pinnedAt",
     ${message}.pinned_by_id AS "pinnedById", users.username AS "authorUsername",
     users.display_name AS "authorDisplayName", users.avatar_key AS "authorAvatarKey", users.created_at AS "authorCreatedAt"`);
+/** The message columns a `StoredRow` selects, as the RETURNING list of a statement writing `messages`. */
+const RETURNING_MESSAGE = Prisma.raw(
+  `id room_id seq author_id body client_message_id created_at edited_at deleted_at thread_root_id reply_count
+   last_reply_at pinned_at pinned_by_id`
+    .split(/\s+/)
+    .map((column) => `messages.${column}`)
+    .join(', '),
+);
 /** The notifications a send's or an edit's statement wrote (its `notified` CTE), as a JSON array. */
 const NOTIFIED_JSON = Prisma.sql`(SELECT json_agg(json_build_object('id', notified.id, 'userId', notified.user_id)) FROM notified)`;
 /** The send statement's room (its `next` CTE) and mentioned users, as JSON objects. */
@@ -492,8 +499,7 @@ async function deleteOne(run: Statement, messageId: string, unless = Prisma.empt
     WITH changed AS (
       UPDATE messages SET body = '', pinned_at = NULL, pinned_by_id = NULL, deleted_at = clock_timestamp()
       WHERE id = ${messageId}::uuid AND deleted_at IS NULL ${unless}
-      RETURNING id, room_id, seq, author_id, body, client_message_id, created_at, edited_at, deleted_at,
-                thread_root_id, reply_count, last_reply_at, pinned_at, pinned_by_id
+      RETURNING ${RETURNING_MESSAGE}
     ), ${messageEvent('MESSAGE_DELETED', 'changed')}
     SELECT ${storedRowColumns.changed} FROM changed JOIN users ON users.id = changed.author_id`);
   const row = rows[0];
@@ -572,10 +578,7 @@ async function editAtOnce(
           AND rooms.id = messages.room_id AND rooms.archived_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM memberships WHERE memberships.room_id = messages.room_id
                           AND memberships.user_id = ${userId}::uuid AND memberships.muted_until > clock_timestamp())
-        RETURNING messages.id, messages.room_id, messages.seq, messages.author_id, messages.body,
-                  messages.client_message_id, messages.created_at, messages.edited_at, messages.deleted_at,
-                  messages.thread_root_id, messages.reply_count, messages.last_reply_at, messages.pinned_at,
-                  messages.pinned_by_id
+        RETURNING ${RETURNING_MESSAGE}
       ), named AS (
         ${naming ? mentionedMembers(Prisma.sql`(SELECT room_id FROM changed)`, usernameKeys) : Prisma.sql`SELECT NULL::uuid AS user_id WHERE false`}
       ), unnamed AS (
@@ -613,11 +616,7 @@ export async function deleteMessage(
   const id = parseId('messageId', messageId);
   // The usual case in one statement: authors delete their own messages, unless the room is archived
   // (message.delete).
-  const own = await deleteOne(
-    (statement) => db.read(statement, { prepare: true }),
-    id,
-    OWN_IN_A_ROOM_NOT_ARCHIVED(userId),
-  );
+  const own = await deleteOne((statement) => db.read(statement, { prepare: true }), id, ownInARoomNotArchived(userId));
   if (own) return deleted(db.prisma, own);
   // Someone else's (a moderator's deletion), a refusal, or deleted already: the long way.
   const message = await findMessage(db.prisma, id);
@@ -641,7 +640,8 @@ export async function deleteMessage(
   return deleted(db.prisma, row);
 }
 
-const OWN_IN_A_ROOM_NOT_ARCHIVED = (userId: string) =>
+/** message.delete's usual case, as conditions on the row: the viewer's own, in a room not archived. */
+const ownInARoomNotArchived = (userId: string) =>
   Prisma.sql`AND author_id = ${userId}::uuid
     AND NOT EXISTS (SELECT 1 FROM rooms WHERE rooms.id = messages.room_id AND rooms.archived_at IS NOT NULL)`;
 
