@@ -168,6 +168,10 @@ export async function buildApp(
   });
 
   const policy: ConnectionPolicy = new ConnectionPolicy(config, services, yoga as never, trusted, contextFor, log);
+  bus.onResumed(() => {
+    log.warn({ connections: policy.size }, 'pub/sub back: live clients told to fetch what they missed');
+    policy.resumed();
+  });
   const sse = serveServerSentEvents(GRAPHQL_PATH, policy);
   /** Responses not finished yet: told to close their connection when the drain starts. */
   const openResponses = new Set<ServerResponse>();

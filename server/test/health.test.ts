@@ -1,8 +1,8 @@
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDataDir, createPostgresDatabase } from './support/databases.js';
 import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
 import { gql } from './support/graphql.js';
+import { throughProxy } from './support/proxy.js';
 import { startServer } from './support/server.js';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -15,32 +15,6 @@ async function expectServing(url: string) {
   expect(await ready.json()).toMatchObject({ status: 'ok', checks: { database: 'ok' } });
   const result = await gql(url, '{ me { id } }');
   expect(result).toMatchObject({ status: 200, data: { me: null } });
-}
-
-/** A TCP proxy in front of PostgreSQL that the test can cut, making the database unreachable. */
-async function startProxy(target: URL): Promise<{ port: number; cut(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    async cut() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-    },
-  };
 }
 
 describe('GET /healthz and /readyz', () => {
@@ -90,12 +64,8 @@ describe('GET /healthz and /readyz', () => {
     it('/readyz answers 503 while the database is unreachable', async () => {
       const db = await createPostgresDatabase();
       cleanups.push(db.drop);
-      const target = new URL(db.url);
-      const proxy = await startProxy(target);
-      const viaProxy = new URL(db.url);
-      viaProxy.hostname = '127.0.0.1';
-      viaProxy.port = String(proxy.port);
-      const server = await startServer({ DATABASE_URL: viaProxy.toString() });
+      const { proxy, url } = await throughProxy(db.url, cleanups);
+      const server = await startServer({ DATABASE_URL: url });
       cleanups.push(server.stop);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 

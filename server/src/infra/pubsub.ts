@@ -22,6 +22,12 @@ export interface Bus {
   /** A general-purpose Redis connection for shared state (presence, rate limits); null in memory mode. */
   redis: SharedRedis | null;
   ping(timeoutMs?: number): Promise<void>;
+  /**
+   * Calls `listener` whenever the connection that listens was lost and is back with all its
+   * channels listened to again: what was published meanwhile never arrived. (One Redis only; a
+   * cluster's shard connections come back without saying so.)
+   */
+  onResumed(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -156,6 +162,7 @@ export function openBus(
           'the Redis Cluster',
         );
       },
+      onResumed: () => undefined,
       close: () => closeAll([pubsub, redis]),
     };
   }
@@ -168,6 +175,7 @@ export function openBus(
       pubsub: new PubSub({ eventEmitter }),
       redis: null,
       ping: async () => undefined,
+      onResumed: () => undefined,
       close: async () => undefined,
     };
   }
@@ -175,6 +183,21 @@ export function openBus(
   const subscriber = createRedis(redisUrl, log, 'subscriber', true, onReconnect);
   const redis = createRedis(redisUrl, log, 'state', false, onReconnect);
   const pubsub = new SafeRedisPubSub({ publisher, subscriber });
+  const resumed = new EventEmitter();
+  let lost = false;
+  subscriber.on('close', () => (lost = true));
+  subscriber.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    // ioredis sends the SUBSCRIBEs again just after 'ready'; a PING sent after them is answered
+    // once Redis has taken them all.
+    setImmediate(() => {
+      subscriber.ping().then(
+        () => resumed.emit('resumed'),
+        () => undefined, // lost again: the next 'ready' tries again
+      );
+    });
+  });
   return {
     kind: 'redis',
     pubsub,
@@ -182,6 +205,7 @@ export function openBus(
     async ping(timeoutMs = 2_000) {
       await withTimeout(Promise.all([redis.ping(), publisher.ping()]), timeoutMs, 'redis');
     },
+    onResumed: (listener) => void resumed.on('resumed', listener),
     close: () => closeAll([publisher, subscriber, redis]),
   };
 }

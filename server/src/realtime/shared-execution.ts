@@ -81,6 +81,8 @@ async function sharedSubscribe(
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source as ExecutionResult;
   const ctx = args.contextValue as Context;
+  // The subscribe resolvers return their streams once these listen on the pub/sub.
+  ctx.live?.listening();
   const dependence = dependsOnViewer(args.schema, args.document, args.operationName ?? '');
   const viewerId = ctx.viewer?.userId ?? null;
   const key = [

@@ -58,4 +58,9 @@ export interface LiveOperation {
   head: Buffer;
   /** Writes one of this operation's frames to its socket, if it is still open. */
   send(frame: Frame): void;
+  /**
+   * Tells the client the subscription listens now: whatever is published from here on reaches it,
+   * and what was stored before is for messagesSince (transport/policy.ts, `Connection.listening`).
+   */
+  listening(): void;
 }

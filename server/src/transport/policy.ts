@@ -43,6 +43,12 @@ export interface ConnectionSpec {
   viewer(): Viewer | null;
   /** Ends the connection the transport's way; called at token expiry and when the server drains. */
   end(reason: EndReason, message: string): void;
+  /**
+   * Tells the client that these subscriptions listen. A transport that cannot say it leaves this
+   * out: when events were lost, its connections are ended instead, and their clients catch up as
+   * after any reconnection.
+   */
+  listening?(ids: readonly string[]): void;
 }
 
 /** An operation ready to run: graphql-ws and graphql-sse both take these arguments. */
@@ -128,6 +134,16 @@ export class ConnectionPolicy {
     for (const connection of [...this.open]) connection.end('restart', 'service restart');
   }
 
+  /**
+   * The pub/sub connection was lost and is back, listening again: the events published meanwhile
+   * never came. Every live connection is told that its subscriptions listen again, so that its
+   * clients fetch what they missed with messagesSince; the subscriptions themselves go on (or, on
+   * a transport that cannot say so, the connection ends and its client reconnects).
+   */
+  resumed(): void {
+    for (const connection of this.open) connection.resumed();
+  }
+
   /** Open connections on this replica. */
   get size(): number {
     return this.open.size;
@@ -182,6 +198,22 @@ export class Connection {
 
   end(reason: EndReason, message: string): void {
     if (!this.closed) this.spec.end(reason, message);
+  }
+
+  /**
+   * Subscription `id` listens now: everything published from here on reaches it. Its client may
+   * have missed what was stored before (while the socket reconnected, or the subscription was set
+   * up), and fetches that now, knowing that nothing after it will be missed.
+   */
+  listening(id: string): void {
+    if (!this.closed) this.spec.listening?.([id]);
+  }
+
+  /** @internal The pub/sub is back (ConnectionPolicy.resumed): every subscription listens again. */
+  resumed(): void {
+    if (this.closed || this.subscriptions.size === 0) return;
+    if (this.spec.listening) this.spec.listening([...this.subscriptions.keys()]);
+    else this.spec.end('restart', 'Live events were lost: reconnect, and catch up with messagesSince');
   }
 
   /**

@@ -53,8 +53,20 @@ function liveOperation(socket: WebSocket, id: string, connection: Connection): L
       if (framesOurOwn && internals._sender?._state === 0 && raw?.writable) raw.write(frame);
       else socket.send(message, TEXT);
     },
+    listening: () => connection.listening(id),
   };
 }
+
+/**
+ * How a socket hears that subscriptions listen: a graphql-ws `ping` whose payload names them,
+ * `{"type":"ping","payload":{"listening":["1"]}}`. It comes once a subscription has started
+ * listening, and again for all of a socket's subscriptions when the replica's pub/sub connection
+ * was lost and is back. A client that fetches what it missed (messagesSince) when it hears one
+ * misses nothing, without guessing how long a subscription takes to start. graphql-ws clients
+ * answer it with a pong, as any ping.
+ */
+export const listeningMessage = (ids: readonly string[]) =>
+  JSON.stringify({ type: 'ping', payload: { listening: ids } });
 
 /**
  * GraphQL over WebSocket (graphql-transport-ws, the graphql-ws library) at `path`: a translation
@@ -74,6 +86,9 @@ export function serveWebSockets(server: Server, path: string, policy: Connection
           request,
           viewer: () => viewerFromConnectionParams(policy.services.tokens, ctx.connectionParams),
           end: (reason, message) => socket.close(closeCodes[reason], message),
+          listening: (ids) => {
+            if (socket.readyState === WebSocket.OPEN) socket.send(listeningMessage(ids));
+          },
         });
         if ('refused' in admitted) {
           socket.close(closeCodes[admitted.refused], admitted.message);
