@@ -611,6 +611,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         complete: sink.complete,
         // An event the server could not resolve: its message is fetched with the gap.
         eventError: sink.eventError,
+        listening: sink.listening,
       }),
     onConnected: (listener) => events.on('connected', () => listener()),
   };
@@ -700,6 +701,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         next: (data) => sink.next(data.notificationAdded),
         error: sink.error,
         complete: sink.complete,
+        listening: sink.listening,
       }),
     page: async (after, first) => {
       const page = await call.notifications({ first, after });

@@ -9,8 +9,16 @@ export interface NotificationLike {
 
 /** What the notification stream needs from the client (a fake one in unit tests). */
 export interface NotificationHost<N extends NotificationLike> {
-  /** The live notifications (notificationAdded); returns the function that unsubscribes. */
-  subscribe(sink: { next(notification: N): void; error(error: ChatError): void; complete(): void }): () => void;
+  /**
+   * The live notifications (notificationAdded); returns the function that unsubscribes.
+   * `listening`: the server says the subscription listens (Realtime's SubscriptionSink).
+   */
+  subscribe(sink: {
+    next(notification: N): void;
+    error(error: ChatError): void;
+    complete(): void;
+    listening(): void;
+  }): () => void;
   /** A page of the inbox, newest first (the notifications query). */
   page(after: string | null, first: number): Promise<{ nodes: N[]; endCursor: string | null; hasNextPage: boolean }>;
   /** Calls `listener` whenever the socket is (re)connected; returns the function that stops it. */
@@ -24,8 +32,9 @@ export interface NotificationStreamOptions {
    */
   backlogMs?: number;
   /**
-   * After each (re)connection the inbox is read at once and again after each of these delays, to
-   * cover notifications made while the subscription was being set up on the server. Default [750, 2500].
+   * After each (re)connection the inbox is read at once, again when the server says the
+   * subscription listens (from then on nothing is missed), and after each of these delays.
+   * Default none.
    */
   settleDelaysMs?: readonly number[];
   /** Page size of a catch-up read (1–100). Default 50. */
@@ -55,7 +64,7 @@ export function notificationStream<N extends NotificationLike>(
   handlers?: SubscriptionHandlers<N>,
   onEnd?: () => void,
 ): LiveSubscription<N> {
-  const settleDelays = options.settleDelaysMs ?? [750, 2_500];
+  const settleDelays = options.settleDelaysMs ?? [];
   const pageSize = Math.min(100, Math.max(1, options.pageSize ?? 50));
   const seen = new Set<string>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -132,6 +141,8 @@ export function notificationStream<N extends NotificationLike>(
             next: deliver,
             error: (error) => sink.error(error),
             complete: () => sink.complete(),
+            // What was made before this may have been missed; nothing after it will be.
+            listening: run,
           }),
         );
         if (options.backlogMs) run();

@@ -32,6 +32,12 @@ export interface SubscriptionSink<T> {
   complete(): void;
   /** An event that came with errors instead of data; without this the subscription ends with the error. */
   eventError?(error: ChatError): void;
+  /**
+   * The server says the subscription listens: everything published from now on reaches it, and what
+   * was stored before may have been missed (fetch it now). Said once it starts on each socket, and
+   * again after the server's pub/sub was lost and is back.
+   */
+  listening?(): void;
 }
 
 interface CloseLike {
@@ -85,6 +91,8 @@ export class Realtime {
   private socket: { readyState: number } | undefined;
   /** Operations started so far: the last operation id. */
   private operations = 0;
+  /** The subscriptions that want to hear when they listen, by operation id. */
+  private readonly listeners = new Map<string, () => void>();
 
   constructor(private readonly options: RealtimeOptions) {
     const { endpoint, session, events } = options;
@@ -133,8 +141,9 @@ export class Realtime {
           this.socketUser = undefined;
           events.emit('closed', { code, reason, url: this.socketUrl });
         },
-        ping: (received) => {
-          if (received || !(options.pongTimeoutMs > 0)) return;
+        ping: (received, payload) => {
+          if (received) return this.heardListening(payload);
+          if (!(options.pongTimeoutMs > 0)) return;
           clearTimeout(this.pongTimer);
           this.pongTimer = setTimeout(() => this.client.terminate(), options.pongTimeoutMs);
         },
@@ -145,18 +154,31 @@ export class Realtime {
     });
   }
 
+  /** The server's ping names the subscriptions that listen: `{ listening: ["3"] }`. */
+  private heardListening(payload: unknown): void {
+    const ids = (payload as { listening?: unknown } | undefined)?.listening;
+    if (!Array.isArray(ids)) return;
+    for (const id of ids) this.listeners.get(String(id))?.();
+  }
+
   /** Subscribes; returns the function that ends the subscription. */
   subscribe<T>(request: GraphQLRequest, sink: SubscriptionSink<T>): () => void {
     let ended = false;
     let stop: () => void = () => undefined;
+    let id: string | undefined;
+    const forget = () => {
+      if (id !== undefined) this.listeners.delete(id);
+    };
     const fail = (error: ChatError) => {
       if (ended) return;
       ended = true;
+      forget();
       stop();
       sink.error(error);
     };
     const start = () => {
       if (ended) return;
+      forget();
       stop = this.client.subscribe<T>(
         {
           query: request.query ?? '',
@@ -195,15 +217,20 @@ export class Realtime {
           complete: () => {
             if (ended) return;
             ended = true;
+            forget();
             sink.complete();
           },
         },
       );
+      // graphql-ws numbered the operation (generateID) as it started it.
+      id = String(this.operations);
+      if (sink.listening) this.listeners.set(id, () => sink.listening!());
     };
     start();
     return () => {
       if (ended) return;
       ended = true;
+      forget();
       stop();
     };
   }

@@ -9,10 +9,19 @@ export interface StreamHost<M extends Sequenced> {
   lastSeq(roomId: string): Promise<number>;
   /** Up to `first` messages after `afterSeq`, ascending (the messagesSince query). */
   messagesSince(roomId: string, afterSeq: number, first: number): Promise<M[]>;
-  /** The live messages of the room (messageAdded); returns the function that unsubscribes. */
+  /**
+   * The live messages of the room (messageAdded); returns the function that unsubscribes.
+   * `listening`: the server says the subscription listens (Realtime's SubscriptionSink).
+   */
   subscribe(
     roomId: string,
-    sink: { next(message: M): void; error(error: ChatError): void; complete(): void; eventError(): void },
+    sink: {
+      next(message: M): void;
+      error(error: ChatError): void;
+      complete(): void;
+      eventError(): void;
+      listening(): void;
+    },
   ): () => void;
   /** Calls `listener` whenever the socket is (re)connected; returns the function that stops it. */
   onConnected(listener: () => void): () => void;
@@ -32,9 +41,9 @@ export interface MessageStreamOptions<M extends Sequenced = Sequenced> {
    */
   gapWaitMs?: number;
   /**
-   * After each (re)connection the gap is fetched at once and again after each of these delays, to
-   * cover messages stored while the new subscription was still being set up on the server.
-   * Default [750, 2500].
+   * After each (re)connection the gap is fetched at once, again when the server says the
+   * subscription listens (from then on nothing is missed), and after each of these delays.
+   * Default none.
    */
   settleDelaysMs?: readonly number[];
   /**
@@ -68,7 +77,7 @@ export interface MessageStreamEvents<M> {
   end: undefined;
 }
 
-export type RecoveryReason = 'start' | 'connected' | 'settle' | 'gap' | 'retry';
+export type RecoveryReason = 'start' | 'connected' | 'listening' | 'settle' | 'gap' | 'retry';
 
 /** Errors that end a stream; any other failure of a gap fetch is retried. */
 const FATAL = ['FORBIDDEN', 'NOT_FOUND', 'UNAUTHENTICATED', 'BAD_USER_INPUT', 'CLOSED'] as const;
@@ -107,7 +116,7 @@ export class MessageStream<M extends Sequenced> implements AsyncIterable<M> {
   ) {
     this.pageSize = Math.min(1_000, Math.max(1, options.pageSize ?? 500));
     this.gapWaitMs = options.gapWaitMs ?? 150;
-    this.settleDelaysMs = options.settleDelaysMs ?? [750, 2_500];
+    this.settleDelaysMs = options.settleDelaysMs ?? [];
     this.only = options.only;
     this.start(options.afterSeq).catch((error: unknown) => this.fail(error));
   }
@@ -126,6 +135,8 @@ export class MessageStream<M extends Sequenced> implements AsyncIterable<M> {
         error: (error) => this.fail(error),
         complete: () => this.end(),
         eventError: () => this.recover('gap'),
+        // Whatever was stored before this may have been missed; nothing after it will be.
+        listening: () => this.recover('listening'),
       }),
     );
     let start = afterSeq;
@@ -144,8 +155,6 @@ export class MessageStream<M extends Sequenced> implements AsyncIterable<M> {
     this.early = [];
     this.accept(early, false);
     this.recover('start');
-    // The subscription may have been sent on a socket that was already open (no `connected` event):
-    // look again once it has surely been set up on the server.
     for (const delay of this.settleDelaysMs) this.later(() => this.recover('settle'), delay);
   }
 
