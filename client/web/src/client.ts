@@ -3,7 +3,8 @@
  * (refreshed before it expires and when refused), queries and mutations over HTTP, subscriptions
  * over one graphql-ws socket that reconnects for ever — and sends, read marks, typing and reactions
  * over that socket while it is open (transport.ts). `connection` says whether the socket is up;
- * its `epoch` counts connections, so views can fetch what they missed after a reconnect.
+ * its `epoch` counts connections, and `listening` counts the times the server said the viewer's
+ * live events listen (again), which is when views fetch what they may have missed.
  */
 import { authExchange } from '@urql/exchange-auth';
 import { createClient as createSocket, type Client as Socket, type Sink, type SubscribePayload } from 'graphql-ws';
@@ -21,6 +22,12 @@ export interface Connection {
   status: 'connecting' | 'connected' | 'reconnecting';
   /** How many times the socket has connected. */
   epoch: number;
+  /**
+   * How many times the server said that myEvents, the stream the cache follows, listens: once it
+   * starts on each socket, and again when the server's pub/sub is back from an outage. Whatever was
+   * stored before one may have been missed; nothing after it is.
+   */
+  listening: number;
 }
 
 export interface ChatClient {
@@ -46,6 +53,8 @@ function subscribeForEver(
   payload: SubscribePayload,
   sink: Sink,
   renewAccessToken: () => Promise<unknown>,
+  /** Called each time the subscription is sent (again), just after graphql-ws gave it its id. */
+  started: () => void,
 ): () => void {
   let stop = () => {};
   let stopped = false;
@@ -70,6 +79,7 @@ function subscribeForEver(
         })();
       },
     });
+    started();
   };
   start();
   return () => {
@@ -88,8 +98,11 @@ function withDocumentId(payload: SubscribePayload, document: object): SubscribeP
   return { ...payload, extensions: { ...payload.extensions, persistedQuery: { version: 1, sha256Hash: hash } } };
 }
 
+/** The operation name of myEvents in the app's documents (live.ts). */
+const FOLLOWED_STREAM = 'MyEvents';
+
 export function createChatClient(): ChatClient {
-  let connection: Connection = { status: 'connecting', epoch: 0 };
+  let connection: Connection = { status: 'connecting', epoch: 0, listening: 0 };
   let disposed = false;
   const listeners = new Set<() => void>();
   const setConnection = (next: Connection) => {
@@ -99,6 +112,8 @@ export function createChatClient(): ChatClient {
 
   /** Operations started on the socket so far: the last operation id. */
   let operations = 0;
+  /** The operation ids of myEvents (one at a time; another after a 4401 or 4429). */
+  const followed = new Set<string>();
   /** The access token the socket connected with. */
   let socketToken: string | null = null;
   /** The socket the server acknowledged, while it is open. */
@@ -126,7 +141,13 @@ export function createChatClient(): ChatClient {
       connecting: () => (acknowledged = undefined),
       connected: (opened) => {
         acknowledged = opened as WebSocket;
-        setConnection({ status: 'connected', epoch: connection.epoch + 1 });
+        setConnection({ ...connection, status: 'connected', epoch: connection.epoch + 1 });
+      },
+      // The server says which subscriptions listen (server/src/transport/ws.ts, `listeningMessage`).
+      ping: (received, payload) => {
+        const ids = (payload as { listening?: unknown } | undefined)?.listening;
+        if (!received || !Array.isArray(ids) || !ids.some((id) => followed.has(String(id)))) return;
+        setConnection({ ...connection, listening: connection.listening + 1 });
       },
       closed: () => {
         acknowledged = undefined;
@@ -155,14 +176,27 @@ export function createChatClient(): ChatClient {
       fetchExchange,
       subscriptionExchange({
         forwardSubscription: (request, operation) => ({
-          subscribe: (sink) => ({
-            unsubscribe: subscribeForEver(
+          subscribe: (sink) => {
+            let id: string | undefined;
+            const stop = subscribeForEver(
               socket,
               withDocumentId({ ...request, query: request.query ?? '' }, operation.query),
               sink as Sink,
               renewAccessToken,
-            ),
-          }),
+              () => {
+                if (request.operationName !== FOLLOWED_STREAM) return;
+                if (id) followed.delete(id);
+                // graphql-ws numbers an operation (generateID) as it starts it.
+                followed.add((id = String(operations)));
+              },
+            );
+            return {
+              unsubscribe: () => {
+                if (id) followed.delete(id);
+                stop();
+              },
+            };
+          },
         }),
       }),
     ],

@@ -28,7 +28,7 @@ import { Sidebar } from './Sidebar';
  */
 export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatClient['connection'] }) {
   const route = parseRoute(usePath());
-  const { status, epoch } = useSyncExternalStore(connection.subscribe, connection.get);
+  const { status, epoch, listening } = useSyncExternalStore(connection.subscribe, connection.get);
   // Typing seen on an earlier socket may have ended unheard: only this connection's counts.
   const [{ data: live = NO_LIVE_STATE }] = useSubscription(
     { query: MyEventsSubscriptionDocument },
@@ -58,7 +58,7 @@ export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatC
           <ReconnectingBanner status={status} />
           <Bell route={route} />
         </header>
-        <Sidebar viewer={viewer} route={route} onlineUsers={onlineUsers} epoch={epoch} />
+        <Sidebar viewer={viewer} route={route} onlineUsers={onlineUsers} listening={listening} />
         <main id="main" tabIndex={-1}>
           {route.name === 'room' && (
             <RoomView
@@ -68,6 +68,7 @@ export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatC
               viewer={viewer}
               live={live}
               epoch={epoch}
+              listening={listening}
               onlineUsers={onlineUsers}
             />
           )}

@@ -67,21 +67,22 @@ function seenByOf(messages: readonly Message[], reads: Record<string, { name: st
 
 /**
  * A room's messages, oldest at the top. It shows the newest page, pages back when scrolled to the
- * top, recovers missed messages (on opening, after every reconnect, whenever the newest page has a
- * hole), marks the room read while the newest message is in view, and announces others' new
+ * top, recovers missed messages (on opening, each time the server says the live events listen,
+ * whenever the newest page has a hole), marks the room read while the newest message is in view, and announces others' new
  * messages to screen readers.
  */
 export function MessageList({
   roomId,
   viewer,
-  epoch,
+  listening,
   lastReadSeq,
   reads,
   options,
 }: {
   roomId: string;
   viewer: Viewer;
-  epoch: number;
+  /** Connection.listening. */
+  listening: number;
   lastReadSeq: number;
   reads: Record<string, { name: string; seq: number }> | undefined;
   options: MessageOptions;
@@ -110,21 +111,19 @@ export function MessageList({
     if (nextCursor && !loadingOlder) setOlderCursors((cursors) => [...cursors, nextCursor]);
   }, [nextCursor, loadingOlder]);
 
-  // Missed messages: fetched once the page is there, after each (re)connection — and again a
-  // little later, for those stored while the new subscription was being set up — and on a hole.
+  // Missed messages: fetched once the page is there, each time the live events listen (from then
+  // on nothing is missed: what came before is fetched), and on a hole.
   const loaded = newest !== undefined;
   const upTo = newest ? contiguousUpTo(newest) : 0;
   const holeAt = newest && upTo < newestSeqOf(newest) ? upTo : null;
   useEffect(() => {
-    if (!loaded) return;
-    void catchUp(client, roomId);
-    const again = setTimeout(() => void catchUp(client, roomId), 2_000);
-    return () => clearTimeout(again);
-  }, [client, roomId, loaded, epoch, holeAt]);
-  // Edits and deletes are not in messagesSince: after a reconnect, the newest are read again.
+    if (loaded) void catchUp(client, roomId);
+  }, [client, roomId, loaded, listening, holeAt]);
+  // Edits and deletes are not in messagesSince: live again after a reconnect or an outage, the
+  // newest are read again.
   useEffect(() => {
-    if (epoch > 1) void client.query(RecentChangesQuery, { roomId }, { requestPolicy: 'network-only' }).toPromise();
-  }, [client, roomId, epoch]);
+    if (listening > 1) void client.query(RecentChangesQuery, { roomId }, { requestPolicy: 'network-only' }).toPromise();
+  }, [client, roomId, listening]);
 
   const scroller = useRef<HTMLDivElement>(null);
   const historyStart = useRef<HTMLDivElement>(null);

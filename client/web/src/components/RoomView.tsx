@@ -69,6 +69,7 @@ export function RoomView({
   viewer,
   live,
   epoch,
+  listening,
   onlineUsers,
 }: {
   roomId: string;
@@ -77,6 +78,7 @@ export function RoomView({
   viewer: Viewer;
   live: LiveState;
   epoch: number;
+  listening: number;
   onlineUsers: number | undefined;
 }) {
   const [{ data, error, fetching }] = useQuery({
@@ -133,7 +135,7 @@ export function RoomView({
             <MessageList
               roomId={room.id}
               viewer={viewer}
-              epoch={epoch}
+              listening={listening}
               lastReadSeq={room.viewerLastReadSeq ?? 0}
               reads={live.reads[room.id]}
               options={options}

@@ -12,18 +12,19 @@ export function Sidebar({
   viewer,
   route,
   onlineUsers,
-  epoch,
+  listening,
 }: {
   viewer: Viewer;
   route: Route;
   onlineUsers: number | undefined;
-  epoch: number;
+  /** Connection.listening: after the first, unread counts may have moved unheard. */
+  listening: number;
 }) {
   const [{ data, error }, refetch] = useQuery({ query: MyRoomsQuery, requestPolicy: 'cache-and-network' });
-  // After a reconnect, unread counts may have moved unheard.
+  // Live again after a reconnect or an outage: unread counts may have moved unheard.
   useEffect(() => {
-    if (epoch > 1) refetch({ requestPolicy: 'network-only' });
-  }, [epoch, refetch]);
+    if (listening > 1) refetch({ requestPolicy: 'network-only' });
+  }, [listening, refetch]);
   const rooms = [...(data?.myRooms.edges.map((edge) => edge.node) ?? [])].sort(byLatestActivity);
   const currentRoomId = route.name === 'room' ? route.roomId : null;
 
