@@ -30,8 +30,8 @@ describe.runIf(hasRedisCluster && hasPostgres)('on a 3-master Redis Cluster, two
   let urls: string[];
   let processes: ServerProcess[];
   let owner: Session;
-  const open = (url: string, token?: string): Socket => {
-    const socket = connect(`${url.replace(/^http/, 'ws')}/graphql`, token);
+  const open = (url: string, token?: string, listening?: (ids: string[]) => void): Socket => {
+    const socket = connect(`${url.replace(/^http/, 'ws')}/graphql`, token, { listening });
     cleanups.push(() => socket.dispose());
     return socket;
   };
@@ -120,8 +120,14 @@ describe.runIf(hasRedisCluster && hasPostgres)('on a 3-master Redis Cluster, two
     const c = chatClient(urls[0]!, owner.accessToken);
     const roomId = (await c.createRoom(`restart-${owner.user.username}`)).data!.createRoom.id;
     await chatClient(urls[1]!, reader.accessToken).joinRoom({ roomId });
-    const sub = subscribe(open(urls[1]!, reader.accessToken), ROOM_EVENTS, { roomId });
+    const pings: string[][] = [];
+    const sub = subscribe(
+      open(urls[1]!, reader.accessToken, (ids) => pings.push(ids)),
+      ROOM_EVENTS,
+      { roomId },
+    );
     await untilLive(roomId, sub);
+    expect(pings).toHaveLength(1);
     const heardBefore = seqsOf(sub).at(-1)!;
     const node = cluster.ports.indexOf(await ownerOf(channelOf(roomId)));
 
@@ -166,6 +172,9 @@ describe.runIf(hasRedisCluster && hasPostgres)('on a 3-master Redis Cluster, two
       'the subscription to hear the room again',
     );
     await eventually(async () => (await fetch(`${urls[1]}/readyz`)).status === 200, 10_000, '/readyz to be ok');
+    // The replica said the subscription listens again, once its shard's connection was replaced.
+    await eventually(() => pings.length >= 2, 10_000, 'the subscription to be said to listen again');
+    expect(pings.at(-1)).toEqual(pings[0]);
 
     // A client fills the gap from the last seq it heard before the outage.
     const heard = seqsOf(sub);

@@ -23,9 +23,8 @@ export interface Bus {
   redis: SharedRedis | null;
   ping(timeoutMs?: number): Promise<void>;
   /**
-   * Calls `listener` whenever the connection that listens was lost and is back with all its
-   * channels listened to again: what was published meanwhile never arrived. (One Redis only; a
-   * cluster's shard connections come back without saying so.)
+   * Calls `listener` whenever a connection that listens was lost and is back with all its channels
+   * listened to again: what was published meanwhile never arrived.
    */
   onResumed(listener: () => void): void;
   close(): Promise<void>;
@@ -143,9 +142,25 @@ export function openBus(
   if (redisClusterNodes) {
     const pubsub = createCluster(redisClusterNodes, log, 'pubsub', true, onReconnect);
     const redis = createCluster(redisClusterNodes, log, 'state', false, onReconnect);
+    const sharded = new ShardedPubSub(pubsub);
+    const resumed = new EventEmitter();
+    let lost = false;
+    // A shard's subscriber connection ended (the subscriber group's '-node' names its node; the
+    // connection pool's does not). ioredis replaces it, then says 'subscribersReady'.
+    pubsub.on('-node', (_node: unknown, nodeKey?: string) => {
+      if (nodeKey !== undefined) lost = true;
+    });
+    pubsub.on('subscribersReady', () => {
+      if (!lost) return;
+      lost = false;
+      sharded.relisten().then(
+        () => resumed.emit('resumed'),
+        () => (lost = true), // a shard is still away: the next 'subscribersReady' tries again
+      );
+    });
     return {
       kind: 'cluster',
-      pubsub: new ShardedPubSub(pubsub),
+      pubsub: sharded,
       redis,
       // Every master answers, and the cluster says it serves all its slots.
       async ping(timeoutMs = 2_000) {
@@ -162,7 +177,7 @@ export function openBus(
           'the Redis Cluster',
         );
       },
-      onResumed: () => undefined,
+      onResumed: (listener) => void resumed.on('resumed', listener),
       close: () => closeAll([pubsub, redis]),
     };
   }

@@ -52,6 +52,17 @@ export class ShardedPubSub extends PubSubEngine {
     );
   }
 
+  /**
+   * Listens on every channel again, resolving once each shard has confirmed it (an SSUBSCRIBE of a
+   * channel already listened on changes nothing): after shard connections were replaced, ioredis
+   * subscribes again without saying when it is done.
+   */
+  async relisten(): Promise<void> {
+    await Promise.all(
+      [...this.channels.keys()].map((channel) => this.inOrder(channel, () => this.cluster.ssubscribe(channel))),
+    );
+  }
+
   unsubscribe(id: number): void {
     const channel = this.drop(id);
     if (channel === undefined) return;

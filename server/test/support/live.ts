@@ -9,8 +9,15 @@ export interface Socket {
   dispose(): Promise<void>;
 }
 
-/** A graphql-ws client as third parties use it; no retries, so a dropped socket shows. */
-export function connect(wsUrl: string, authToken?: string): Socket {
+/**
+ * A graphql-ws client as third parties use it; no retries, so a dropped socket shows. `listening`
+ * hears the ids each of the server's listening pings names (transport/ws.ts).
+ */
+export function connect(
+  wsUrl: string,
+  authToken?: string,
+  options: { listening?: (ids: string[]) => void } = {},
+): Socket {
   let onClosed: (code: number) => void;
   const closed = new Promise<number>((resolve) => (onClosed = resolve));
   const client = createClient({
@@ -20,7 +27,13 @@ export function connect(wsUrl: string, authToken?: string): Socket {
     lazy: false,
     connectionParams: authToken ? { authToken } : {},
     onNonLazyError: () => undefined,
-    on: { closed: (event) => onClosed((event as CloseEvent).code) },
+    on: {
+      closed: (event) => onClosed((event as CloseEvent).code),
+      ping: (received, payload) => {
+        const ids = (payload as { listening?: string[] } | undefined)?.listening;
+        if (received && ids) options.listening?.(ids);
+      },
+    },
   });
   return { client, closed, dispose: () => client.dispose() as Promise<void> };
 }
