@@ -7,6 +7,7 @@ import { freshDatabaseEnv } from './support/databases.js';
 import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
 import { gql } from './support/graphql.js';
 import { connect, eventually, subscribe } from './support/live.js';
+import { throughProxy } from './support/proxy.js';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -182,6 +183,27 @@ describe.runIf(hasRedis && hasPostgres)('abuse limits shared by two replicas', (
     expect(await open(urls[1]!)).toBe(4429);
     await new Promise((r) => setTimeout(r, WINDOW_MS + 100));
     expect(await open(urls[0]!)).toBe('open');
+  });
+});
+
+describe.runIf(hasRedis && hasPostgres)('abuse limits while Redis is away', () => {
+  it('hold, each replica counting alone, and the chat goes on', async () => {
+    const redis = await throughProxy(redisUrl!, cleanups);
+    const server = await startServer({
+      ...(await freshDatabaseEnv(cleanups, 'postgres')),
+      REDIS_URL: redis.url,
+      RATE_LIMIT_SEND_MESSAGE: '3/1m',
+    });
+    cleanups.push(server.stop);
+    const user = await registerUser(server.url);
+    const c = chatClient(server.url, user.accessToken);
+    const roomId = (await c.createRoom(uniqueName('outage'))).data!.createRoom.id;
+    redis.proxy.down();
+    const outcomes = [];
+    for (let i = 0; i < 4; i++) outcomes.push(outcome(await c.send(roomId, `while Redis is away ${i}`)));
+    redis.proxy.up();
+    expect(outcomes).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED']);
+    expect((await c.room(roomId)).data!.room.lastSeq).toBe(3);
   });
 });
 

@@ -50,8 +50,6 @@ describe.runIf(hasPostgres && hasRedis)('subscriptions say when they listen', ()
     server = await startServer({
       ...(await freshDatabaseEnv(cleanups, 'postgres')),
       REDIS_URL: url,
-      // The limits' buckets are in Redis too; the outage test sends while it is away.
-      RATE_LIMITS: 'off',
     });
     cleanups.push(server.stop);
     redis = new Redis(redisUrl!);

@@ -22,8 +22,6 @@ describe('streams when the server’s pub/sub is lost and back', () => {
       const server = await startServer({
         ...(await freshDatabaseEnv(cleanups, 'postgres')),
         REDIS_URL: url,
-        // The limits' buckets are in Redis too; this test sends while it is away.
-        RATE_LIMITS: 'off',
       });
       cleanups.push(server.stop);
 

@@ -83,8 +83,6 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     server = await startServer({
       ...(await freshDatabaseEnv(cleanups)),
       REDIS_URL: viaProxy,
-      // The limits' buckets are in Redis too, and one test sends while the server has lost it.
-      RATE_LIMITS: 'off',
       TRUSTED_DOCUMENTS_ONLY: 'true',
       // Webhooks go to a receiver the test starts on loopback.
       WEBHOOK_ALLOW_HTTP: 'true',

@@ -29,6 +29,23 @@ export interface LimiterOptions {
   message?: string;
 }
 
+/**
+ * `points` per `duration` seconds and key, in Redis when there is one, in memory otherwise. While
+ * Redis cannot be reached, each replica counts in memory on its own (rate-limiter-flexible's
+ * insurance limiter): an outage of Redis neither stops the chat nor lifts its limits.
+ */
+function budgetOf(bus: Bus, options: { keyPrefix: string; points: number; duration: number }): RateLimiterAbstract {
+  const memory = new RateLimiterMemory(options);
+  if (!bus.redis) return memory;
+  // Not connected: counted in memory at once, rather than after the connection's retries.
+  return new RateLimiterRedis({
+    storeClient: bus.redis,
+    ...options,
+    insuranceLimiter: memory,
+    rejectIfRedisNotReady: true,
+  });
+}
+
 export function createLimiter(bus: Bus, enabled: boolean, options: LimiterOptions, metrics?: Metrics): Limiter {
   if (!enabled) {
     const noop = async () => undefined;
@@ -36,9 +53,7 @@ export function createLimiter(bus: Bus, enabled: boolean, options: LimiterOption
   }
   const duration = Math.max(1, Math.ceil(options.windowMs / 1000));
   const keyPrefix = `chat:rl:${options.name}`;
-  const limiter: RateLimiterAbstract = bus.redis
-    ? new RateLimiterRedis({ storeClient: bus.redis, keyPrefix, points: options.points, duration })
-    : new RateLimiterMemory({ keyPrefix, points: options.points, duration });
+  const limiter = budgetOf(bus, { keyPrefix, points: options.points, duration });
   const refuse = (res: RateLimiterRes) => {
     metrics?.rateLimitRefusals.inc({ limit: options.name });
     return rateLimited(res.msBeforeNext, options.message);
@@ -118,10 +133,7 @@ export function createSlowMode(bus: Bus, metrics?: Metrics) {
   const limiterFor = (seconds: number) => {
     let limiter = limiters.get(seconds);
     if (!limiter) {
-      const options = { keyPrefix: `chat:slow:${seconds}`, points: 1, duration: seconds };
-      limiter = bus.redis
-        ? new RateLimiterRedis({ storeClient: bus.redis, ...options })
-        : new RateLimiterMemory(options);
+      limiter = budgetOf(bus, { keyPrefix: `chat:slow:${seconds}`, points: 1, duration: seconds });
       limiters.set(seconds, limiter);
     }
     return limiter;
