@@ -3,8 +3,8 @@
  * (refreshed before it expires and when refused), queries and mutations over HTTP, subscriptions
  * over one graphql-ws socket that reconnects for ever — and sends, read marks, typing and reactions
  * over that socket while it is open (transport.ts). `connection` says whether the socket is up;
- * its `epoch` counts connections, and `listening` counts the times the server said the viewer's
- * live events listen (again), which is when views fetch what they may have missed.
+ * its `epoch` counts connections, and `listening` the times the server said each live stream
+ * listens (again), which is when views fetch what they may have missed.
  */
 import { authExchange } from '@urql/exchange-auth';
 import { createClient as createSocket, type Client as Socket, type Sink, type SubscribePayload } from 'graphql-ws';
@@ -23,12 +23,16 @@ export interface Connection {
   /** How many times the socket has connected. */
   epoch: number;
   /**
-   * How many times the server said that myEvents, the stream the cache follows, listens: once it
-   * starts on each socket, and again when the server's pub/sub is back from an outage. Whatever was
-   * stored before one may have been missed; nothing after it is.
+   * By subscription (operation name): how many times the server said it listens, once it starts on
+   * each socket and again when the server's pub/sub is back from an outage. Whatever happened
+   * before one may have been missed; nothing after it is.
    */
-  listening: number;
+  listening: Readonly<Partial<Record<LiveStream, number>>>;
 }
+
+/** The subscriptions whose listening views follow (operation names of live.ts and people.ts). */
+export type LiveStream = 'MyEvents' | 'NotificationAdded';
+const FOLLOWED: readonly string[] = ['MyEvents', 'NotificationAdded'] satisfies LiveStream[];
 
 export interface ChatClient {
   client: Client;
@@ -98,11 +102,8 @@ function withDocumentId(payload: SubscribePayload, document: object): SubscribeP
   return { ...payload, extensions: { ...payload.extensions, persistedQuery: { version: 1, sha256Hash: hash } } };
 }
 
-/** The operation name of myEvents in the app's documents (live.ts). */
-const FOLLOWED_STREAM = 'MyEvents';
-
 export function createChatClient(): ChatClient {
-  let connection: Connection = { status: 'connecting', epoch: 0, listening: 0 };
+  let connection: Connection = { status: 'connecting', epoch: 0, listening: {} };
   let disposed = false;
   const listeners = new Set<() => void>();
   const setConnection = (next: Connection) => {
@@ -112,8 +113,8 @@ export function createChatClient(): ChatClient {
 
   /** Operations started on the socket so far: the last operation id. */
   let operations = 0;
-  /** The operation ids of myEvents (one at a time; another after a 4401 or 4429). */
-  const followed = new Set<string>();
+  /** The followed subscriptions by operation id (an id changes after a 4401 or 4429). */
+  const followed = new Map<string, LiveStream>();
   /** The access token the socket connected with. */
   let socketToken: string | null = null;
   /** The socket the server acknowledged, while it is open. */
@@ -146,8 +147,12 @@ export function createChatClient(): ChatClient {
       // The server says which subscriptions listen (server/src/transport/ws.ts, `listeningMessage`).
       ping: (received, payload) => {
         const ids = (payload as { listening?: unknown } | undefined)?.listening;
-        if (!received || !Array.isArray(ids) || !ids.some((id) => followed.has(String(id)))) return;
-        setConnection({ ...connection, listening: connection.listening + 1 });
+        if (!received || !Array.isArray(ids)) return;
+        const listening = { ...connection.listening };
+        for (const stream of ids.map((id) => followed.get(String(id)))) {
+          if (stream) listening[stream] = (listening[stream] ?? 0) + 1;
+        }
+        setConnection({ ...connection, listening });
       },
       closed: () => {
         acknowledged = undefined;
@@ -184,10 +189,11 @@ export function createChatClient(): ChatClient {
               sink as Sink,
               renewAccessToken,
               () => {
-                if (request.operationName !== FOLLOWED_STREAM) return;
+                const name = request.operationName;
+                if (!name || !FOLLOWED.includes(name)) return;
                 if (id) followed.delete(id);
                 // graphql-ws numbers an operation (generateID) as it starts it.
-                followed.add((id = String(operations)));
+                followed.set((id = String(operations)), name as LiveStream);
               },
             );
             return {

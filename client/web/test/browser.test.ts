@@ -334,16 +334,22 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     cleanups.push(() => sdk.close());
     await sdk.login({ username: 'alice', password: PASSWORD });
     const acknowledged = bobSocketLog.acknowledged;
+    const bell = bob.getByRole('link', { name: /^Notifications/ });
+    const unread = async () => Number(/(\d+) unread/.exec((await bell.getAttribute('aria-label')) ?? '')?.[1] ?? 0);
+    const unreadBefore = await unread();
     const text = 'Sent while the server had lost Redis';
+    const mention = '@bob this one names you';
     redisProxy!.down();
-    // Stored; its event is published late or not at all (after a few failed reconnections the
+    // Stored; their events are published late or not at all (after a few failed reconnections the
     // publish gives up: the server waits for nobody's acknowledgement).
     await sdk.room(roomId).send(text);
+    await sdk.room(roomId).send(mention);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     redisProxy!.up();
     // Back, the server says the pages' live events listen again, and they fetch what they missed.
-    await message(bob, text).waitFor();
-    await message(alice, text).waitFor();
+    await message(bob, mention).waitFor();
+    await message(alice, mention).waitFor();
+    await until('the bell to count the mention', unread, (n) => n === unreadBefore + 1);
     expect(bobSocketLog.acknowledged).toBe(acknowledged);
     expect(await message(bob, text).count()).toBe(1);
   });

@@ -29,6 +29,7 @@ import { Sidebar } from './Sidebar';
 export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatClient['connection'] }) {
   const route = parseRoute(usePath());
   const { status, epoch, listening } = useSyncExternalStore(connection.subscribe, connection.get);
+  const eventsListening = listening.MyEvents ?? 0;
   // Typing seen on an earlier socket may have ended unheard: only this connection's counts.
   const [{ data: live = NO_LIVE_STATE }] = useSubscription(
     { query: MyEventsSubscriptionDocument },
@@ -56,9 +57,9 @@ export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatC
             </p>
           )}
           <ReconnectingBanner status={status} />
-          <Bell route={route} />
+          <Bell route={route} listening={listening.NotificationAdded ?? 0} />
         </header>
-        <Sidebar viewer={viewer} route={route} onlineUsers={onlineUsers} listening={listening} />
+        <Sidebar viewer={viewer} route={route} onlineUsers={onlineUsers} listening={eventsListening} />
         <main id="main" tabIndex={-1}>
           {route.name === 'room' && (
             <RoomView
@@ -68,7 +69,7 @@ export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatC
               viewer={viewer}
               live={live}
               epoch={epoch}
-              listening={listening}
+              listening={eventsListening}
               onlineUsers={onlineUsers}
             />
           )}
