@@ -175,7 +175,11 @@ describe('GraphQL over server-sent events', () => {
   });
 
   it('a signed-in user on a stream is online, counted in the metrics, and neither once it closes', async () => {
+    // A server of its own: the other tests' streams would move the count while this one is read.
+    const server = await startServer(await freshDatabaseEnv(cleanups));
+    cleanups.push(server.stop);
     const dave = await registerUser(server.url);
+    const room = (await chatClient(server.url, dave.accessToken).createRoom(uniqueName('online'))).data!.createRoom.id;
     const online = async () =>
       (await gql(server.url, 'query ($id: ID!) { node(id: $id) { ... on User { online } } }', { id: dave.user.id }))
         .data?.node?.online;
