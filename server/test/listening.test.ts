@@ -94,11 +94,12 @@ describe.runIf(hasPostgres && hasRedis)('subscriptions say when they listen', ()
     for (const body of ['during 1', 'during 2']) during.push((await c.send(roomId, body)).data!.sendMessage.seq);
     proxy.up();
 
-    await eventually(() => socket.heard.length === 3, 15_000, 'the subscriptions to be said to listen again');
+    await eventually(() => socket.heard.length >= 3, 15_000, 'the subscriptions to be said to listen again');
     // Both subscriptions, by the ids their own pings named.
     const ids = [...socket.heard[0]!.ids, ...socket.heard[1]!.ids];
-    expect([...socket.heard[2]!.ids].sort()).toEqual(ids.sort());
-    expect(await socket.heard[2]!.subscribers).toBeGreaterThanOrEqual(1);
+    const again = socket.heard.at(-1)!;
+    expect([...again.ids].sort()).toEqual(ids.sort());
+    expect(await again.subscribers).toBeGreaterThanOrEqual(1);
     await streamed.ended;
 
     // The client fetches what it may have missed; the same subscriptions hear what comes next.
