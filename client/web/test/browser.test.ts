@@ -426,8 +426,12 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await bob.unroute('**/graphql');
     bobOffline = false;
     await bob.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: WAIT_MS * 2 });
-    await message(bob, 'And over HTTP?').waitFor();
-    expect(await bob.locator('.message.failed').count()).toBe(0);
+    // The failed send shows until the stored message comes back (caught up after reconnecting).
+    await until(
+      'the stored message in place of the failed send',
+      () => bob.locator('.message.failed').count(),
+      (n) => n === 0,
+    );
     expect(await message(bob, 'And over HTTP?').count()).toBe(1);
     expect(await message(alice, 'And over HTTP?').count()).toBe(1);
   });

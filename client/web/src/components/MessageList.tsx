@@ -74,6 +74,7 @@ function seenByOf(messages: readonly Message[], reads: Record<string, { name: st
 export function MessageList({
   roomId,
   viewer,
+  epoch,
   listening,
   lastReadSeq,
   reads,
@@ -81,7 +82,8 @@ export function MessageList({
 }: {
   roomId: string;
   viewer: Viewer;
-  /** Connection.listening. */
+  epoch: number;
+  /** Connection.listening of myEvents. */
   listening: number;
   lastReadSeq: number;
   reads: Record<string, { name: string; seq: number }> | undefined;
@@ -111,14 +113,15 @@ export function MessageList({
     if (nextCursor && !loadingOlder) setOlderCursors((cursors) => [...cursors, nextCursor]);
   }, [nextCursor, loadingOlder]);
 
-  // Missed messages: fetched once the page is there, each time the live events listen (from then
-  // on nothing is missed: what came before is fetched), and on a hole.
+  // Missed messages: fetched once the page is there, at each (re)connection (most come back then),
+  // each time the live events listen (from then on nothing is missed: what came before is
+  // fetched), and on a hole.
   const loaded = newest !== undefined;
   const upTo = newest ? contiguousUpTo(newest) : 0;
   const holeAt = newest && upTo < newestSeqOf(newest) ? upTo : null;
   useEffect(() => {
     if (loaded) void catchUp(client, roomId);
-  }, [client, roomId, loaded, listening, holeAt]);
+  }, [client, roomId, loaded, epoch, listening, holeAt]);
   // Edits and deletes are not in messagesSince: live again after a reconnect or an outage, the
   // newest are read again.
   useEffect(() => {

@@ -135,6 +135,7 @@ export function RoomView({
             <MessageList
               roomId={room.id}
               viewer={viewer}
+              epoch={epoch}
               listening={listening}
               lastReadSeq={room.viewerLastReadSeq ?? 0}
               reads={live.reads[room.id]}
