@@ -133,6 +133,28 @@ async function closeAll(connections: SharedRedis[]): Promise<void> {
   );
 }
 
+/**
+ * When a listening connection that was lost is back (`lost`, then `back`), `relisten` confirms
+ * that it listens on every channel again, and then `onResumed`'s listeners hear of it. A failed
+ * confirmation waits for the next `back`.
+ */
+function resumeSignal(relisten: () => Promise<unknown>) {
+  const resumed = new EventEmitter();
+  let lost = false;
+  return {
+    lost: () => void (lost = true),
+    back: () => {
+      if (!lost) return;
+      lost = false;
+      relisten().then(
+        () => resumed.emit('resumed'),
+        () => (lost = true),
+      );
+    },
+    onResumed: (listener: () => void) => void resumed.on('resumed', listener),
+  };
+}
+
 export function openBus(
   target: Partial<Pick<Config, 'redisUrl' | 'redisClusterNodes'>>,
   log?: Logger,
@@ -143,21 +165,13 @@ export function openBus(
     const pubsub = createCluster(redisClusterNodes, log, 'pubsub', true, onReconnect);
     const redis = createCluster(redisClusterNodes, log, 'state', false, onReconnect);
     const sharded = new ShardedPubSub(pubsub);
-    const resumed = new EventEmitter();
-    let lost = false;
+    const resumes = resumeSignal(() => sharded.relisten());
     // A shard's subscriber connection ended (the subscriber group's '-node' names its node; the
     // connection pool's does not). ioredis replaces it, then says 'subscribersReady'.
     pubsub.on('-node', (_node: unknown, nodeKey?: string) => {
-      if (nodeKey !== undefined) lost = true;
+      if (nodeKey !== undefined) resumes.lost();
     });
-    pubsub.on('subscribersReady', () => {
-      if (!lost) return;
-      lost = false;
-      sharded.relisten().then(
-        () => resumed.emit('resumed'),
-        () => (lost = true), // a shard is still away: the next 'subscribersReady' tries again
-      );
-    });
+    pubsub.on('subscribersReady', resumes.back);
     return {
       kind: 'cluster',
       pubsub: sharded,
@@ -177,7 +191,7 @@ export function openBus(
           'the Redis Cluster',
         );
       },
-      onResumed: (listener) => void resumed.on('resumed', listener),
+      onResumed: resumes.onResumed,
       close: () => closeAll([pubsub, redis]),
     };
   }
@@ -198,21 +212,11 @@ export function openBus(
   const subscriber = createRedis(redisUrl, log, 'subscriber', true, onReconnect);
   const redis = createRedis(redisUrl, log, 'state', false, onReconnect);
   const pubsub = new SafeRedisPubSub({ publisher, subscriber });
-  const resumed = new EventEmitter();
-  let lost = false;
-  subscriber.on('close', () => (lost = true));
-  subscriber.on('ready', () => {
-    if (!lost) return;
-    lost = false;
-    // ioredis sends the SUBSCRIBEs again just after 'ready'; a PING sent after them is answered
-    // once Redis has taken them all.
-    setImmediate(() => {
-      subscriber.ping().then(
-        () => resumed.emit('resumed'),
-        () => undefined, // lost again: the next 'ready' tries again
-      );
-    });
-  });
+  // ioredis sends the SUBSCRIBEs again just after 'ready'; a PING sent after them is answered
+  // once Redis has taken them all.
+  const resumes = resumeSignal(() => new Promise((resolve) => setImmediate(resolve)).then(() => subscriber.ping()));
+  subscriber.on('close', resumes.lost);
+  subscriber.on('ready', resumes.back);
   return {
     kind: 'redis',
     pubsub,
@@ -220,7 +224,7 @@ export function openBus(
     async ping(timeoutMs = 2_000) {
       await withTimeout(Promise.all([redis.ping(), publisher.ping()]), timeoutMs, 'redis');
     },
-    onResumed: (listener) => void resumed.on('resumed', listener),
+    onResumed: resumes.onResumed,
     close: () => closeAll([publisher, subscriber, redis]),
   };
 }
