@@ -271,16 +271,36 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     expect(await message(bob, 'Earlier message 1').count()).toBe(0);
     expect(await messageItems(bob).count()).toBe(50);
 
-    // …until the list is scrolled up to its start.
+    // …until the list is scrolled up to its start. The first older page is lost on its way: the
+    // list says so, and asks again when told to.
+    const olderPage = (url: URL) =>
+      url.searchParams.get('operationName') === 'RoomMessages' &&
+      JSON.parse(url.searchParams.get('variables') ?? '{}').before != null;
+    let lost = false;
+    await bob.route(olderPage, (route) => (lost ? route.fallback() : ((lost = true), route.abort('connectionreset'))));
+    await bob.getByRole('region', { name: 'Messages' }).evaluate((list) => list.scrollTo({ top: -list.scrollHeight }));
+    await bob.getByRole('alert').filter({ hasText: 'Older messages could not be loaded' }).waitFor();
+    expect(await message(bob, 'Earlier message 1').count()).toBe(0);
+    await bob.getByRole('button', { name: 'Try again' }).click();
     await until(
       'the first message after scrolling up',
       async () => {
-        await bob
-          .getByRole('region', { name: 'Messages' })
-          .evaluate((list) => list.scrollTo({ top: -list.scrollHeight }));
-        return message(bob, 'Earlier message 1').count();
+        const list = bob.getByRole('region', { name: 'Messages' });
+        const scrolled = await list.evaluate((list) => {
+          list.scrollTo({ top: -list.scrollHeight });
+          return {
+            top: list.scrollTop,
+            height: list.scrollHeight,
+            start: list.querySelector('.history-start')?.textContent,
+          };
+        });
+        return {
+          ...scrolled,
+          items: await messageItems(bob).count(),
+          count: await message(bob, 'Earlier message 1').count(),
+        };
       },
-      (count) => count === 1,
+      ({ count }) => count === 1,
     );
     await bob.getByText('This is the start of the conversation.').waitFor();
     const shown = await bodies(bob);

@@ -97,7 +97,7 @@ export function MessageList({
     variables: pageVariables(roomId, null),
     requestPolicy: 'cache-first',
   });
-  const [{ data: oldestData, fetching: loadingOlder }] = useQuery({
+  const [{ data: oldestData, fetching: loadingOlder, error: olderError }, reloadOlder] = useQuery({
     query: RoomMessagesQuery,
     variables: pageVariables(roomId, olderCursors.at(-1) ?? null),
     requestPolicy: 'cache-first',
@@ -203,7 +203,15 @@ export function MessageList({
       >
         <div>
           <div ref={historyStart} className="history-start">
-            {nextCursor || loadingOlder ? (
+            {olderError && !oldest && !loadingOlder ? (
+              // The page asked for did not come: it is asked for again, not given up on.
+              <p className="error" role="alert">
+                Older messages could not be loaded: {errorText(olderError)}{' '}
+                <button type="button" className="small" onClick={() => reloadOlder({ requestPolicy: 'network-only' })}>
+                  Try again
+                </button>
+              </p>
+            ) : nextCursor || loadingOlder ? (
               <button type="button" className="link" onClick={loadOlder} disabled={loadingOlder}>
                 {loadingOlder ? 'Loading older messages…' : 'Load older messages'}
               </button>
