@@ -20,6 +20,18 @@ export const hasPostgres = need('DATABASE_URL (PostgreSQL)', !!adminDatabaseUrl)
 /** True when Redis is available; throws under CI when it is not. */
 export const hasRedis = need('REDIS_URL (Redis)', !!redisUrl);
 
+/**
+ * REDIS_URL on a logical database of this test worker's own (1 to 15, by vitest's pool id, which no
+ * two files running at once share): what its servers keep in Redis — who is online, the abuse
+ * limits — is not what the files running beside it keep, as with a database of its own. Pub/sub is
+ * not per database; its channels are named by ids, which no two tests share.
+ */
+export function ownRedisDatabase(): string {
+  const url = new URL(redisUrl!);
+  url.pathname = `/${1 + ((Number(process.env.VITEST_POOL_ID ?? 1) - 1) % 15)}`;
+  return url.href;
+}
+
 const runs = (command: string) => spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
 /**
  * True when Debian's redis-server and redis-cli are installed, so tests can make a Redis Cluster of

@@ -1,9 +1,9 @@
-import { hasRedis, hasRedisCluster, redisUrl } from './env.js';
+import { hasRedis, hasRedisCluster, ownRedisDatabase } from './env.js';
 import { startRedisCluster } from './redis-cluster.js';
 
 /**
  * The ways replicas share events and state, for tests that must hold in each: one Redis
- * (REDIS_URL), and a 3-master Redis Cluster with sharded pub/sub (REDIS_CLUSTER_NODES) that the
+ * (REDIS_URL, on a database of the test worker's own), and a 3-master Redis Cluster with sharded pub/sub (REDIS_CLUSTER_NODES) that the
  * test file starts for itself. `env` gives a server's settings for the mode; `cleanups` stop what
  * it started.
  */
@@ -14,7 +14,7 @@ export interface SharedMode {
 }
 
 export const sharedModes: SharedMode[] = [
-  { name: 'one Redis', run: hasRedis, env: async () => ({ REDIS_URL: redisUrl! }) },
+  { name: 'one Redis', run: hasRedis, env: async () => ({ REDIS_URL: ownRedisDatabase() }) },
   {
     name: 'a Redis Cluster',
     run: hasRedisCluster,
