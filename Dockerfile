@@ -32,13 +32,19 @@ FROM build AS web-build
 COPY client/web client/web
 RUN node scripts/build-web.mjs
 
+# ---- server-build: the server compiled to JavaScript (server/dist), as `npm start` compiles it ----
+FROM build AS server-build
+COPY tsconfig.json ./
+COPY server/src server/src
+RUN node scripts/build-server.mjs
+
 # ---- web: that build alone; run once, it copies itself into /srv/web (nginx's volume) ----------
 FROM ${BUSYBOX_IMAGE} AS web
 COPY --from=web-build /app/client/web/dist /web
 # Copied over what is there: hashed assets of the previous build stay for pages still using them.
 CMD ["sh", "-c", "cp -R /web/. /srv/web/"]
 
-# ---- prod-deps: the runtime dependencies only (tsx included; no test or lint tools) -------------
+# ---- prod-deps: the runtime dependencies only (no test or lint tools) ----------------------------
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 ENV npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
@@ -58,15 +64,15 @@ WORKDIR /app
 # Code and dependencies stay owned by root (read-only for the server); only the embedded
 # database's directory is writable by the `node` user the server runs as.
 COPY --from=prod-deps /app/node_modules node_modules
-COPY package.json package-lock.json tsconfig.json ./
+COPY package.json package-lock.json ./
 COPY server/package.json server/package.json
 COPY prisma prisma
-COPY server/src server/src
 # The SDK's trusted documents (TRUSTED_DOCUMENTS_FILES).
 COPY client/sdk/src/generated/trusted-documents.json client/sdk/src/generated/trusted-documents.json
 # … and the web app's (client/web/src/gql/persisted-documents.json), then the app itself.
 COPY client/web/src/gql/persisted-documents.json client/web/src/gql/persisted-documents.json
-COPY --from=build /app/server/src/generated server/src/generated
+# The server, compiled (the generated Prisma client with it).
+COPY --from=server-build /app/server/dist server/dist
 COPY --from=web-build /app/client/web/dist client/web/dist
 RUN mkdir -p /app/data && chown node:node /app/data
 
@@ -74,8 +80,8 @@ USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# What `npm start` runs (tsx server/src/main.ts), as one process: under npm and `sh -c`, a SIGTERM
+# What `npm start` runs (node server/dist/main.js), as one process: under npm and `sh -c`, a SIGTERM
 # from `docker stop` ends npm and the shell but never reaches the server, which then cannot drain
 # its sockets and requests. Node as PID 1 gets the signal itself (main.ts handles SIGTERM/SIGINT).
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "server/src/main.ts"]
+CMD ["node", "server/dist/main.js"]

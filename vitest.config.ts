@@ -9,6 +9,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphql }] },
   test: {
     include: ['server/test/**/*.test.ts', 'client/sdk/test/**/*.test.ts', 'client/web/test/**/*.test.ts'],
+    // The compiled server and the web app's build, once before all files.
+    globalSetup: ['server/test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Each file starts its own servers on their own databases; files run in parallel.

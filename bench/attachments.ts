@@ -4,7 +4,7 @@
 //
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test npx tsx bench/attachments.ts [--runs 5]
 //
-// The server runs as operators start it (a child process of `node --import tsx server/src/main.ts`);
+// The server runs as operators start it (a child process of `node server/dist/main.js, compiled first`);
 // its RSS is read from /proc every 10 ms.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

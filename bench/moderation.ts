@@ -5,7 +5,7 @@
 //     npx tsx bench/moderation.ts
 //   options: --bans 100
 //
-// It starts two servers as operators do (node --import tsx server/src/main.ts, RATE_LIMITS=off,
+// It starts two servers as operators do (node server/dist/main.js, compiled first, RATE_LIMITS=off,
 // LOG_LEVEL=warn) on a fresh PostgreSQL database (dropped after) and the given Redis. The owner
 // works on replica A; the member subscribes to roomEvents on replica B. Each round: the member is
 // invited and joins, subscribes, hears a message (the subscription is live), is banned through A,

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { serverCommand } from '../server/test/support/server.js';
 import { post } from './http.js';
 
 /** A database `chat_bench_<hex>` made on `adminUrl`'s server, dropped by `drop()`. */
@@ -34,11 +35,11 @@ const started: ChildProcess[] = [];
 process.on('exit', () => started.forEach((server) => server.kill('SIGKILL')));
 
 /**
- * `node --import tsx server/src/main.ts` as operators run it (production, rate limits off, no web
- * app) on a free loopback port, with `env` on top; resolves once it is listening.
+ * The server as operators run it (`npm start`'s command: the compiled server; production, rate
+ * limits off, no web app) on a free loopback port, with `env` on top; resolves once it is listening.
  */
 export function startOperatorServer(env: Record<string, string>): Promise<OperatorServer> {
-  const server = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+  const server = spawn(process.execPath, serverCommand(), {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',

@@ -5,7 +5,7 @@
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test npx tsx bench/people.ts
 //   options: --sends 200 (mention messages) --pushes 2000 (push backlog)
 //
-// It starts the server as operators do (node --import tsx server/src/main.ts, NODE_ENV=production,
+// It starts the server as operators do (node server/dist/main.js, compiled first, NODE_ENV=production,
 // RATE_LIMITS=off, REDIS_URL when set) on a fresh PostgreSQL database (dropped after). The 21 people
 // who act register over HTTP; the other 979 members are written straight into the database. The
 // 20 mentioned users each follow notificationAdded on their own WebSocket.

@@ -27,7 +27,7 @@ function rssOfServer(pid: number): number {
     try {
       const cmd = readFileSync(`/proc/${child}/cmdline`, 'utf8');
       if (!cmd.startsWith(process.execPath) && !cmd.startsWith('node')) continue;
-      if (!cmd.includes('server/src/main.ts')) continue;
+      if (!cmd.includes('server/dist/main.js')) continue;
       const status = readFileSync(`/proc/${child}/status`, 'utf8');
       const rss = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
       if (!(rss <= best)) best = rss;

@@ -4,7 +4,7 @@
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test npx tsx bench/webhooks.ts
 //   options: --sends 1000 (per room) --backlog 3000 (deliveries queued per throughput run)
 //
-// It starts the server as operators do (node --import tsx server/src/main.ts, RATE_LIMITS=off,
+// It starts the server as operators do (node server/dist/main.js, compiled first, RATE_LIMITS=off,
 // LOG_LEVEL=warn) on a fresh PostgreSQL database (dropped after) and a receiver on loopback that
 // answers 204 at once.
 //

@@ -2,24 +2,15 @@
 // is missing or older than any of its sources. `npm start` runs it first (prestart): with a fresh
 // build it only compares file times, in a few milliseconds. Without vite (installed with
 // --omit=dev) it says so and the server starts without the app.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { upToDate } from './changed-at.mjs';
 
 const web = fileURLToPath(new URL('../client/web/', import.meta.url));
 const built = join(web, 'dist/index.html');
 const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((path) => join(web, path));
-
-/** The latest change under `path` (a directory's own time changes when a file is added or removed). */
-function changedAt(path) {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => changedAt(join(path, name))));
-}
-
-const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
-if (builtAt > Math.max(...sources.map(changedAt))) process.exit(0);
+if (upToDate(built, sources)) process.exit(0);
 
 // What people get, whoever runs it: the test runner sets NODE_ENV=test, under which React's
 // development build (and each component's file path) would go into the bundle, and stay there for
@@ -32,7 +23,7 @@ try {
   console.warn('web app: vite is not installed (npm install without --omit=dev), so the app is not built');
   process.exit(0);
 }
-console.log(builtAt ? 'web app: sources changed since the last build; building it' : 'web app: building it');
+console.log(existsSync(built) ? 'web app: sources changed since the last build; building it' : 'web app: building it');
 const started = performance.now();
 await vite.build({ configFile: join(web, 'vite.config.ts'), logLevel: 'warn' });
 console.log(`web app: built in ${((performance.now() - started) / 1000).toFixed(1)} s (client/web/dist)`);

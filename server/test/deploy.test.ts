@@ -372,16 +372,20 @@ describe('Dockerfile', () => {
       expect(argv).toContain(entry);
       if (entry.endsWith('.ts')) expect(argv).toContain('tsx');
     }
-    // The entry file is copied into the final stage.
-    const copies = final.filter(({ keyword, args }) => keyword === 'COPY' && !/--from=/.test(args));
+    // The entry file is copied into the final stage: from the context, or from a stage that builds it
+    // as `npm start` does (prestart).
+    const copies = final.filter(({ keyword }) => keyword === 'COPY');
     expect(
       copies.some(({ args }) => {
-        const sources = argvOf(args)
-          .filter((word) => !word.startsWith('--'))
-          .slice(0, -1);
-        return sources.some((source) => source === '.' || entry.startsWith(source.replace(/\/?$/, '/')));
+        const target = argvOf(args)
+          .at(-1)!
+          .replace(/^\/app\//, '');
+        return target === '.' || entry.startsWith(target.replace(/\/?$/, '/'));
       }),
     ).toBe(true);
+    for (const script of pkg.scripts.prestart!.match(/scripts\/build-[\w-]+\.mjs/g) ?? []) {
+      expect(all.some(({ keyword, args }) => keyword === 'RUN' && args.includes(script))).toBe(true);
+    }
     expect(final.some(({ keyword, args }) => keyword === 'EXPOSE' && args.split(' ').includes('4000'))).toBe(true);
     expect(final.some(({ keyword, args }) => keyword === 'HEALTHCHECK' && args.includes('/healthz'))).toBe(true);
     expect(final.find(({ keyword }) => keyword === 'ENV')?.args).toMatch(/NODE_ENV=production/);

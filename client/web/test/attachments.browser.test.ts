@@ -5,14 +5,13 @@
 // picture on the conversation, watches a slow upload's progress, opens the lightbox, and downloads
 // the PDF; Bob, over the SDK, gets the same files. Signed URLs live 12 s here, so the test also
 // sees expired ones renewed. `npm run screenshots` saves docs/attachments.png.
-import { spawnSync } from 'node:child_process';
 import { type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataDir, freshDatabaseEnv } from '../../../server/test/support/databases.js';
 import { chromiumPresent, launchChromium, screenshot } from '../../../server/test/support/chromium.js';
 import { startLocalS3 } from '../../../server/test/support/s3.js';
-import { repoRoot, startServer, type TestServer } from '../../../server/test/support/server.js';
+import { startServer, type TestServer } from '../../../server/test/support/server.js';
 import { createChatClient, type ChatClient } from '../../sdk/src/index.js';
 
 const PASSWORD = 'correct horse battery';
@@ -55,8 +54,6 @@ describe.runIf(chromiumPresent()).each(stores)('attachments in the web app, on $
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['scripts/build-web.mjs'], { cwd: repoRoot, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`building the web app failed:\n${build.stdout}${build.stderr}`);
     // The files go to a data directory of the test's own, whichever database runs.
     const data = await createDataDir();
     cleanups.push(data.remove);

@@ -3,7 +3,6 @@
 // the production build. Two people, Alice on a desktop-sized window and Bob on a phone-sized one,
 // talk in a private room. Without Chromium the file is skipped, except under CI=true, where that
 // fails. Screenshots of both views are saved to docs/ for the README by `npm run screenshots`.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page, type Request, type WebSocketRoute } from 'playwright-core';
@@ -72,9 +71,8 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // The production build, made (or found up to date) the way `npm start` makes it.
-    const build = spawnSync(process.execPath, ['scripts/build-web.mjs'], { cwd: repoRoot, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`building the web app failed:\n${build.stdout}${build.stderr}`);
+    // The production build, made (or found up to date) the way `npm start` makes it, before all
+    // files (support/global-setup.ts).
     expect(existsSync(join(repoRoot, 'client/web/dist/index.html'))).toBe(true);
 
     let viaProxy: string | undefined;

@@ -1,4 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp, type App, type BuildOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -82,11 +84,32 @@ export async function spawnReplicas(
 export const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1]!;
 
 /**
+ * The command that starts the server in a working tree of this repository, as `npm start` runs it:
+ * the compiled server (scripts/build-server.mjs, run before the tests by support/global-setup.ts,
+ * and by the benchmarks before they start one). A tree from before the server was compiled (a
+ * benchmark's baseline) runs its sources through tsx, as its `npm start` did.
+ */
+export function serverCommand(cwd = repoRoot): string[] {
+  let command = commands.get(cwd);
+  if (command) return command;
+  if (existsSync(join(cwd, 'scripts/build-server.mjs'))) {
+    const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { cwd, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`compiling the server in ${cwd} failed:\n${build.stdout}${build.stderr}`);
+    command = ['server/dist/main.js'];
+  } else {
+    command = ['--import', 'tsx', 'server/src/main.ts'];
+  }
+  commands.set(cwd, command);
+  return command;
+}
+const commands = new Map<string, string[]>();
+
+/**
  * The server as operators start it (`npm start`'s command), in a child process; from `cwd`, another
  * working tree of this repository, when a benchmark compares two builds (bench/send-ab.ts).
  */
 export function spawnServer(env: Record<string, string | undefined>, cwd = repoRoot): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+  const child = spawn(process.execPath, serverCommand(cwd), {
     cwd,
     env: { PATH: process.env.PATH, ...baseEnv, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
