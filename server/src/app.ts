@@ -23,7 +23,7 @@ import { maskError, useInputErrorCodes } from './schema/errors.js';
 import { schema } from './schema/index.js';
 import { useSharedExecution } from './realtime/shared-execution.js';
 import { createServices, type Services } from './services.js';
-import { presignedOrigin } from './storage/s3.js';
+import { presignedOrigin } from './storage/s3-settings.js';
 import { ConnectionPolicy } from './transport/policy.js';
 import { serveServerSentEvents } from './transport/sse.js';
 import { serveWebSockets } from './transport/ws.js';

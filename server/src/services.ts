@@ -112,7 +112,7 @@ export async function createServices(
   const presence = new Presence(bus.redis, bus.pubsub, config.presence, log.child({ source: 'presence' }));
   presence.start();
   const typing = new Typing(events, bus.redis);
-  const store = openAttachmentStore(config, secret);
+  const store = await openAttachmentStore(config, secret);
   // Every replica sweeps; claims keep them apart (chat/attachments.ts).
   const sweepLog = log.child({ source: 'attachments' });
   const sweeper = setInterval(() => {

@@ -35,7 +35,7 @@ const storeKinds: { kind: string; open(): Promise<{ store: AttachmentStore; obje
     async open() {
       const data = await createDataDir();
       cleanups.push(data.remove);
-      const store = openAttachmentStore(loadConfig({ DATA_DIR: data.dir }), secret);
+      const store = await openAttachmentStore(loadConfig({ DATA_DIR: data.dir }), secret);
       const objects = async () =>
         (await readdir(join(data.dir, 'attachments'), { recursive: true, withFileTypes: true }).catch(() => []))
           .filter((entry) => entry.isFile())
@@ -48,7 +48,7 @@ const storeKinds: { kind: string; open(): Promise<{ store: AttachmentStore; obje
     kind: 's3',
     async open() {
       const s3: LocalS3 = await startLocalS3(cleanups);
-      const store = openAttachmentStore(loadConfig({ ...s3.env }), secret);
+      const store = await openAttachmentStore(loadConfig({ ...s3.env }), secret);
       return { store, objects: async () => (await s3.objects()).map((key) => key.split('/').pop()!) };
     },
   },
@@ -143,7 +143,7 @@ describe.each(storeKinds)('AttachmentStore ($kind)', ({ kind, open }) => {
 
 describe('S3_PUBLIC_URL', () => {
   it('presigns for the endpoint browsers reach, not the one the server uses', async () => {
-    const store = openAttachmentStore(
+    const store = await openAttachmentStore(
       loadConfig({
         S3_URL: 'http://minio:9000',
         S3_PUBLIC_URL: 'https://files.example.com',

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presignedOrigin } from '../src/storage/s3.js';
+import { presignedOrigin } from '../src/storage/s3-settings.js';
 import { freshDatabaseEnv } from './support/databases.js';
 import { startServer, type TestServer } from './support/server.js';
 

@@ -1,4 +1,4 @@
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 
 /** Raster images a browser shows inline; every other type (SVG, HTML, PDF…) is only downloaded. */
 export const INLINE_IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif']);
@@ -9,6 +9,10 @@ export const THUMBNAIL_TYPE = 'image/webp';
 
 export class ImageRefusal extends Error {}
 
+/** sharp and libvips (about 20 MiB resident), loaded at the first image, not at start. */
+let loading: Promise<typeof import('sharp')> | undefined;
+const loadSharp = async () => (await (loading ??= import('sharp'))).default;
+
 /**
  * An image's width and height as shown (EXIF orientation applied) and a WebP thumbnail of at most
  * 320 px on its long side, made with sharp (libvips) from the file. The pixel count is read from the
@@ -18,6 +22,7 @@ export async function describeImage(
   path: string,
   maxPixels: number,
 ): Promise<{ width: number; height: number; thumbnail: Buffer }> {
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     // Only the header is read; the pixel limit is ours, below.
