@@ -2,7 +2,7 @@
 // same layout), when the build is missing or older than any of its sources. `npm start` runs it
 // first (prestart), then runs server/dist/main.js with Node alone: a TypeScript loader in every
 // replica costs about 100 MiB of memory (bench/README.md, "Idle resident memory"). It only strips
-// the types, as the loader would; `npm run typecheck` checks them. A second or two; with a fresh
+// the types, as the loader would; `npm run typecheck` checks them. Half a second; with a fresh
 // build, a few milliseconds.
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
