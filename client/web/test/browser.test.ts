@@ -372,6 +372,27 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     expect(await message(bob, text).count()).toBe(1);
   });
 
+  it.runIf(!!redisUrl)('reads the open inbox again once notifications listen again after Redis was lost', async () => {
+    const sdk = createChatClient({ url: server.graphqlUrl });
+    cleanups.push(() => sdk.close());
+    await sdk.login({ username: 'alice', password: PASSWORD });
+    await bob.getByRole('link', { name: /^Notifications/ }).click();
+    const inbox = bob.getByRole('region', { name: 'Notifications' });
+    await inbox.waitFor();
+    const said = '@bob the inbox was open all along';
+    redisProxy!.down();
+    await sdk.room(roomId).send(said);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    redisProxy!.up();
+    // Its live event was never heard; the server's signal has the list read again.
+    await inbox
+      .getByRole('link', { name: /Alice mentioned you in Design review/ })
+      .getByText(said)
+      .waitFor();
+    await bob.goBack();
+    await bob.getByRole('heading', { name: 'Design review' }).waitFor();
+  });
+
   it('keeps a send that failed, marked, and sends it once on Retry', async () => {
     const isSend = (body: string | null) => !!body && JSON.parse(body).operationName === 'SendMessage';
     const isSendFrame = (frame: string) => frame.includes('"type":"subscribe"') && frame.includes('"SendMessage"');

@@ -76,7 +76,7 @@ export function Chat({ viewer, connection }: { viewer: Viewer; connection: ChatC
           {route.name === 'directory' && <Directory />}
           {route.name === 'new' && <NewRoom />}
           {route.name === 'search' && <Search />}
-          {route.name === 'notifications' && <Inbox />}
+          {route.name === 'notifications' && <Inbox listening={listening.NotificationAdded ?? 0} />}
           {route.name === 'friends' && <Friends />}
           {route.name === 'profile' && <Profile />}
           {route.name === 'notFound' && (

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import {
   InboxQuery,
@@ -13,9 +13,19 @@ import { errorText } from './errors';
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-/** The inbox: notifications newest first; each leads to its message in context and is marked read when followed. */
-export function Inbox() {
-  const [{ data, error, fetching }] = useQuery({ query: InboxQuery, requestPolicy: 'cache-and-network' });
+/**
+ * The inbox: notifications newest first; each leads to its message in context and is marked read
+ * when followed. `listening`: Connection.listening of notificationAdded.
+ */
+export function Inbox({ listening }: { listening: number }) {
+  const [{ data, error, fetching }, refetch] = useQuery({ query: InboxQuery, requestPolicy: 'cache-and-network' });
+  // Each time the server says notificationAdded listens again (after it had lost Redis, say), the
+  // list is read again: what came meanwhile was never heard. The first signal may come after this
+  // view opened, for one more read.
+  const [openedAt] = useState(listening);
+  useEffect(() => {
+    if (listening > openedAt) refetch({ requestPolicy: 'network-only' });
+  }, [listening, openedAt, refetch]);
   const [, markRead] = useMutation(MarkNotificationsReadMutation);
   const [, join] = useMutation(JoinRoomMutation);
   const [problem, setProblem] = useState<string | null>(null);
