@@ -1,12 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildApp, type App, type BuildOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/infra/logger.js';
+import { repoRoot, runBuild } from './build.js';
 
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export { repoRoot };
 
 /** Settings every test server gets: a free port, loopback, quiet logs, a fixed secret. */
 export const baseEnv = {
@@ -93,8 +93,7 @@ export function serverCommand(cwd = repoRoot): string[] {
   let command = commands.get(cwd);
   if (command) return command;
   if (existsSync(join(cwd, 'scripts/build-server.mjs'))) {
-    const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { cwd, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`compiling the server in ${cwd} failed:\n${build.stdout}${build.stderr}`);
+    runBuild('scripts/build-server.mjs', cwd);
     command = ['server/dist/main.js'];
   } else {
     command = ['--import', 'tsx', 'server/src/main.ts'];
