@@ -110,6 +110,7 @@ const schema = z
     MAX_SUBSCRIPTIONS_PER_SOCKET: int(1, 10_000).default(100),
     MAX_SOCKETS_PER_USER: int(1, 10_000).default(20),
     MAX_UNSENT_BYTES_PER_CONNECTION: int(64 * 1024, 1024 * 1024 * 1024).default(1024 * 1024),
+    READ_RECEIPTS_MAX_MEMBERS: int(0, 1_000_000).default(20),
     PRESENCE_HEARTBEAT: duration.default(5_000),
     PRESENCE_TTL: duration.default(20_000),
     LOGIN_MAX_FAILURES_PER_USER: int(1, 100_000).default(10),
@@ -273,6 +274,8 @@ function toConfig(env: z.infer<typeof schema>) {
       maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
       maxUnsentBytes: env.MAX_UNSENT_BYTES_PER_CONNECTION,
     },
+    /** Rooms of up to this many members share their read receipts with everyone (chat/messages.ts). */
+    readReceiptsMaxMembers: env.READ_RECEIPTS_MAX_MEMBERS,
     presence: { heartbeatMs: env.PRESENCE_HEARTBEAT, ttlMs: env.PRESENCE_TTL },
     attachments: {
       maxBytes: env.MAX_ATTACHMENT_BYTES,

@@ -14,6 +14,7 @@ describe('configuration', () => {
     expect(config.jwt.refreshTokenTtlMs).toBe(30 * 86_400_000);
     expect(config.graphiql).toBe(true);
     expect(config.rateLimits).toBe(true);
+    expect(config.readReceiptsMaxMembers).toBe(20);
   });
 
   it('reads durations with units and lists', () => {
@@ -44,6 +45,7 @@ describe('configuration', () => {
       /^invalid setting REDIS_CLUSTER_NODES: cannot be set together with REDIS_URL/,
     ],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /^invalid setting OTEL_EXPORTER_OTLP_ENDPOINT: must be a URL/],
+    [{ READ_RECEIPTS_MAX_MEMBERS: '-1' }, /^invalid setting READ_RECEIPTS_MAX_MEMBERS: must be a whole number/],
   ])('refuses %o with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

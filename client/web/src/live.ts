@@ -87,6 +87,7 @@ export const MyEventsSubscriptionDocument = graphql(`
         room {
           id
           memberCount
+          sharesReadReceipts
         }
         user {
           id
@@ -132,6 +133,7 @@ export const MyEventsSubscriptionDocument = graphql(`
         room {
           id
           memberCount
+          sharesReadReceipts
         }
         user {
           id

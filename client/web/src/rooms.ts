@@ -11,6 +11,7 @@ graphql(`
     kind
     topic
     memberCount
+    sharesReadReceipts
     lastSeq
     lastActivityAt
     unreadCount

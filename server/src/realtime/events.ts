@@ -19,7 +19,8 @@ export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
     }
   | { type: 'MemberJoined' | 'MemberLeft'; userId: string }
   | { type: 'TypingChanged'; userId: string; typing: boolean }
-  | { type: 'ReadReceipt'; userId: string; lastReadSeq: number }
+  /** `readerOnly`: in a room too large to share receipts, only the reader's own streams hear it. */
+  | { type: 'ReadReceipt'; userId: string; lastReadSeq: number; readerOnly?: boolean }
   | { type: 'ReactionChanged'; messageId: string; userId: string; emoji: string; added: boolean }
   | { type: 'MessagePinned'; messageId: string }
   | { type: 'MessageUnpinned'; messageId: string }
@@ -38,6 +39,10 @@ export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
 
 /** Events about one member that their own channel hears too (myEvents and room streams follow them). */
 export const OWN_EVENTS = new Set<RoomEvent['type']>(['MemberJoined', 'MemberLeft', 'MemberRemoved']);
+
+/** Whether a stream of `viewerId` (null: a guest) hears `event`: a receipt kept to its reader only by them. */
+export const hears = (event: RoomEvent, viewerId: string | null) =>
+  event.type !== 'ReadReceipt' || !event.readerOnly || event.userId === viewerId;
 
 type Distribute<T> = T extends unknown ? Omit<T, 'at' | 'trace'> : never;
 export type NewRoomEvent = Distribute<RoomEvent>;

@@ -12,7 +12,7 @@ import { preloadReactions } from '../chat/reactions.js';
 import { accessRoom } from '../chat/rooms.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import { roomChannel, userChannel } from '../realtime/channels.js';
-import { OWN_EVENTS, type RoomEvent } from '../realtime/events.js';
+import { hears, OWN_EVENTS, type RoomEvent } from '../realtime/events.js';
 import type { OnlineCount } from '../realtime/presence.js';
 import { channelStream } from '../realtime/stream.js';
 import { builder } from './builder.js';
@@ -143,7 +143,10 @@ const MemberJoined = memberEvent(
 );
 const MemberLeft = memberEvent('MemberLeft', 'A member left the room.');
 const TypingChanged = memberEvent('TypingChanged', 'A member started or stopped typing in the room.');
-const ReadReceipt = memberEvent('ReadReceipt', 'A member\u2019s read position in the room moved forward.');
+const ReadReceipt = memberEvent(
+  'ReadReceipt',
+  'A member\u2019s read position in the room moved forward. Every member hears it in a room that sharesReadReceipts; in a larger room only the reader\u2019s own sessions do.',
+);
 builder.objectField(TypingChanged, 'typing', (t) =>
   t.boolean({
     description: 'True: started typing; false: stopped (said so, or 5 s passed without setTyping).',
@@ -303,7 +306,7 @@ async function roomStream(ctx: Context, globalRoomId: string, onlyType?: RoomEve
   const channelOfViewer = ownLeave ? userChannel(viewerId) : null;
   const channels = channelOfViewer ? [channelOfRoom, channelOfViewer] : [channelOfRoom];
   const stream = await channelStream<RoomEvent, StreamValue>(ctx.services.bus.pubsub, channels, (event, channel, s) => {
-    if (event.roomId !== room.id) return undefined;
+    if (event.roomId !== room.id || !hears(event, viewerId)) return undefined;
     const own = OWN_EVENTS.has(event.type) && (event as { userId: string }).userId === viewerId;
     if (own && channelOfViewer) {
       // Heard on both channels: take it from the user's, which is there only for this.
@@ -343,7 +346,7 @@ async function myStream(ctx: Context) {
     [own, ...memberships.map((m) => roomChannel(m.roomId))],
     (event, channel, stream) => {
       const mine = OWN_EVENTS.has(event.type) && (event as { userId: string }).userId === userId;
-      if (!mine) return channel === own ? undefined : event;
+      if (!mine) return channel === own || !hears(event, userId) ? undefined : event;
       if (channel !== own) return undefined; // the copy on the room channel
       if (event.type === 'MemberJoined') void stream.add(roomChannel(event.roomId));
       else stream.remove(roomChannel(event.roomId));

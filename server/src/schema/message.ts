@@ -458,7 +458,7 @@ builder.mutationFields((t) => ({
   markRead: t.field({
     type: RoomRef,
     description:
-      'Moves the viewer\u2019s read position in a room forward to `seq` (at most the room\u2019s lastSeq); it never moves back.',
+      'Moves the viewer\u2019s read position in a room forward to `seq` (at most the room\u2019s lastSeq); it never moves back. A move is told as a ReadReceipt: to the whole room when it sharesReadReceipts, to the viewer\u2019s own sessions otherwise.',
     args: { input: t.arg({ type: MarkReadInput, description: 'The room and how far it was read.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const roomId = idOf('Room', input.roomId, 'roomId');
@@ -474,6 +474,7 @@ builder.mutationFields((t) => ({
           roomId: room.id,
           userId: ctx.viewer!.userId,
           lastReadSeq,
+          readerOnly: !messages.sharesReadReceipts(room, ctx.services.config.readReceiptsMaxMembers),
         });
       }
       return reloaded(ctx, info, 'room', room.id, room);

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { answersMessageQuery, answersRoomQuery, partsOf } from '../chat/carried.js';
 import * as rooms from '../chat/rooms.js';
 import { can } from '../chat/policy.js';
+import { sharesReadReceipts } from '../chat/messages.js';
 import { unreadCount } from '../chat/rooms.js';
 import { unauthenticated } from '../errors.js';
 import type { LimitedAction } from '../infra/rate-limit.js';
@@ -71,6 +72,11 @@ export const RoomRef = builder.prismaNode('Room', {
       description: 'Time of the newest message (or creation).',
     }),
     memberCount: t.exposeInt('memberCount', { description: 'How many users are members now.' }),
+    sharesReadReceipts: t.boolean({
+      description:
+        'Whether members\u2019 ReadReceipt events reach every member: in rooms of up to READ_RECEIPTS_MAX_MEMBERS members (20 by default). In larger rooms a receipt reaches only the reader\u2019s own sessions.',
+      resolve: (room, _args, ctx) => sharesReadReceipts(room, ctx.services.config.readReceiptsMaxMembers),
+    }),
     lastSeq: t.exposeInt('lastSeq', { description: 'seq of the newest message; 0 when there is none.' }),
     viewerIsMember: t.boolean({
       ...viewerDependent,

@@ -138,7 +138,7 @@ export function RoomView({
               epoch={epoch}
               listening={listening}
               lastReadSeq={room.viewerLastReadSeq ?? 0}
-              reads={live.reads[room.id]}
+              reads={room.sharesReadReceipts ? live.reads[room.id] : undefined}
               options={options}
             />
           )}
