@@ -181,6 +181,8 @@ export const chatCache = () =>
       Mutation: {
         sendMessage: (result: SendMessageMutation, _args, cache) => {
           addToNewestPage(cache, result.sendMessage.room.id, [result.sendMessage]);
+          // The server moved the sender's read position to their message: the room is not marked read for it.
+          readUpTo(cache, result.sendMessage.room.id, result.sendMessage.seq);
         },
         pinMessage: (result: PinMessageMutation, _args, cache) => invalidatePins(cache, result.pinMessage.id),
         unpinMessage: (result: UnpinMessageMutation, _args, cache) => invalidatePins(cache, result.unpinMessage.id),

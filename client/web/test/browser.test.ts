@@ -537,6 +537,23 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
     await message(bob, 'Thanks! Looking at it now.').getByText('Seen by Alice').waitFor();
   });
 
+  it('does not mark a room read for the viewer’s own message', async () => {
+    // Sending moved Bob's read position on the server already: the page asks nothing more.
+    const markReads = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const line = /^chat_graphql_operation_duration_seconds_count\{operation="MarkRead"[^}]*\} (\d+)$/m.exec(text);
+      return Number(line?.[1] ?? 0);
+    };
+    const before = await markReads();
+    await send(bob, 'One more thing about the review.');
+    await message(bob, 'One more thing about the review.').waitFor();
+    await message(alice, 'One more thing about the review.').waitFor();
+    // Alice reads it (she has the room open): one markRead, hers. Bob's would follow within 300 ms.
+    await until('Alice to mark it read', markReads, (n) => n > before);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await markReads()).toBe(before + 1);
+  });
+
   it('lets the room’s owner add a webhook, shows its secret once, and lists its deliveries', async () => {
     const receiver = await startReceiver();
     cleanups.push(receiver.close);
