@@ -78,13 +78,16 @@ async function run(setting: Outcome['setting'], round: number): Promise<Outcome>
         { query: ROOM_EVENTS, variables: { roomId } },
         {
           next: ({ data }) => {
-            const event = data?.roomEvents as { __typename: string; message?: { seq: number } } | undefined;
+            const event = data?.roomEvents as
+              { __typename: string; message?: { seq: number; author: { id: string } } } | undefined;
             lastFrameAt = performance.now();
             if (event?.__typename === 'ReadReceipt') receiptFrames++;
             if (event?.__typename !== 'MessageCreated') return;
             messageFrames++;
             heard[i]!++;
-            // The web app: 300 ms after the newest message, the room is marked read (the sender too).
+            // The web app: 300 ms after the newest message, the room is marked read; not for the
+            // viewer's own message (sending moved their read position).
+            if (event.message!.author.id === user.user.id) return;
             const seq = event.message!.seq;
             clearTimeout(timer);
             timer = setTimeout(() => {
