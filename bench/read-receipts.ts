@@ -7,13 +7,17 @@
 // database and Redis, each setting --rounds times, alternating.
 //
 //   npx tsx bench/read-receipts.ts [--members 40] [--messages 40] [--interval 600] [--rounds 2]
+//        [--profile]
 //
 // Reports per message sent: frames delivered (messages, receipts) and the server's CPU (user +
 // system, /proc/<pid>/stat) from the first send to the last receipt. Writes
-// bench/results/read-receipts-<timestamp>.json.
+// bench/results/read-receipts-<timestamp>.json. --profile: the server runs with the V8 inspector on
+// loopback and the measured part of each run is sampled by its CPU profiler (1 kHz), written beside
+// the results as .cpuprofile, one per run (summarised by bench/live/profile-summary.ts).
 import { writeFileSync } from 'node:fs';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { inspect, startCpuProfile } from './inspector.js';
 import { cpuSeconds, sleep } from './live/common.js';
 
 process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
@@ -21,12 +25,14 @@ process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
 const { createPostgresDatabase } = await import('../server/test/support/databases.js');
 const { chatClient } = await import('../server/test/support/chat.js');
 const { registerUser } = await import('../server/test/support/users.js');
-const { arg, clamp, resultFile, startReplica } = await import('./seed-history.js');
+const { arg, clamp, flag, freePort, resultFile, startReplica } = await import('./seed-history.js');
 
 const members = clamp(Number(arg('members', '40')), 2, 1_000);
 const messages = clamp(Number(arg('messages', '40')), 1, 10_000);
 const intervalMs = clamp(Number(arg('interval', '600')), 0, 60_000);
 const rounds = clamp(Number(arg('rounds', '2')), 1, 20);
+const profile = flag('profile');
+const file = resultFile('read-receipts');
 
 const ROOM_EVENTS = `subscription ($roomId: ID!) { roomEvents(roomId: $roomId) {
   __typename
@@ -47,7 +53,9 @@ interface Outcome {
 
 async function run(setting: Outcome['setting'], round: number): Promise<Outcome> {
   const db = await createPostgresDatabase();
+  const inspectorPort = profile ? await freePort() : 0;
   const replica = await startReplica({
+    ...(profile ? { NODE_OPTIONS: `--inspect=127.0.0.1:${inspectorPort}` } : {}),
     DATABASE_URL: db.url,
     REDIS_URL: process.env.REDIS_URL!,
     READ_RECEIPTS_MAX_MEMBERS: String(setting === 'shared' ? members : members - 1),
@@ -111,6 +119,8 @@ async function run(setting: Outcome['setting'], round: number): Promise<Outcome>
     receiptFrames = 0;
     markReads = 0;
     const pid = replica.process.child.pid!;
+    const inspector = profile ? await inspect(inspectorPort) : undefined;
+    const stopProfile = inspector && (await startCpuProfile(inspector));
     const cpuBefore = cpuSeconds(pid);
     const t0 = performance.now();
     for (let n = 0; n < messages; n++) {
@@ -120,6 +130,13 @@ async function run(setting: Outcome['setting'], round: number): Promise<Outcome>
     // Wait for the last receipts: nothing heard for a second.
     while (performance.now() - lastFrameAt < 1_000) await sleep(100);
     const cpuMs = (cpuSeconds(pid) - cpuBefore) * 1000;
+    const sampled = await stopProfile?.();
+    inspector?.close();
+    if (sampled) {
+      const name = file.replace(/\.json$/, `-${setting.replace(' ', '-')}-${round}.cpuprofile`);
+      writeFileSync(name, JSON.stringify(sampled));
+      console.log(`profile in ${name}`);
+    }
     return {
       setting,
       round,
@@ -152,6 +169,5 @@ for (let round = 1; round <= rounds; round++) {
     );
   }
 }
-const file = resultFile('read-receipts');
 writeFileSync(file, JSON.stringify({ members, messages, intervalMs, rounds, outcomes }, null, 2));
 console.log(`wrote ${file}`);
