@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient, outcome, type ChatClient } from './support/chat.js';
 import { freshDatabaseEnv } from './support/databases.js';
 import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
-import { sharedModes, type SharedMode } from './support/pubsub-modes.js';
+import { replicaSetups, sharedModes } from './support/pubsub-modes.js';
 import { connect, eventually, subscribe, type Socket, type Subscription } from './support/live.js';
 import { rawId, spawnServer, startServer, type ServerProcess } from './support/server.js';
 import { registerUser, type Session } from './support/users.js';
@@ -52,16 +52,7 @@ interface Replica {
   process?: ServerProcess;
 }
 
-const setups: { name: string; run: boolean; shared?: SharedMode }[] = [
-  { name: 'in-process pub/sub, one replica', run: true },
-  ...sharedModes.map((mode) => ({
-    name: `${mode.name}, two server processes`,
-    run: mode.run && hasPostgres,
-    shared: mode,
-  })),
-];
-
-describe.each(setups.filter((s) => s.run))('subscriptions with $name', ({ shared }) => {
+describe.each(replicaSetups)('subscriptions with $name', ({ shared }) => {
   let replicas: Replica[];
   let owner: Session;
   let member: Session;

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient } from './support/chat.js';
 import { freshDatabaseEnv } from './support/databases.js';
-import { hasPostgres } from './support/env.js';
 import { connect, eventually, subscribe, type Subscription } from './support/live.js';
-import { sharedModes, type SharedMode } from './support/pubsub-modes.js';
+import { replicaSetups } from './support/pubsub-modes.js';
 import { spawnServer, startServer } from './support/server.js';
 import { registerUser, type Session } from './support/users.js';
 
@@ -40,16 +39,7 @@ const summary = (sub: Subscription) =>
         : e.__typename,
   );
 
-const setups: { name: string; run: boolean; shared?: SharedMode }[] = [
-  { name: 'in-process pub/sub, one replica', run: true },
-  ...sharedModes.map((mode) => ({
-    name: `${mode.name}, two server processes`,
-    run: mode.run && hasPostgres,
-    shared: mode,
-  })),
-];
-
-describe.each(setups.filter((s) => s.run))('read receipts with $name', ({ shared }) => {
+describe.each(replicaSetups)('read receipts with $name', ({ shared }) => {
   const settings = { READ_RECEIPTS_MAX_MEMBERS: '2' };
   let urls: string[];
   let owner: Session;

@@ -1,4 +1,4 @@
-import { hasRedis, hasRedisCluster, ownRedisDatabase } from './env.js';
+import { hasPostgres, hasRedis, hasRedisCluster, ownRedisDatabase } from './env.js';
 import { startRedisCluster } from './redis-cluster.js';
 
 /**
@@ -24,4 +24,15 @@ export const sharedModes: SharedMode[] = [
       return { REDIS_CLUSTER_NODES: cluster.nodes };
     },
   },
+];
+
+/**
+ * Where a live test runs: one replica with the in-process pub/sub, and two server processes in each
+ * shared mode (on PostgreSQL, which they share). Only those that can run here.
+ */
+export const replicaSetups: { name: string; shared?: SharedMode }[] = [
+  { name: 'in-process pub/sub, one replica' },
+  ...sharedModes
+    .filter((mode) => mode.run && hasPostgres)
+    .map((mode) => ({ name: `${mode.name}, two server processes`, shared: mode })),
 ];
