@@ -15,16 +15,16 @@
 // loopback and the measured part of each run is sampled by its CPU profiler (1 kHz), written beside
 // the results as .cpuprofile, one per run (summarised by bench/live/profile-summary.ts).
 import { writeFileSync } from 'node:fs';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { inspect, startCpuProfile } from './inspector.js';
 import { cpuSeconds, sleep } from './live/common.js';
+import { MARK_READ } from './ws-sender.js';
 
 process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
 process.env.REDIS_URL ||= 'redis://127.0.0.1:6379';
 const { createPostgresDatabase } = await import('../server/test/support/databases.js');
 const { chatClient } = await import('../server/test/support/chat.js');
 const { registerUser } = await import('../server/test/support/users.js');
+const { connect } = await import('../server/test/support/live.js');
 const { arg, clamp, flag, freePort, resultFile, startReplica } = await import('./seed-history.js');
 
 const members = clamp(Number(arg('members', '40')), 2, 1_000);
@@ -39,7 +39,6 @@ const ROOM_EVENTS = `subscription ($roomId: ID!) { roomEvents(roomId: $roomId) {
   ... on MessageCreated { message { id seq body createdAt author { id username displayName } } }
   ... on ReadReceipt { room { id } user { id username displayName } lastReadSeq }
 } }`;
-const MARK_READ = 'mutation ($i: MarkReadInput!) { markRead(input: $i) { id viewerLastReadSeq unreadCount } }';
 
 interface Outcome {
   setting: 'shared' | 'reader only';
@@ -60,7 +59,7 @@ async function run(setting: Outcome['setting'], round: number): Promise<Outcome>
     REDIS_URL: process.env.REDIS_URL!,
     READ_RECEIPTS_MAX_MEMBERS: String(setting === 'shared' ? members : members - 1),
   });
-  const clients: Client[] = [];
+  const sockets: { dispose(): Promise<void> }[] = [];
   try {
     const users = await Promise.all(Array.from({ length: members }, () => registerUser(replica.url)));
     const owner = chatClient(replica.url, users[0]!.accessToken);
@@ -73,14 +72,9 @@ async function run(setting: Outcome['setting'], round: number): Promise<Outcome>
     const wsUrl = `${replica.url.replace(/^http/, 'ws')}/graphql`;
     const heard = users.map(() => 0);
     users.forEach((user, i) => {
-      const client = createClient({
-        url: wsUrl,
-        webSocketImpl: WebSocket,
-        lazy: false,
-        retryAttempts: 0,
-        connectionParams: { authToken: user.accessToken },
-      });
-      clients.push(client);
+      const socket = connect(wsUrl, user.accessToken);
+      sockets.push(socket);
+      const { client } = socket;
       let timer: NodeJS.Timeout | undefined;
       client.subscribe(
         { query: ROOM_EVENTS, variables: { roomId } },
@@ -147,7 +141,7 @@ async function run(setting: Outcome['setting'], round: number): Promise<Outcome>
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
-    await Promise.all(clients.map((client) => client.dispose()));
+    await Promise.all(sockets.map((socket) => socket.dispose()));
     await replica.stop();
     await db.drop();
   }

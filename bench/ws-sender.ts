@@ -9,7 +9,7 @@ import { post } from './http.js';
 
 export const SEND_MESSAGE = 'mutation ($i: SendMessageInput!) { sendMessage(input: $i) { seq } }';
 /** What the web app asks when it marks a room read. */
-const MARK_READ = 'mutation ($i: MarkReadInput!) { markRead(input: $i) { id viewerLastReadSeq unreadCount } }';
+export const MARK_READ = 'mutation ($i: MarkReadInput!) { markRead(input: $i) { id viewerLastReadSeq unreadCount } }';
 /** What the web app asks when it adds or removes a reaction. */
 const REACT = (add: boolean) =>
   `mutation ($i: ReactionInput!) { ${add ? 'addReaction' : 'removeReaction'}(input: $i) { id reactions { emoji count viewerReacted } } }`;

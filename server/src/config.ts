@@ -274,7 +274,7 @@ function toConfig(env: z.infer<typeof schema>) {
       maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
       maxUnsentBytes: env.MAX_UNSENT_BYTES_PER_CONNECTION,
     },
-    /** Rooms of up to this many members share their read receipts with everyone (chat/messages.ts). */
+    /** Rooms of up to this many members share their read receipts with everyone (chat/rooms.ts). */
     readReceiptsMaxMembers: env.READ_RECEIPTS_MAX_MEMBERS,
     presence: { heartbeatMs: env.PRESENCE_HEARTBEAT, ttlMs: env.PRESENCE_TTL },
     attachments: {

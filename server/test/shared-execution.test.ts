@@ -7,6 +7,7 @@ import { chatClient, uploadFile } from './support/chat.js';
 import { freshDatabaseEnv } from './support/databases.js';
 import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
 import { connect, connectSse, eventually, subscribe, type Subscription } from './support/live.js';
+import { metric } from './support/metrics.js';
 import { startServer, type TestServer } from './support/server.js';
 import { registerUser, uniqueName } from './support/users.js';
 
@@ -30,11 +31,7 @@ describe('shared execution of live events', () => {
     cleanups.push(server.stop);
   });
 
-  async function metric(name: string, field = 'messageAdded'): Promise<number> {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith(`${name}{field="${field}"} `));
-    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
-  }
+  const metricOf = (name: string, field = 'messageAdded') => metric(server.url, `${name}{field="${field}"} `);
 
   it('runs once per event for identical documents, viewer leaves included, each filled for its viewer', async () => {
     const owner = await registerUser(server.url);
@@ -63,16 +60,16 @@ describe('shared execution of live events', () => {
       return all.every((s) => s.events().length > 0);
     });
     const heard = all.map((s) => s.events().length);
-    const executions = await metric('chat_event_executions_total');
-    const delivered = await metric('chat_events_delivered_total');
+    const executions = await metricOf('chat_event_executions_total');
+    const delivered = await metricOf('chat_events_delivered_total');
 
     const seqs: number[] = [];
     for (const n of [1, 2, 3]) seqs.push((await owners.send(room, `m${n}`, `client-${n}`)).data!.sendMessage.seq);
     await Promise.all(all.map((s, i) => s.waitFor((events) => events.length >= heard[i]! + 3)));
 
     // Per event, 1 execution for the seven identical subscriptions and 1 for the other two.
-    expect((await metric('chat_event_executions_total')) - executions).toBe(3 * 2);
-    expect((await metric('chat_events_delivered_total')) - delivered).toBe(3 * all.length);
+    expect((await metricOf('chat_event_executions_total')) - executions).toBe(3 * 2);
+    expect((await metricOf('chat_events_delivered_total')) - delivered).toBe(3 * all.length);
 
     for (const [i, s] of shared.entries()) {
       const last = s.events().slice(heard[i]);
@@ -131,7 +128,7 @@ describe('shared execution of live events', () => {
       return all.every((s) => s.events().length > 0);
     });
     const heard = all.map((s) => s.events().length);
-    const executions = await metric('chat_event_executions_total', 'roomEvents');
+    const executions = await metricOf('chat_event_executions_total', 'roomEvents');
 
     const reactAs = (token: string, emoji: string) =>
       chatClient(server.url, token).data('mutation ($i: ReactionInput!) { addReaction(input: $i) { id } }', {
@@ -159,7 +156,7 @@ describe('shared execution of live events', () => {
         { emoji: '🎉', count: 1 },
       ]);
     // Per event: one execution for each document, whoever its viewers.
-    expect((await metric('chat_event_executions_total', 'roomEvents')) - executions).toBe(2 * 2);
+    expect((await metricOf('chat_event_executions_total', 'roomEvents')) - executions).toBe(2 * 2);
   });
 });
 

@@ -4,6 +4,7 @@ import { chatClient } from './support/chat.js';
 import { freshDatabaseEnv } from './support/databases.js';
 import { gql } from './support/graphql.js';
 import { connect, connectSse, eventually, subscribe, type LiveClient } from './support/live.js';
+import { metric } from './support/metrics.js';
 import { startServer, type TestServer } from './support/server.js';
 import { registerUser, uniqueName, type Session } from './support/users.js';
 
@@ -40,12 +41,6 @@ async function streamStatus(server: TestServer, headers: Record<string, string>,
   const body = status === 200 ? null : await response.json();
   if (status === 200) cleanups.push(async () => controller.abort());
   return { status, body, close: () => controller.abort() };
-}
-
-async function metric(server: TestServer, pattern: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(pattern));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
 describe('GraphQL over server-sent events', () => {
@@ -157,7 +152,7 @@ describe('GraphQL over server-sent events', () => {
     const bob = await registerUser(server.url);
     const socket = connect(server.wsUrl, bob.accessToken);
     cleanups.push(() => socket.dispose());
-    await eventually(async () => (await metric(server, 'chat_connections{transport="ws"}')) >= 1);
+    await eventually(async () => (await metric(server.url, 'chat_connections{transport="ws"}')) >= 1);
     const auth = { authorization: `Bearer ${bob.accessToken}` };
     expect((await streamStatus(server, { ...from(), ...auth })).status).toBe(200);
     const refused = await streamStatus(server, { ...from(), ...auth });
@@ -184,16 +179,18 @@ describe('GraphQL over server-sent events', () => {
       (await gql(server.url, 'query ($id: ID!) { node(id: $id) { ... on User { online } } }', { id: dave.user.id }))
         .data?.node?.online;
     expect(await online()).toBe(false);
-    const before = await metric(server, 'chat_connections{transport="sse"}');
+    const before = await metric(server.url, 'chat_connections{transport="sse"}');
     const client = connectSse(server.graphqlUrl, dave.accessToken, { headers: from() });
     const sub = subscribe(client, ADDED, { r: room });
     await eventually(async () => (await online()) === true, 10_000, 'online over SSE');
-    expect(await metric(server, 'chat_connections{transport="sse"}')).toBe(before + 1);
-    expect(await metric(server, 'chat_subscriptions_active{field="messageAdded",transport="sse"}')).toBeGreaterThan(0);
+    expect(await metric(server.url, 'chat_connections{transport="sse"}')).toBe(before + 1);
+    expect(await metric(server.url, 'chat_subscriptions_active{field="messageAdded",transport="sse"}')).toBeGreaterThan(
+      0,
+    );
     sub.stop();
     await client.dispose();
     await eventually(async () => (await online()) === false, 10_000, 'offline after the stream closed');
-    await eventually(async () => (await metric(server, 'chat_connections{transport="sse"}')) === before);
+    await eventually(async () => (await metric(server.url, 'chat_connections{transport="sse"}')) === before);
   });
 
   it('refuses a subscription sent as a plain HTTP request', async () => {
@@ -236,7 +233,7 @@ describe('drain on shutdown with event streams open', () => {
     );
     const subs = clients.map((client) => subscribe(client, ADDED, { r: room }));
     await eventually(
-      async () => (await metric(server, 'chat_subscriptions_active{field="messageAdded",transport="sse"}')) === 2,
+      async () => (await metric(server.url, 'chat_subscriptions_active{field="messageAdded",transport="sse"}')) === 2,
     );
     const started = Date.now();
     await server.stop();

@@ -9,6 +9,7 @@ import { type Browser, type BrowserContext, type Page, type Request, type WebSoc
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabaseEnv } from '../../../server/test/support/databases.js';
+import { metric } from '../../../server/test/support/metrics.js';
 import { chromiumPresent, launchChromium, screenshot } from '../../../server/test/support/chromium.js';
 import { redisUrl } from '../../../server/test/support/env.js';
 import { throughProxy, type Proxy } from '../../../server/test/support/proxy.js';
@@ -539,11 +540,11 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
 
   it('does not mark a room read for the viewer’s own message', async () => {
     // Sending moved Bob's read position on the server already: the page asks nothing more.
-    const markReads = async () => {
-      const text = await (await fetch(`${server.url}/metrics`)).text();
-      const line = /^chat_graphql_operation_duration_seconds_count\{operation="MarkRead"[^}]*\} (\d+)$/m.exec(text);
-      return Number(line?.[1] ?? 0);
-    };
+    const markReads = () =>
+      metric(
+        server.url,
+        'chat_graphql_operation_duration_seconds_count{operation="MarkRead",type="mutation",outcome="ok"} ',
+      );
     const before = await markReads();
     await send(bob, 'One more thing about the review.');
     await message(bob, 'One more thing about the review.').waitFor();

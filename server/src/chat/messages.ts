@@ -684,14 +684,6 @@ async function recountReplies(prisma: Db, rootId: string): Promise<void> {
 // ——— Read positions ————————————————————————————————————————————————————————————————————————————
 
 /**
- * Who hears a member's read receipt: every member in a room of up to `maxMembers` members; in a
- * larger room only the reader's own sessions (their other tabs and devices keep their unread counts
- * in step). Receipts grow with the square of a room's watchers: after a message each of n watchers
- * marks it read and each receipt goes to all n, n² deliveries against the message's own n.
- */
-export const sharesReadReceipts = (room: { memberCount: number }, maxMembers: number) => room.memberCount <= maxMembers;
-
-/**
  * Moves the viewer's read position forward to `seq` (clamped to the room's lastSeq), never back.
  * `changed` says whether it moved (publish a read receipt only then).
  */

@@ -241,6 +241,14 @@ export function unreadCount(room: { lastSeq: number }, membership: { lastReadSeq
   return membership ? Math.max(0, room.lastSeq - membership.lastReadSeq) : 0;
 }
 
+/**
+ * Who hears a member's read receipt: every member in a room of up to `maxMembers` members; in a
+ * larger room only the reader's own sessions (their other tabs and devices keep their unread counts
+ * in step). Receipts grow with the square of a room's watchers: after a message each of n watchers
+ * marks it read and each receipt goes to all n, n² deliveries against the message's own n.
+ */
+export const sharesReadReceipts = (room: { memberCount: number }, maxMembers: number) => room.memberCount <= maxMembers;
+
 // ——— Creating and joining ———————————————————————————————————————————————————————————————————————
 
 const nameTaken = () => conflict('Room name is taken', 'name');

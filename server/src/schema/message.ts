@@ -10,6 +10,7 @@ import {
 import { mentionedUsers } from '../chat/mentions.js';
 import * as messages from '../chat/messages.js';
 import * as pins from '../chat/pins.js';
+import { sharesReadReceipts } from '../chat/rooms.js';
 import {
   addReaction,
   preloadedReactions,
@@ -474,7 +475,7 @@ builder.mutationFields((t) => ({
           roomId: room.id,
           userId: ctx.viewer!.userId,
           lastReadSeq,
-          readerOnly: !messages.sharesReadReceipts(room, ctx.services.config.readReceiptsMaxMembers),
+          readerOnly: !sharesReadReceipts(room, ctx.services.config.readReceiptsMaxMembers),
         });
       }
       return reloaded(ctx, info, 'room', room.id, room);
