@@ -338,4 +338,56 @@ describe.runIf(hasRedis && hasPostgres)('a new message travels with its row', ()
     }
     expect(webPage.find((m: any) => m.seq === sent.seq).attachments.map((a: { id: string }) => a.id)).toEqual(pictures);
   });
+
+  it('a read receipt travels with its room and reader: what the web app asks needs no statement', async () => {
+    const [owner, reader] = [await registerUser(sender.url), await registerUser(sender.url)];
+    const owners = chatClient(sender.url, owner.accessToken);
+    const room = (await owners.createRoom(uniqueName('receipt'))).data!.createRoom.id as string;
+    await chatClient(sender.url, reader.accessToken).joinRoom({ roomId: room });
+    const socket = connect(receiver.wsUrl, owner.accessToken);
+    cleanups.push(() => socket.dispose());
+    const events = (selection: string) =>
+      subscribe(
+        socket,
+        `subscription ($r: ID!) { roomEvents(roomId: $r) { __typename ... on ReadReceipt { ${selection} } } }`,
+        { r: room },
+      );
+    // What the web app selects of a receipt (client/web/src/live.ts); and one that asks the owner's
+    // read position, which depends on who asks: loaded, once per event on this replica.
+    const webApp = events('room { id } user { id username displayName } lastReadSeq');
+    const viewers = events('room { id viewerLastReadSeq } user { username }');
+    await eventually(async () => {
+      await owners.send(room, 'ping');
+      await new Promise((r) => setTimeout(r, 50));
+      return webApp.events().length > 0 && viewers.events().length > 0;
+    });
+    const receipts = (sub: Subscription) =>
+      sub
+        .events()
+        .map((e) => e.roomEvents)
+        .filter((e) => e.__typename === 'ReadReceipt');
+    const seq = (await owners.send(room, 'read me')).data!.sendMessage.seq as number;
+
+    const before = receiver.app.services.db.queryCount();
+    await chatClient(sender.url, reader.accessToken).markRead(room, seq);
+    await webApp.waitFor(() => receipts(webApp).length > 0);
+    await viewers.waitFor(() => receipts(viewers).length > 0);
+    expect(receipts(webApp)).toEqual([
+      {
+        __typename: 'ReadReceipt',
+        room: { id: room },
+        user: { id: reader.user.id, username: reader.user.username, displayName: null },
+        lastReadSeq: seq,
+      },
+    ]);
+    expect(receipts(viewers)).toEqual([
+      {
+        __typename: 'ReadReceipt',
+        room: { id: room, viewerLastReadSeq: seq },
+        user: { username: reader.user.username },
+      },
+    ]);
+    // The room with the owner's membership, for the second document; nothing for the first.
+    expect(receiver.app.services.db.queryCount() - before).toBe(1);
+  });
 });

@@ -48,6 +48,16 @@ export type CarriedMessage = Json<Message> & {
   mentions?: Json<PublicUser>[];
 };
 
+/**
+ * The rows an event about one member can carry, as the change's statement read them: the room (as
+ * of the change) and the member's public columns. With them, what clients ask of such an event (the
+ * room's id, who it was) needs no statement on any replica.
+ */
+export interface CarriedMember {
+  room: Json<Room>;
+  user: Json<PublicUser>;
+}
+
 const publicUserColumns = new Set<string>(PUBLIC_USER_COLUMNS);
 /** Every column of a message row (what the generated client reads; not the search vector). */
 const messageColumns = new Set<string>(Object.values(Prisma.MessageScalarFieldEnum));
@@ -216,12 +226,13 @@ function viewerMembershipCovered(nested: unknown, viewerId: string): boolean {
 /**
  * Whether a Prisma selection of a room asks for nothing but the room's own columns and the
  * viewer's membership (as the schema's viewer fields plan it), i.e. whether a room row holding
- * `memberships: [the viewer's membership]` answers it as the database would.
+ * `memberships: [the viewer's membership]` answers it as the database would. With `viewerId`
+ * null the row holds no membership: only its own columns answer.
  */
-export function answersRoomQuery(query: object, viewerId: string): boolean {
+export function answersRoomQuery(query: object, viewerId: string | null): boolean {
   const covered = (field: string, wanted: unknown) =>
     (wanted === true && roomColumns.has(field)) ||
-    (field === 'memberships' && viewerMembershipCovered(wanted, viewerId));
+    (field === 'memberships' && viewerId !== null && viewerMembershipCovered(wanted, viewerId));
   const { select, include, ...rest } = query as { select?: unknown; include?: unknown };
   if (Object.keys(rest).length > 0) return false;
   if (select !== undefined) {
@@ -229,13 +240,11 @@ export function answersRoomQuery(query: object, viewerId: string): boolean {
     return Object.entries(select).every(([field, wanted]) => covered(field, wanted));
   }
   if (include === undefined) return true;
-  return (
-    isObject(include) &&
-    Object.entries(include).every(
-      ([field, wanted]) => field === 'memberships' && viewerMembershipCovered(wanted, viewerId),
-    )
-  );
+  return isObject(include) && Object.entries(include).every(([field, wanted]) => covered(field, wanted));
 }
+
+/** Whether a Prisma selection of a user (always `select`, schema/user.ts) asks for public columns only. */
+export const answersUserQuery = (query: object): boolean => authorSelectCovered(query);
 
 /** Which of the relations a message object can hold a Prisma selection of a message asks for. */
 export function relationsIn(query: object): { room: boolean; attachments: boolean } {

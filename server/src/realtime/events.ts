@@ -1,14 +1,14 @@
 import type { PubSubEngine } from 'graphql-subscriptions';
-import type { CarriedMessage } from '../chat/carried.js';
+import type { CarriedMember, CarriedMessage } from '../chat/carried.js';
 import type { Logger } from '../infra/logger.js';
 import { tracedPublish, type TraceCarrier } from '../infra/tracing.js';
 import { roomChannel, userChannel } from './channels.js';
 
 /**
  * What happens in a room, as published on its channel. Events carry ids; a new, edited or deleted
- * message also carries its stored row and author's public columns, which answer most
- * subscriptions. Each replica loads whatever else its subscribers ask for once per event (see
- * schema/events.ts). They must survive JSON (Redis), so no Dates.
+ * message also carries its stored row and author's public columns, and a read receipt its room and
+ * reader, which answer most subscriptions. Each replica loads whatever else its subscribers ask for
+ * once per event (see schema/events.ts). They must survive JSON (Redis), so no Dates.
  */
 export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
   | {
@@ -19,8 +19,11 @@ export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
     }
   | { type: 'MemberJoined' | 'MemberLeft'; userId: string }
   | { type: 'TypingChanged'; userId: string; typing: boolean }
-  /** `readerOnly`: in a room too large to share receipts, only the reader's own streams hear it. */
-  | { type: 'ReadReceipt'; userId: string; lastReadSeq: number; readerOnly?: boolean }
+  /**
+   * `readerOnly`: in a room too large to share receipts, only the reader's own streams hear it.
+   * `carried`: the room and the reader, as markRead's statement read them.
+   */
+  | { type: 'ReadReceipt'; userId: string; lastReadSeq: number; readerOnly?: boolean; carried?: CarriedMember }
   | { type: 'ReactionChanged'; messageId: string; userId: string; emoji: string; added: boolean }
   | { type: 'MessagePinned'; messageId: string }
   | { type: 'MessageUnpinned'; messageId: string }

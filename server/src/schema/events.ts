@@ -2,15 +2,22 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import {
   answersMessageQuery,
+  answersRoomQuery,
+  answersUserQuery,
+  type CarriedMember,
   type CarriedMessage,
   type MessageWithAuthor,
   partsOf,
+  type PublicUser,
   reviveMessage,
+  roomFromJson,
+  userFromJson,
 } from '../chat/carried.js';
 import { encodeCursor } from '../chat/cursor.js';
 import { preloadReactions } from '../chat/reactions.js';
 import { accessRoom } from '../chat/rooms.js';
 import { forbidden, unauthenticated } from '../errors.js';
+import type { Room } from '../generated/prisma/client.js';
 import { roomChannel, userChannel } from '../realtime/channels.js';
 import { hears, OWN_EVENTS, type RoomEvent } from '../realtime/events.js';
 import type { OnlineCount } from '../realtime/presence.js';
@@ -52,11 +59,37 @@ function carriedMessage(event: object): MessageWithAuthor | undefined {
   return message;
 }
 
+/** The room and member an event carries, revived once per event and replica. */
+const revivedMembers = new WeakMap<CarriedMember, { room: Room; user: PublicUser }>();
+
+function carriedMember(event: object) {
+  const carried = (event as { carried?: CarriedMember }).carried;
+  if (!carried) return undefined;
+  let rows = revivedMembers.get(carried);
+  if (!rows)
+    revivedMembers.set(carried, (rows = { room: roomFromJson(carried.room), user: userFromJson(carried.user) }));
+  return rows;
+}
+
+/** The row an event carries that answers `query` as the database would, if any. */
+function carriedRow(model: 'message' | 'room' | 'user', event: object, query: object): object | undefined {
+  if (model === 'message') {
+    const message = carriedMessage(event);
+    return message && answersMessageQuery(query, partsOf(message)) ? message : undefined;
+  }
+  const member = carriedMember(event);
+  if (!member) return undefined;
+  // The carried room holds no viewer's membership: only its own columns answer.
+  if (model === 'room') return answersRoomQuery(query, null) ? member.room : undefined;
+  return answersUserQuery(query) ? member.user : undefined;
+}
+
 function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx: Context, info: GraphQLResolveInfo) {
   const query = queryFromInfo({ context: ctx, info }) as object;
-  const carried = model === 'message' ? carriedMessage(event) : undefined;
-  // The row came with the event (and its room, attachments and mentions, when just sent): no statement.
-  if (carried && answersMessageQuery(query, partsOf(carried))) return Promise.resolve(carried);
+  // The row came with the event (a message just sent with its room, attachments and mentions; a
+  // receipt's room and reader): no statement.
+  const carried = carriedRow(model, event, query);
+  if (carried) return Promise.resolve(carried);
   const prisma = ctx.services.db.prisma;
   return loadOnce<unknown>(event, `${model}:${id}:${JSON.stringify(query)}`, () =>
     model === 'message'

@@ -463,19 +463,20 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: MarkReadInput, description: 'The room and how far it was read.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const roomId = idOf('Room', input.roomId, 'roomId');
-      const { room, lastReadSeq, changed } = await messages.markRead(
+      const { room, lastReadSeq, receipt } = await messages.markRead(
         ctx.services.db,
         viewerIdOf(ctx),
         roomId,
         input.seq,
       );
-      if (changed) {
+      if (receipt) {
         ctx.services.events.publish({
           type: 'ReadReceipt',
           roomId: room.id,
           userId: ctx.viewer!.userId,
           lastReadSeq,
           readerOnly: !sharesReadReceipts(room, ctx.services.config.readReceiptsMaxMembers),
+          carried: receipt,
         });
       }
       return reloaded(ctx, info, 'room', room.id, room);
