@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   answersMessageQuery,
+  answersRoomQuery,
+  answersUserQuery,
   carryMessage,
   mentionsCarried,
   type MessageWithAuthor,
@@ -114,5 +116,46 @@ describe('carried messages', () => {
     const plain = reviveMessage(JSON.parse(JSON.stringify(carryMessage(bare))));
     expect(partsOf(plain)).toEqual({ author: true, room: false, attachments: false });
     expect(mentionsCarried(plain)).toBeUndefined();
+  });
+});
+
+describe('carried rooms and users', () => {
+  const viewer = '11111111-1111-1111-1111-111111111111';
+  const viewerFields = { where: { userId: viewer }, select: { lastReadSeq: true, role: true, mutedUntil: true } };
+
+  it('a room answers its own columns, and the viewer’s membership only when it holds it', () => {
+    expect(answersRoomQuery({}, null)).toBe(true);
+    expect(answersRoomQuery({ select: { id: true, name: true, memberCount: true } }, null)).toBe(true);
+    expect(answersRoomQuery({ include: { memberships: viewerFields } }, viewer)).toBe(true);
+    expect(answersRoomQuery({ select: { id: true, memberships: viewerFields } }, viewer)).toBe(true);
+    for (const query of [
+      { include: { memberships: viewerFields } },
+      { select: { id: true, memberships: viewerFields } },
+    ]) {
+      expect(answersRoomQuery(query, null), JSON.stringify(query)).toBe(false);
+    }
+    for (const query of [
+      { include: { memberships: { ...viewerFields, where: { userId: 'someone else' } } } },
+      { include: { memberships: true } },
+      { include: { messages: true } },
+      { select: { id: true, _count: true } },
+      { select: { id: true }, where: { id: 'x' } },
+    ]) {
+      expect(answersRoomQuery(query, viewer), JSON.stringify(query)).toBe(false);
+    }
+  });
+
+  it('a user answers a selection of public columns only', () => {
+    expect(answersUserQuery(author)).toBe(true);
+    expect(answersUserQuery({ select: { id: true, username: true } })).toBe(true);
+    for (const query of [
+      {},
+      { select: { id: true, passwordHash: true } },
+      { select: { id: true, memberships: true } },
+      { select: { id: true }, include: { sessions: true } },
+      { select: { id: false } },
+    ]) {
+      expect(answersUserQuery(query), JSON.stringify(query)).toBe(false);
+    }
   });
 });
