@@ -9,14 +9,17 @@
 //   npx tsx bench/read-receipts.ts [--members 40] [--messages 40] [--interval 600] [--rounds 2]
 //        [--profile]
 //
-// Reports per message sent: frames delivered (messages, receipts) and the server's CPU (user +
-// system, /proc/<pid>/stat) from the first send to the last receipt. Writes
+// Reports per message sent: frames delivered (messages, receipts), the server's CPU (user +
+// system, /proc/<pid>/stat) and that of the PostgreSQL backends serving its database, from the
+// first send to the last receipt. Writes
 // bench/results/read-receipts-<timestamp>.json. --profile: the server runs with the V8 inspector on
 // loopback and the measured part of each run is sampled by its CPU profiler (1 kHz), written beside
 // the results as .cpuprofile, one per run (summarised by bench/live/profile-summary.ts).
 import { writeFileSync } from 'node:fs';
+import pg from 'pg';
 import { inspect, startCpuProfile } from './inspector.js';
 import { cpuSeconds, sleep } from './live/common.js';
+import { cpuSpent, databaseCpu } from './side-by-side.js';
 import { MARK_READ } from './ws-sender.js';
 
 process.env.DATABASE_URL ||= 'postgresql://postgres@127.0.0.1:5432/test';
@@ -47,6 +50,7 @@ interface Outcome {
   receiptFrames: number;
   markReads: number;
   cpuMs: number;
+  databaseCpuMs: number;
   seconds: number;
 }
 
@@ -115,6 +119,8 @@ async function run(setting: Outcome['setting'], round: number): Promise<Outcome>
     const pid = replica.process.child.pid!;
     const inspector = profile ? await inspect(inspectorPort) : undefined;
     const stopProfile = inspector && (await startCpuProfile(inspector));
+    const database = () => databaseCpu(admin, new URL(db.url).pathname.slice(1));
+    const databaseBefore = await database();
     const cpuBefore = cpuSeconds(pid);
     const t0 = performance.now();
     for (let n = 0; n < messages; n++) {
@@ -124,6 +130,7 @@ async function run(setting: Outcome['setting'], round: number): Promise<Outcome>
     // Wait for the last receipts: nothing heard for a second.
     while (performance.now() - lastFrameAt < 1_000) await sleep(100);
     const cpuMs = (cpuSeconds(pid) - cpuBefore) * 1000;
+    const databaseCpuMs = cpuSpent(databaseBefore, await database()) * 1000;
     const sampled = await stopProfile?.();
     inspector?.close();
     if (sampled) {
@@ -138,6 +145,7 @@ async function run(setting: Outcome['setting'], round: number): Promise<Outcome>
       receiptFrames,
       markReads,
       cpuMs,
+      databaseCpuMs,
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
@@ -149,6 +157,8 @@ async function run(setting: Outcome['setting'], round: number): Promise<Outcome>
 
 const NOOP = { next: () => undefined, error: () => undefined, complete: () => undefined };
 
+const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+await admin.connect();
 const outcomes: Outcome[] = [];
 for (let round = 1; round <= rounds; round++) {
   const order: Outcome['setting'][] = round % 2 ? ['shared', 'reader only'] : ['reader only', 'shared'];
@@ -159,9 +169,11 @@ for (let round = 1; round <= rounds; round++) {
     console.log(
       `${setting.padEnd(11)} round ${round}: per message ${per(outcome.messageFrames)} message frames, ` +
         `${per(outcome.receiptFrames)} receipt frames, ${per(outcome.markReads)} markReads, ` +
-        `${(outcome.cpuMs / messages).toFixed(2)} ms of server CPU`,
+        `${(outcome.cpuMs / messages).toFixed(2)} ms of server CPU, ` +
+        `${(outcome.databaseCpuMs / messages).toFixed(2)} ms of PostgreSQL's`,
     );
   }
 }
+await admin.end();
 writeFileSync(file, JSON.stringify({ members, messages, intervalMs, rounds, outcomes }, null, 2));
 console.log(`wrote ${file}`);

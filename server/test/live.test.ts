@@ -366,6 +366,19 @@ describe('keep-alive', () => {
     // One interval to ping, one more to find no pong: dropped within a few intervals.
     expect(Date.now() - openedAt).toBeLessThan(5_000);
   });
+
+  it('keeps a socket that answers them', async () => {
+    const server = await startServer({ ...(await freshDatabaseEnv(cleanups)), WS_KEEPALIVE: '300ms' });
+    cleanups.push(server.stop);
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    cleanups.push(async () => socket.terminate());
+    let pings = 0;
+    socket.on('ping', () => pings++);
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    await eventually(() => pings >= 5, 10_000, 'five pings');
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+  });
 });
 
 describe.runIf(hasRedis && hasPostgres)('subscriptions that end', () => {
