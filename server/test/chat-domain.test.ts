@@ -12,13 +12,13 @@ import {
   deleteMessage,
   editMessage,
   listMessages,
-  markRead,
   messagesSince,
   SEARCH_WINDOW,
   searchMessages,
   sendMessage,
 } from '../src/chat/messages.js';
 import { PUBLIC_USER_SELECT } from '../src/chat/carried.js';
+import { markRead } from '../src/chat/read-positions.js';
 import { type Action, can, refusal, type ResourceOf } from '../src/chat/policy.js';
 import {
   createRoom,
@@ -250,13 +250,16 @@ describe.each(databases)('chat on the %s database', (kind) => {
     if (kind === 'postgres') {
       const pg = await createPostgresDatabase();
       cleanups.push(pg.drop);
-      db = await openDatabase({ databaseUrl: pg.url, databasePoolSize: 10, dataDir: '' });
+      db = await openDatabase({ databaseUrl: pg.url, databasePoolSize: 10, dataDir: '' }, { countQueries: true });
       db2 = await openDatabase({ databaseUrl: pg.url, databasePoolSize: 10, dataDir: '' });
       cleanups.push(() => db2.close());
     } else {
       const data = await createDataDir();
       cleanups.push(data.remove);
-      db = await openDatabase({ databaseUrl: undefined, dataDir: data.dir, databasePoolSize: 1 });
+      db = await openDatabase(
+        { databaseUrl: undefined, dataDir: data.dir, databasePoolSize: 1 },
+        { countQueries: true },
+      );
       db2 = db; // PGlite is one connection in one process
     }
     cleanups.push(() => db.close());
@@ -810,14 +813,92 @@ describe.each(databases)('chat on the %s database', (kind) => {
       const [owner, reader] = await Promise.all([user(), user()]);
       const r = await room(owner, 'PUBLIC', reader);
       for (const body of ['a', 'b', 'c']) await sendMessage(db, owner.id, { roomId: r.id, body });
-      expect(await markRead(db, reader.id, r.id, 2)).toMatchObject({ lastReadSeq: 2, changed: true });
-      expect(await markRead(db, reader.id, r.id, 1)).toMatchObject({ lastReadSeq: 2, changed: false });
-      expect(await markRead(db, reader.id, r.id, 99)).toMatchObject({ lastReadSeq: 3, changed: true });
-      expect(await markRead(db, reader.id, r.id, 0)).toMatchObject({ lastReadSeq: 3, changed: false });
+      const moved = (read: Awaited<ReturnType<typeof markRead>>) => ({ to: read.lastReadSeq, moved: !!read.receipt });
+      expect(moved(await markRead(db, reader.id, r.id, 2))).toEqual({ to: 2, moved: true });
+      expect(moved(await markRead(db, reader.id, r.id, 1))).toEqual({ to: 2, moved: false });
+      expect(moved(await markRead(db, reader.id, r.id, 99))).toEqual({ to: 3, moved: true });
+      expect(moved(await markRead(db, reader.id, r.id, 0))).toEqual({ to: 3, moved: false });
       await expectError(markRead(db, reader.id, r.id, -1), 'BAD_USER_INPUT', 'seq');
       await expectError(markRead(db, reader.id, r.id, 1.5), 'BAD_USER_INPUT', 'seq');
       const membership = (await viewerMemberships(prisma, reader.id, [r.id])).get(r.id);
       expect(unreadCount(await freshRoom(r.id), membership)).toBe(0);
+    });
+
+    it('markReads asked for at once are written together, each answered as if alone', async () => {
+      const owner = await user();
+      const readers = await Promise.all(Array.from({ length: 12 }, () => user()));
+      const [outsider, other] = await Promise.all([user(), user()]);
+      const r = await room(owner, 'PUBLIC', ...readers);
+      const elsewhere = await room(other, 'PUBLIC', readers[0]!);
+      for (const body of ['a', 'b', 'c']) await sendMessage(db, owner.id, { roomId: r.id, body });
+      await sendMessage(db, other.id, { roomId: elsewhere.id, body: 'x' });
+      await markRead(db, readers[1]!.id, r.id, 3);
+
+      const before = db.queryCount();
+      const refused = expectError(markRead(db, outsider.id, r.id, 3), 'FORBIDDEN'); // not a member
+      const settled = await Promise.allSettled([
+        ...readers.map((reader, i) => markRead(db, reader.id, r.id, i % 2 ? 3 : 2)), // readers[1] read 3 already
+        markRead(db, readers[0]!.id, elsewhere.id, 1), // the same member in another room
+        markRead(db, readers[2]!.id, r.id, 3), // the same member again: after the first, as if in turn
+      ]);
+      // 15 asked: alone, each would be a statement of its own, and the two that move nothing two or
+      // three more each.
+      await refused;
+      expect(db.queryCount() - before).toBeLessThan(12);
+      const answers = settled.map((one) => {
+        if (one.status === 'rejected') throw one.reason;
+        const { room: answered, lastReadSeq, receipt } = one.value;
+        return {
+          room: answered.id,
+          viewer: (answered as { memberships?: { userId: string; lastReadSeq: number }[] }).memberships?.[0],
+          lastReadSeq,
+          receipt: receipt && { room: receipt.room.id, user: receipt.user.id },
+        };
+      });
+      const moved = (reader: User, roomId: string, seq: number) => ({
+        room: roomId,
+        viewer: expect.objectContaining({ userId: reader.id, lastReadSeq: seq }),
+        lastReadSeq: seq,
+        receipt: { room: roomId, user: reader.id },
+      });
+      expect(answers).toEqual([
+        ...readers.map((reader, i) =>
+          i === 1
+            ? { room: r.id, viewer: undefined, lastReadSeq: 3, receipt: undefined }
+            : moved(reader, r.id, i % 2 ? 3 : 2),
+        ),
+        moved(readers[0]!, elsewhere.id, 1),
+        moved(readers[2]!, r.id, 3),
+      ]);
+      const positions = await prisma.membership.findMany({
+        where: { roomId: r.id },
+        select: { userId: true, lastReadSeq: true },
+      });
+      const at = new Map(positions.map((p) => [p.userId, p.lastReadSeq]));
+      expect(readers.map((reader) => at.get(reader.id))).toEqual(readers.map((_, i) => (i % 2 || i === 2 ? 3 : 2)));
+    });
+
+    it('markReads of the same members through two connections at once all land', async () => {
+      const owner = await user();
+      const readers = await Promise.all(Array.from({ length: 10 }, () => user()));
+      const r = await room(owner, 'PUBLIC', ...readers);
+      for (let i = 0; i < 6; i++) await sendMessage(db, owner.id, { roomId: r.id, body: `m${i}` });
+      // Each member reads through both at once, in opposite orders, up to different points.
+      await Promise.all([
+        ...readers.map((reader, i) => markRead(db, reader.id, r.id, 1 + (i % 3))),
+        ...readers
+          .map((_, i) => readers[readers.length - 1 - i]!)
+          .map((reader, i) => markRead(db2, reader.id, r.id, 4 + (i % 3))),
+        ...readers.map((reader, i) => markRead(db, reader.id, r.id, 2 + (i % 4))),
+      ]);
+      const positions = await prisma.membership.findMany({
+        where: { roomId: r.id },
+        select: { userId: true, lastReadSeq: true },
+      });
+      const at = new Map(positions.map((p) => [p.userId, p.lastReadSeq]));
+      expect(readers.map((reader) => at.get(reader.id))).toEqual(
+        readers.map((_, i) => Math.max(1 + (i % 3), 4 + ((readers.length - 1 - i) % 3), 2 + (i % 4))),
+      );
     });
   });
 

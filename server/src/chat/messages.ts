@@ -1,13 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
-import {
-  type Attachment,
-  type Membership,
-  Prisma,
-  type Message,
-  type Room,
-  type RoomKind,
-} from '../generated/prisma/client.js';
+import { type Attachment, Prisma, type Message, type Room, type RoomKind } from '../generated/prisma/client.js';
 import type { Database } from '../infra/db.js';
 import {
   type Connection,
@@ -23,13 +16,10 @@ import {
   answersMessageQuery,
   attachmentFromJson,
   attachmentJson,
-  type CarriedMember,
   type Json,
   type MessageWithAuthor,
   PUBLIC_USER_SELECT,
   type PublicUser,
-  membershipFromJson,
-  membershipJson,
   roomFromJson,
   relationsIn,
   roomJson,
@@ -681,49 +671,6 @@ async function recountReplies(prisma: Db, rootId: string): Promise<void> {
       WHERE reply.thread_root_id = ${rootId}::uuid AND reply.deleted_at IS NULL
     ) WHERE id = ${rootId}::uuid`;
 }
-
-// ——— Read positions ————————————————————————————————————————————————————————————————————————————
-
-/**
- * Moves the viewer's read position forward to `seq` (clamped to the room's lastSeq), never back.
- * `receipt` is there when it moved (publish a read receipt only then): the room and the reader as
- * the statement read them, for the event to carry.
- */
-export async function markRead(
-  db: Reader,
-  viewerId: string | null,
-  roomId: string,
-  seq: number,
-): Promise<{ room: Room; lastReadSeq: number; receipt?: CarriedMember }> {
-  const userId = requireUser(viewerId);
-  const upTo = parseSeq('seq', seq);
-  const id = parseId('roomId', roomId);
-  // The usual case in one statement: a member's position moves forward (room.markRead asks only
-  // that the viewer be a member). The room comes back with the viewer's membership, as the schema's
-  // viewer fields select it, so the answer needs no second read; the reader's public columns come
-  // back for the receipt.
-  const [moved] = await db.read<CarriedMember & { membership: Json<Membership> }>(
-    Prisma.sql`
-      UPDATE memberships SET last_read_seq = LEAST(${upTo}::int, rooms.last_seq)
-      FROM rooms, users
-      WHERE rooms.id = ${id}::uuid AND memberships.room_id = rooms.id AND memberships.user_id = ${userId}::uuid
-        AND users.id = memberships.user_id AND memberships.last_read_seq < LEAST(${upTo}::int, rooms.last_seq)
-      RETURNING ${ROOM_OF_MEMBERSHIP} AS room, ${MOVED_MEMBERSHIP} AS membership, ${READER} AS "user"`,
-    { prepare: true },
-  );
-  if (moved) {
-    const membership = membershipFromJson(moved.membership);
-    const room = Object.assign(roomFromJson(moved.room), { memberships: [membership] });
-    return { room, lastReadSeq: membership.lastReadSeq, receipt: { room: moved.room, user: moved.user } };
-  }
-  // Nothing moved: not a member (refused here), or already read that far.
-  const { room, membership } = await accessRoom(db.prisma, userId, id, 'room.markRead');
-  const current = await db.prisma.membership.findUnique({ where: { roomId_userId: { roomId: room.id, userId } } });
-  return { room, lastReadSeq: current?.lastReadSeq ?? membership?.lastReadSeq ?? 0 };
-}
-const ROOM_OF_MEMBERSHIP = roomJson('rooms');
-const MOVED_MEMBERSHIP = membershipJson('memberships');
-const READER = userJson('users');
 
 // ——— History ———————————————————————————————————————————————————————————————————————————————————
 

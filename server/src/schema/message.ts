@@ -10,6 +10,7 @@ import {
 import { mentionedUsers } from '../chat/mentions.js';
 import * as messages from '../chat/messages.js';
 import * as pins from '../chat/pins.js';
+import { markRead } from '../chat/read-positions.js';
 import { sharesReadReceipts } from '../chat/rooms.js';
 import {
   addReaction,
@@ -463,12 +464,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: MarkReadInput, description: 'The room and how far it was read.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       const roomId = idOf('Room', input.roomId, 'roomId');
-      const { room, lastReadSeq, receipt } = await messages.markRead(
-        ctx.services.db,
-        viewerIdOf(ctx),
-        roomId,
-        input.seq,
-      );
+      const { room, lastReadSeq, receipt } = await markRead(ctx.services.db, viewerIdOf(ctx), roomId, input.seq);
       if (receipt) {
         ctx.services.events.publish({
           type: 'ReadReceipt',
