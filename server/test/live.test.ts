@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient, outcome, type ChatClient } from './support/chat.js';
 import { freshDatabaseEnv } from './support/databases.js';
 import { hasPostgres, hasRedis, redisUrl } from './support/env.js';
-import { replicaSetups, sharedModes } from './support/pubsub-modes.js';
+import { type Replica, replicaSetups, sharedModes, startReplicas } from './support/pubsub-modes.js';
 import { connect, eventually, subscribe, type Socket, type Subscription } from './support/live.js';
-import { rawId, spawnServer, startServer, type ServerProcess } from './support/server.js';
+import { rawId, spawnServer, startServer } from './support/server.js';
 import { registerUser, type Session } from './support/users.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -46,13 +46,7 @@ const seqsOf = (events: Event[]) => events.filter((e) => e.__typename === 'Messa
 const contiguousTo = (seqs: number[], last: number) =>
   seqs.length > 0 && seqs.at(-1) === last && seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1);
 
-interface Replica {
-  url: string;
-  wsUrl: string;
-  process?: ServerProcess;
-}
-
-describe.each(replicaSetups)('subscriptions with $name', ({ shared }) => {
+describe.each(replicaSetups)('subscriptions with $name', (setup) => {
   let replicas: Replica[];
   let owner: Session;
   let member: Session;
@@ -61,24 +55,7 @@ describe.each(replicaSetups)('subscriptions with $name', ({ shared }) => {
   const on = (i: number) => replicas[i % replicas.length]!;
 
   beforeAll(async () => {
-    const env = await freshDatabaseEnv(cleanups, shared ? 'postgres' : undefined);
-    if (shared) {
-      const settings = { ...env, ...(await shared.env(cleanups)), PRESENCE_HEARTBEAT: '500ms', PRESENCE_TTL: '3s' };
-      const processes = [spawnServer(settings), spawnServer(settings)];
-      cleanups.push(async () => {
-        for (const p of processes) p.kill();
-        await Promise.all(processes.map((p) => p.exited));
-      });
-      replicas = (await Promise.all(processes.map((p) => p.ready))).map((url, i) => ({
-        url,
-        wsUrl: `${url.replace(/^http/, 'ws')}/graphql`,
-        process: processes[i],
-      }));
-    } else {
-      const server = await startServer(env);
-      cleanups.push(server.stop);
-      replicas = [{ url: server.url, wsUrl: server.wsUrl }];
-    }
+    replicas = await startReplicas(setup, cleanups, {}, { PRESENCE_HEARTBEAT: '500ms', PRESENCE_TTL: '3s' });
     [owner, member] = await Promise.all([registerUser(on(0).url), registerUser(on(0).url)]);
     const c = chatClient(on(0).url, owner.accessToken);
     roomId = (await c.createRoom(`live-${owner.user.username}`)).data!.createRoom.id;

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatClient } from './support/chat.js';
-import { freshDatabaseEnv } from './support/databases.js';
 import { connect, eventually, subscribe, type Subscription } from './support/live.js';
-import { replicaSetups } from './support/pubsub-modes.js';
-import { spawnServer, startServer } from './support/server.js';
+import { replicaSetups, startReplicas } from './support/pubsub-modes.js';
 import { registerUser, type Session } from './support/users.js';
 
 /**
@@ -39,8 +37,7 @@ const summary = (sub: Subscription) =>
         : e.__typename,
   );
 
-describe.each(replicaSetups)('read receipts with $name', ({ shared }) => {
-  const settings = { READ_RECEIPTS_MAX_MEMBERS: '2' };
+describe.each(replicaSetups)('read receipts with $name', (setup) => {
   let urls: string[];
   let owner: Session;
   let reader: Session;
@@ -49,20 +46,7 @@ describe.each(replicaSetups)('read receipts with $name', ({ shared }) => {
   const wsOf = (url: string) => `${url.replace(/^http/, 'ws')}/graphql`;
 
   beforeAll(async () => {
-    const env = { ...(await freshDatabaseEnv(cleanups, shared ? 'postgres' : undefined)), ...settings };
-    if (shared) {
-      const both = { ...env, ...(await shared.env(cleanups)) };
-      const started = [spawnServer(both), spawnServer(both)];
-      cleanups.push(async () => {
-        for (const p of started) p.kill();
-        await Promise.all(started.map((p) => p.exited));
-      });
-      urls = await Promise.all(started.map((p) => p.ready));
-    } else {
-      const server = await startServer(env);
-      cleanups.push(server.stop);
-      urls = [server.url];
-    }
+    urls = (await startReplicas(setup, cleanups, { READ_RECEIPTS_MAX_MEMBERS: '2' })).map((replica) => replica.url);
     [owner, reader, third] = await Promise.all([registerUser(on(0)), registerUser(on(0)), registerUser(on(0))]);
   });
 

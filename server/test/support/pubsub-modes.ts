@@ -1,5 +1,7 @@
+import { freshDatabaseEnv } from './databases.js';
 import { hasPostgres, hasRedis, hasRedisCluster, ownRedisDatabase } from './env.js';
 import { startRedisCluster } from './redis-cluster.js';
+import { spawnServer, startServer } from './server.js';
 
 /**
  * The ways replicas share events and state, for tests that must hold in each: one Redis
@@ -36,3 +38,37 @@ export const replicaSetups: { name: string; shared?: SharedMode }[] = [
     .filter((mode) => mode.run && hasPostgres)
     .map((mode) => ({ name: `${mode.name}, two server processes`, shared: mode })),
 ];
+
+export interface Replica {
+  url: string;
+  wsUrl: string;
+}
+
+/**
+ * The replicas of `setup` on a fresh database: one in-process server, or two server processes
+ * sharing the mode (and PostgreSQL). `settings` go to every server, `sharedSettings` only to the
+ * processes of a shared mode. `cleanups` stop them.
+ */
+export async function startReplicas(
+  { shared }: (typeof replicaSetups)[number],
+  cleanups: (() => Promise<void>)[],
+  settings: Record<string, string> = {},
+  sharedSettings: Record<string, string> = {},
+): Promise<Replica[]> {
+  const env = { ...(await freshDatabaseEnv(cleanups, shared ? 'postgres' : undefined)), ...settings };
+  if (!shared) {
+    const server = await startServer(env);
+    cleanups.push(server.stop);
+    return [{ url: server.url, wsUrl: server.wsUrl }];
+  }
+  const both = { ...env, ...(await shared.env(cleanups)), ...sharedSettings };
+  const processes = [spawnServer(both), spawnServer(both)];
+  cleanups.push(async () => {
+    for (const p of processes) p.kill();
+    await Promise.all(processes.map((p) => p.exited));
+  });
+  return (await Promise.all(processes.map((p) => p.ready))).map((url) => ({
+    url,
+    wsUrl: `${url.replace(/^http/, 'ws')}/graphql`,
+  }));
+}
