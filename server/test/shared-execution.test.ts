@@ -390,4 +390,52 @@ describe.runIf(hasRedis && hasPostgres)('a new message travels with its row', ()
     // The room with the owner's membership, for the second document; nothing for the first.
     expect(receiver.app.services.db.queryCount() - before).toBe(1);
   });
+
+  it('a typing event travels with its room and typist, its stop by expiry too', async () => {
+    const [owner, typist] = [await registerUser(sender.url), await registerUser(sender.url)];
+    const owners = chatClient(sender.url, owner.accessToken);
+    const room = (await owners.createRoom(uniqueName('typing'))).data!.createRoom.id as string;
+    const typists = chatClient(sender.url, typist.accessToken);
+    await typists.joinRoom({ roomId: room });
+    const socket = connect(receiver.wsUrl, owner.accessToken);
+    cleanups.push(() => socket.dispose());
+    // What the web app selects of a typing event (client/web/src/live.ts).
+    const live = subscribe(
+      socket,
+      `subscription ($r: ID!) { roomEvents(roomId: $r) { __typename
+        ... on TypingChanged { room { id } user { id username displayName } typing } } }`,
+      { r: room },
+    );
+    await eventually(async () => {
+      await owners.send(room, 'ping');
+      await new Promise((r) => setTimeout(r, 50));
+      return live.events().length > 0;
+    });
+    const typing = () =>
+      live
+        .events()
+        .map((e) => e.roomEvents)
+        .filter((e) => e.__typename === 'TypingChanged');
+    const setTyping = (on: boolean) =>
+      typists.data('mutation ($i: SetTypingInput!) { setTyping(input: $i) }', { i: { roomId: room, typing: on } });
+
+    const before = receiver.app.services.db.queryCount();
+    await setTyping(true);
+    await setTyping(false);
+    await setTyping(true);
+    // The stop nobody said: announced by itself after 5 s without a refresh.
+    await live.waitFor(() => typing().length === 4, 10_000);
+    const who = { id: typist.user.id, username: typist.user.username, displayName: null };
+    expect(typing()).toEqual(
+      [true, false, true, false].map((on) => ({
+        __typename: 'TypingChanged',
+        room: { id: room },
+        user: who,
+        typing: on,
+      })),
+    );
+    // Who may type (not outsiders, guests, the muted, anyone in an archived room) is checked by
+    // the authorization matrix and the moderation tests.
+    expect(receiver.app.services.db.queryCount() - before).toBe(0);
+  });
 });

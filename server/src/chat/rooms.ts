@@ -10,6 +10,8 @@ import {
   type User,
 } from '../generated/prisma/client.js';
 import { enqueueWebhookEvent, memberData } from '../integrations/outbox.js';
+import { type CarriedMember, type Json, type PublicUser, roomFromJson, roomJson, userJson } from './carried.js';
+import type { Reader } from './messages.js';
 import { type NewNotification, notify } from './notifications.js';
 import { assertMayInvite, assertMayOpenDirectRoom } from './people.js';
 import { type Connection, type CursorSecret, decodeKeyCursor, encodeKeyCursor, toConnection } from './cursor.js';
@@ -183,6 +185,43 @@ export async function sendAccess(
   assertCan({ userId }, 'room.send', { ...row, isMember: row.role !== null });
   return { slowModeSeconds: row.slowModeSeconds, role: row.role };
 }
+
+/**
+ * What setTyping checks (`room.type`, as `accessRoom` would say it), in one flat statement, with the
+ * room and the typist's public columns: what the TypingChanged event carries.
+ */
+export async function typingAccess(db: Reader, userId: string, roomId: string): Promise<CarriedMember> {
+  const [row] = await db.read<{
+    room: Json<Room>;
+    user: Json<PublicUser> | null;
+    role: MemberRole | null;
+    mutedUntil: Date | null;
+  }>(
+    Prisma.sql`
+      SELECT ${TYPING_ROOM} AS room, ${TYPIST} AS "user", memberships.role::text AS role,
+             memberships.muted_until AS "mutedUntil"
+      FROM rooms
+        LEFT JOIN memberships ON memberships.room_id = rooms.id AND memberships.user_id = ${userId}::uuid
+        LEFT JOIN users ON users.id = memberships.user_id
+      WHERE rooms.id = ${parseId('roomId', roomId)}::uuid`,
+    { prepare: true },
+  );
+  if (!row) throw notFound('Room');
+  const { kind, archivedAt } = roomFromJson(row.room);
+  const { role, mutedUntil } = row;
+  assertCan({ userId }, 'room.type', {
+    kind,
+    archivedAt,
+    role,
+    mutedUntil,
+    isMember: role !== null,
+    isInvited: false,
+    isBanned: false,
+  });
+  return { room: row.room, user: row.user! };
+}
+const TYPING_ROOM = roomJson('rooms');
+const TYPIST = userJson('users');
 
 /**
  * How many owners the room has, their rows locked until the transaction ends: an owner stepping

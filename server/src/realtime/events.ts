@@ -6,8 +6,8 @@ import { roomChannel, userChannel } from './channels.js';
 
 /**
  * What happens in a room, as published on its channel. Events carry ids; a new, edited or deleted
- * message also carries its stored row and author's public columns, and a read receipt its room and
- * reader, which answer most subscriptions. Each replica loads whatever else its subscribers ask for
+ * message also carries its stored row and author's public columns, and a read receipt or a typing
+ * event its room and member, which answer most subscriptions. Each replica loads whatever else its subscribers ask for
  * once per event (see schema/events.ts). They must survive JSON (Redis), so no Dates.
  */
 export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
@@ -18,7 +18,8 @@ export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
       message?: CarriedMessage;
     }
   | { type: 'MemberJoined' | 'MemberLeft'; userId: string }
-  | { type: 'TypingChanged'; userId: string; typing: boolean }
+  /** `carried`: the room and the typist, as setTyping's statement read them. */
+  | { type: 'TypingChanged'; userId: string; typing: boolean; carried?: CarriedMember }
   /**
    * `readerOnly`: in a room too large to share receipts, only the reader's own streams hear it.
    * `carried`: the room and the reader, as markRead's statement read them.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CarriedMember } from '../chat/carried.js';
 import type { SharedRedis } from '../infra/pubsub.js';
 import type { RoomEvents } from './events.js';
 
@@ -19,21 +20,25 @@ export class Typing {
     private readonly expiryMs = 5_000,
   ) {}
 
-  async set(roomId: string, userId: string, typing: boolean): Promise<void> {
+  /** `carried`: the room and the typist, for the events (the stop by expiry too) to carry. */
+  async set(roomId: string, userId: string, typing: boolean, carried?: CarriedMember): Promise<void> {
     const key = `chat:typing:${roomId}:${userId}`;
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     if (!typing) {
       const was = await this.take(key, null);
-      if (was !== null) this.events.publish({ type: 'TypingChanged', roomId, userId, typing: false });
+      if (was !== null) this.events.publish({ type: 'TypingChanged', roomId, userId, typing: false, carried });
       return;
     }
     const token = randomUUID();
     const was = await this.take(key, token);
-    const timer = setTimeout(() => void this.expire(key, token, roomId, userId).catch(() => undefined), this.expiryMs);
+    const timer = setTimeout(
+      () => void this.expire(key, token, roomId, userId, carried).catch(() => undefined),
+      this.expiryMs,
+    );
     timer.unref();
     this.timers.set(key, timer);
-    if (was === null) this.events.publish({ type: 'TypingChanged', roomId, userId, typing: true });
+    if (was === null) this.events.publish({ type: 'TypingChanged', roomId, userId, typing: true, carried });
   }
 
   stop() {
@@ -54,7 +59,7 @@ export class Typing {
   }
 
   /** The stop, announced only if no later refresh (on any replica) took the expiry over. */
-  private async expire(key: string, token: string, roomId: string, userId: string) {
+  private async expire(key: string, token: string, roomId: string, userId: string, carried?: CarriedMember) {
     this.timers.delete(key);
     const owned = this.redis
       ? (await this.redis.eval(
@@ -64,6 +69,6 @@ export class Typing {
           token,
         )) === 1
       : this.local.get(key) === token && this.local.delete(key);
-    if (owned) this.events.publish({ type: 'TypingChanged', roomId, userId, typing: false });
+    if (owned) this.events.publish({ type: 'TypingChanged', roomId, userId, typing: false, carried });
   }
 }

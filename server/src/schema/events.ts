@@ -15,7 +15,8 @@ import {
 } from '../chat/carried.js';
 import { encodeCursor } from '../chat/cursor.js';
 import { preloadReactions } from '../chat/reactions.js';
-import { accessRoom } from '../chat/rooms.js';
+import { accessRoom, typingAccess } from '../chat/rooms.js';
+import { requireUser } from '../chat/policy.js';
 import { forbidden, unauthenticated } from '../errors.js';
 import type { Room } from '../generated/prisma/client.js';
 import { roomChannel, userChannel } from '../realtime/channels.js';
@@ -450,14 +451,9 @@ builder.mutationField('setTyping', (t) =>
     args: { input: t.arg({ type: SetTypingInput, description: 'The room and whether the viewer is typing.' }) },
     resolve: async (_root, { input }, ctx) => {
       await limit(ctx, 'setTyping');
-      const viewerId = viewerIdOf(ctx);
-      const { room } = await accessRoom(
-        ctx.services.db.prisma,
-        viewerId,
-        idOf('Room', input.roomId, 'roomId'),
-        'room.type',
-      );
-      await ctx.services.typing.set(room.id, viewerId!, input.typing);
+      const viewerId = requireUser(viewerIdOf(ctx));
+      const carried = await typingAccess(ctx.services.db, viewerId, idOf('Room', input.roomId, 'roomId'));
+      await ctx.services.typing.set(carried.room.id, viewerId, input.typing, carried);
       return true;
     },
   }),
