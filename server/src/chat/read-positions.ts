@@ -126,13 +126,17 @@ class ReadPositionWriter {
     const order = wanted
       .map((one, i) => ({ ...one, i }))
       .sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : a.userId < b.userId ? -1 : 1));
+    // One position as a row of values: the planner knows it is one (and looks it up by key at
+    // once, whatever the tables' sizes); several as arrays, one statement text for any number.
+    const source =
+      order.length === 1
+        ? Prisma.sql`(VALUES (${order[0]!.roomId}::uuid, ${order[0]!.userId}::uuid, ${order[0]!.upTo}::int, ${order[0]!.i}::int))`
+        : Prisma.sql`unnest(${order.map((one) => one.roomId)}::uuid[], ${order.map((one) => one.userId)}::uuid[],
+            ${order.map((one) => one.upTo)}::int[], ${order.map((one) => one.i)}::int[])`;
     const rows = await this.db.read<Moved & { i: number }>(
       Prisma.sql`
         UPDATE memberships SET last_read_seq = LEAST(wanted.up_to, rooms.last_seq)
-        FROM unnest(${order.map((one) => one.roomId)}::uuid[], ${order.map((one) => one.userId)}::uuid[],
-            ${order.map((one) => one.upTo)}::int[], ${order.map((one) => one.i)}::int[])
-            AS wanted (room_id, user_id, up_to, i),
-          rooms, users
+        FROM ${source} AS wanted (room_id, user_id, up_to, i), rooms, users
         WHERE memberships.room_id = wanted.room_id AND memberships.user_id = wanted.user_id
           AND rooms.id = wanted.room_id AND users.id = wanted.user_id
           AND memberships.last_read_seq < LEAST(wanted.up_to, rooms.last_seq)
