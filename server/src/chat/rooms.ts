@@ -10,7 +10,7 @@ import {
   type User,
 } from '../generated/prisma/client.js';
 import { enqueueWebhookEvent, memberData } from '../integrations/outbox.js';
-import { type CarriedMember, type Json, type PublicUser, roomFromJson, roomJson, userJson } from './carried.js';
+import { type CarriedMember, roomJson, userJson } from './carried.js';
 import type { Reader } from './messages.js';
 import { type NewNotification, notify } from './notifications.js';
 import { assertMayInvite, assertMayOpenDirectRoom } from './people.js';
@@ -191,15 +191,12 @@ export async function sendAccess(
  * room and the typist's public columns: what the TypingChanged event carries.
  */
 export async function typingAccess(db: Reader, userId: string, roomId: string): Promise<CarriedMember> {
-  const [row] = await db.read<{
-    room: Json<Room>;
-    user: Json<PublicUser> | null;
-    role: MemberRole | null;
-    mutedUntil: Date | null;
-  }>(
+  const [row] = await db.read<
+    CarriedMember & Pick<RoomResource, 'kind' | 'archivedAt' | 'mutedUntil'> & { role: MemberRole | null }
+  >(
     Prisma.sql`
-      SELECT ${TYPING_ROOM} AS room, ${TYPIST} AS "user", memberships.role::text AS role,
-             memberships.muted_until AS "mutedUntil"
+      SELECT ${TYPING_ROOM} AS room, ${TYPIST} AS "user", rooms.kind::text AS kind, rooms.archived_at AS "archivedAt",
+             memberships.role::text AS role, memberships.muted_until AS "mutedUntil"
       FROM rooms
         LEFT JOIN memberships ON memberships.room_id = rooms.id AND memberships.user_id = ${userId}::uuid
         LEFT JOIN users ON users.id = memberships.user_id
@@ -207,18 +204,9 @@ export async function typingAccess(db: Reader, userId: string, roomId: string): 
     { prepare: true },
   );
   if (!row) throw notFound('Room');
-  const { kind, archivedAt } = roomFromJson(row.room);
-  const { role, mutedUntil } = row;
-  assertCan({ userId }, 'room.type', {
-    kind,
-    archivedAt,
-    role,
-    mutedUntil,
-    isMember: role !== null,
-    isInvited: false,
-    isBanned: false,
-  });
-  return { room: row.room, user: row.user! };
+  const { room, user, ...resource } = row;
+  assertCan({ userId }, 'room.type', { ...resource, isMember: resource.role !== null });
+  return { room, user };
 }
 const TYPING_ROOM = roomJson('rooms');
 const TYPIST = userJson('users');
