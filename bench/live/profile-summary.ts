@@ -110,8 +110,11 @@ for (const file of files) {
   const inclusive = new Map<string, number>();
   let total = 0;
   let idle = 0;
+  // timeDeltas[i] is the time from sample i - 1 to sample i; the first one is from the profiler's
+  // start to its first sample (100–300 ms here), which no code spent: it counts for nothing.
+  const weight = (i: number) => (i === 0 ? 0 : (profile.timeDeltas[i] ?? 0) / 1000);
   profile.samples.forEach((id, i) => {
-    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    const dt = weight(i);
     const node = byId.get(id)!;
     const { functionName, url, lineNumber } = node.callFrame;
     total += dt;
@@ -138,7 +141,7 @@ for (const file of files) {
     const runs: number[] = [];
     let run = 0;
     profile.samples.forEach((id, i) => {
-      const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+      const dt = weight(i);
       if (match(byId.get(id)!.callFrame.functionName)) run += dt;
       else if (run > 0) {
         runs.push(run);
@@ -150,6 +153,9 @@ for (const file of files) {
   };
   const gc = stretches((name) => name === '(garbage collector)');
   const busyRuns = stretches((name) => name !== '(idle)');
+  // Gaps of 5 ms or more between samples (taken every 1 ms): the process did not run, idle or not
+  // (another process had the vCPU, or the VM was not running); an event arriving then waited.
+  const gaps = profile.timeDeltas.slice(1).filter((us) => us >= 5000);
   const busy = total - idle;
   const pct = (ms: number) => `${((100 * ms) / busy).toFixed(1).padStart(5)}%`;
   console.log(`\n${file}\n  ${(total / 1000).toFixed(1)} s sampled, ${(busy / 1000).toFixed(1)} s busy`);
@@ -160,7 +166,9 @@ for (const file of files) {
       .join(', ');
   console.log(
     `  longest GC stretches (ms): ${top5(gc)}; ${gc.filter((ms) => ms >= 10).length} of 10 ms or more\n` +
-      `  longest stretches without idle (ms): ${top5(busyRuns)}; ${busyRuns.filter((ms) => ms >= 50).length} of 50 ms or more`,
+      `  longest stretches without idle (ms): ${top5(busyRuns)}; ${busyRuns.filter((ms) => ms >= 50).length} of 50 ms or more\n` +
+      `  gaps between samples of 5 ms or more: ${gaps.length}, ${(gaps.reduce((a, b) => a + b, 0) / 1000).toFixed(0)} ms in all, ` +
+      `longest ${top5(gaps.map((us) => us / 1000).sort((a, b) => b - a))} ms`,
   );
   console.log('  self time by area (share of busy time):');
   for (const [name, ms] of [...area].sort((a, b) => b[1] - a[1]).slice(0, top)) {
