@@ -6,6 +6,7 @@
 //   npx tsx bench/send-ab.ts --base <checkout> [--rounds 10] [--round 300] [--rate 50]
 //        [--warm 3000] [--over http|ws] [--op send|react|edit|read] [--base-database-options '<-c settings>']
 //        [--node-options '<flags>'] [--base-node-options '<flags>'] [--env K=V,…] [--base-env K=V,…]
+//        [--watchers 0]
 //
 // <checkout>: another working tree of this repository, ready to run (for instance
 // `git worktree add ../base <rev>`, then link its node_modules to this one's and copy
@@ -25,6 +26,9 @@
 // sender edits a message of its room, a new body each time; per edit. --op read: a
 // second member marks the room read one message further each time (the messages are sent first),
 // with the web app's selection; per markRead.
+// --watchers N: N sockets of the room's owner on each server watch the room as the web app does
+// (its selection of new messages, edits, reactions and receipts), so the figures include delivering
+// each event to them.
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { closeHttp } from './http.js';
@@ -46,6 +50,7 @@ const rounds = clamp(Number(arg('rounds', '10')), 1, 100);
 const perRound = clamp(Number(arg('round', '300')), 2, 100_000);
 const rate = clamp(Number(arg('rate', '50')), 1, 1_000);
 const warm = clamp(Number(arg('warm', '3000')), 0, 100_000);
+const watchers = clamp(Number(arg('watchers', '0')), 0, 1_000);
 const baseDatabaseOptions = arg('base-database-options', '');
 const nodeOptions = { head: arg('node-options', ''), base: arg('base-node-options', '') };
 /** `K=V,K=V` as an environment. */
@@ -75,6 +80,7 @@ async function start(
   const env = { ...extra, DATABASE_URL: url.toString(), REDIS_URL: process.env.REDIS_URL!, NODE_OPTIONS: nodeOptions };
   const replica = await startReplica(env, 120_000, cwd);
   const sender = await roomSender(replica.url, over, operation, warm + rounds * perRound);
+  await sender.watch(watchers);
   return {
     pid: replica.process.child.pid!,
     /** CPU seconds of the PostgreSQL backends serving this server's database, by pid. */
@@ -156,6 +162,7 @@ try {
         perRound,
         rate,
         warm,
+        watchers,
         results,
         summary,
       },

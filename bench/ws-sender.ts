@@ -33,8 +33,23 @@ export function sendOver(value: string): SendOver {
   return value;
 }
 
+/**
+ * What the web app's live stream selects of the events a sender causes (client/web/src/live.ts and
+ * its MessageData fragment), as one room's stream: what a watcher of `RoomSender.watch` hears.
+ */
+const WATCHED = `subscription ($r: ID!) { roomEvents(roomId: $r) { __typename
+  ... on MessageCreated { message { id seq body clientMessageId createdAt editedAt deletedAt
+    author { id username displayName avatarUrl } room { id name lastSeq memberCount } threadRootId replyCount
+    lastReplyAt pinnedAt reactions { emoji count viewerReacted } mentions { id username }
+    attachments { id filename contentType size url width height thumbnailUrl createdAt } } }
+  ... on MessageEdited { message { id body editedAt } }
+  ... on ReactionChanged { message { id reactions { emoji count viewerReacted } } }
+  ... on ReadReceipt { room { id } user { id username displayName } lastReadSeq } } }`;
+
 export interface RoomSender {
   send(n: number): Promise<void>;
+  /** Opens `sockets` sockets of the room's owner, each watching the room as the web app does. */
+  watch(sockets: number): Promise<void>;
   close(): void;
 }
 
@@ -83,7 +98,15 @@ export async function roomSender(
     }
   };
   const socket = over === 'ws' ? await SocketSender.open(url, actor.accessToken) : undefined;
+  const watchers: SocketSender[] = [];
   return {
+    async watch(sockets: number): Promise<void> {
+      for (let i = 0; i < sockets; i++) {
+        const watcher = await SocketSender.open(url, owner.accessToken);
+        watchers.push(watcher);
+        await watcher.watch(WATCHED, { r: roomId });
+      }
+    },
     async send(n: number): Promise<void> {
       turn++;
       const [query, variables, expected] = turnOf(n);
@@ -96,7 +119,10 @@ export async function roomSender(
       });
       if (!answer.body.includes(expected)) throw new Error(`${operation} failed: ${answer.body.slice(0, 200)}`);
     },
-    close: () => socket?.close(),
+    close() {
+      socket?.close();
+      for (const watcher of watchers) watcher.close();
+    },
   };
 }
 
@@ -104,11 +130,16 @@ export async function roomSender(
 export class SocketSender {
   private nextId = 0;
   private readonly waiting = new Map<string, { resolve(data: unknown): void; reject(error: Error): void }>();
+  /** Subscriptions of `watch` not yet said to listen. */
+  private readonly starting = new Map<string, () => void>();
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (raw: Buffer) => {
       const frame = JSON.parse(raw.toString()) as { id?: string; type: string; payload?: any };
-      if (frame.type === 'ping') return ws.send('{"type":"pong"}');
+      if (frame.type === 'ping') {
+        for (const id of frame.payload?.listening ?? []) this.starting.get(id)?.();
+        return ws.send('{"type":"pong"}');
+      }
       const waiting = frame.id === undefined ? undefined : this.waiting.get(frame.id);
       if (!waiting) return;
       this.waiting.delete(frame.id!);
@@ -141,6 +172,18 @@ export class SocketSender {
     const id = String(++this.nextId);
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
+      this.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+    });
+  }
+
+  /** Subscribes; resolves once the server says the stream listens. What it hears is dropped. */
+  watch(query: string, variables: Record<string, unknown>): Promise<void> {
+    const id = `watch-${++this.nextId}`;
+    return new Promise((resolve) => {
+      this.starting.set(id, () => {
+        this.starting.delete(id);
+        resolve();
+      });
       this.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
     });
   }
