@@ -438,4 +438,71 @@ describe.runIf(hasRedis && hasPostgres)('a new message travels with its row', ()
     // the authorization matrix and the moderation tests.
     expect(receiver.app.services.db.queryCount() - before).toBe(0);
   });
+
+  it('a reaction, a pin and a thread reply are read in one statement per event, reactions for every viewer', async () => {
+    const [owner, member] = [await registerUser(sender.url), await registerUser(sender.url)];
+    const owners = chatClient(sender.url, owner.accessToken);
+    const members = chatClient(sender.url, member.accessToken);
+    const room = (await owners.createRoom(uniqueName('about'))).data!.createRoom.id as string;
+    await members.joinRoom({ roomId: room });
+    // What the web app selects of these events (client/web/src/live.ts), heard by both on the
+    // receiving replica: one execution for the two of them, each with their own viewerReacted.
+    const DOCUMENT = `subscription ($r: ID!) { roomEvents(roomId: $r) { __typename
+      ... on ReactionChanged { message { id reactions { emoji count viewerReacted } } }
+      ... on MessagePinned { message { id pinnedAt room { id } } }
+      ... on ThreadUpdated { root { id replyCount lastReplyAt } } } }`;
+    const [ownersView, membersView] = [owner, member].map((user) => {
+      const socket = connect(receiver.wsUrl, user.accessToken);
+      cleanups.push(() => socket.dispose());
+      return subscribe(socket, DOCUMENT, { r: room });
+    });
+    await eventually(async () => {
+      await owners.send(room, 'ping');
+      await new Promise((r) => setTimeout(r, 50));
+      return ownersView!.events().length > 0 && membersView!.events().length > 0;
+    });
+    const root = (await owners.send(room, 'root')).data!.sendMessage.id as string;
+    const heard = (sub: Subscription, type: string) =>
+      sub
+        .events()
+        .map((e) => e.roomEvents)
+        .filter((e) => e.__typename === type);
+    const statements = async (type: string, change: () => Promise<unknown>) => {
+      const before = receiver.app.services.db.queryCount();
+      const [owners, members] = [heard(ownersView!, type).length, heard(membersView!, type).length];
+      await change();
+      await ownersView!.waitFor(() => heard(ownersView!, type).length > owners);
+      await membersView!.waitFor(() => heard(membersView!, type).length > members);
+      return receiver.app.services.db.queryCount() - before;
+    };
+
+    const react = (client: typeof owners, emoji: string) =>
+      client.data('mutation ($i: ReactionInput!) { addReaction(input: $i) { id } }', { i: { messageId: root, emoji } });
+    expect(await statements('ReactionChanged', () => react(members, '👍'))).toBe(1);
+    expect(await statements('ReactionChanged', () => react(owners, '🎉'))).toBe(1);
+    const reactions = (sub: Subscription) => heard(sub, 'ReactionChanged').at(-1).message.reactions;
+    expect(reactions(ownersView!)).toEqual([
+      { emoji: '👍', count: 1, viewerReacted: false },
+      { emoji: '🎉', count: 1, viewerReacted: true },
+    ]);
+    expect(reactions(membersView!)).toEqual([
+      { emoji: '👍', count: 1, viewerReacted: true },
+      { emoji: '🎉', count: 1, viewerReacted: false },
+    ]);
+
+    const pin = () =>
+      owners.data('mutation ($i: PinMessageInput!) { pinMessage(input: $i) { id } }', { i: { messageId: root } });
+    expect(await statements('MessagePinned', pin)).toBe(1);
+    const pinned = heard(membersView!, 'MessagePinned').at(-1).message;
+    expect(pinned).toMatchObject({ id: root, room: { id: room } });
+    expect(pinned.pinnedAt).toEqual(expect.any(String));
+
+    const reply = () =>
+      members.data('mutation ($i: SendMessageInput!) { sendMessage(input: $i) { id } }', {
+        i: { roomId: room, body: 'a reply', threadRootId: root },
+      });
+    // The reply's MessageCreated travels with its row; the root's ThreadUpdated is read.
+    expect(await statements('ThreadUpdated', reply)).toBe(1);
+    expect(heard(ownersView!, 'ThreadUpdated').at(-1).root).toMatchObject({ id: root, replyCount: 1 });
+  });
 });

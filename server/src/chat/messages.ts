@@ -42,7 +42,7 @@ import {
   sendAccess,
   type UniqueIndex,
 } from './rooms.js';
-import { preloadReactions, reactionsOfRow, type RowReactions } from './reactions.js';
+import { preloadReactions, type ReactionSummary, reactionsOfRow, type RowReactions, withSummary } from './reactions.js';
 import {
   mentionedUsernameKeys,
   parseAroundLimit,
@@ -240,7 +240,7 @@ export type StoredRow = Message & {
 };
 
 /** The select list of a `StoredRow`: the message row named `message`, joined with its author as `users`. */
-const selectStoredRow = (message: 'stored' | 'changed' | 'page' | 'reacted') =>
+const selectStoredRow = (message: 'stored' | 'changed' | 'page' | 'reacted' | 'live') =>
   Prisma.raw(`${message}.id, ${message}.room_id AS "roomId", ${message}.seq, ${message}.author_id AS "authorId",
     ${message}.body, ${message}.client_message_id AS "clientMessageId", ${message}.created_at AS "createdAt",
     ${message}.edited_at AS "editedAt", ${message}.deleted_at AS "deletedAt", ${message}.thread_root_id AS "threadRootId",
@@ -267,6 +267,7 @@ export const storedRowColumns = {
   changed: selectStoredRow('changed'),
   reacted: selectStoredRow('reacted'),
   page: selectStoredRow('page'),
+  live: selectStoredRow('live'),
 };
 
 export function withAuthor(row: StoredRow): MessageWithAuthor {
@@ -478,6 +479,28 @@ export async function findMessage(prisma: Db, messageId: string): Promise<Messag
   const message = await prisma.message.findUnique({ ...WITH_AUTHOR, where: { id: parseId('messageId', messageId) } });
   if (!message) throw notFound('Message');
   return message;
+}
+
+const LIVE_ROOM_JSON = roomJson('rooms');
+/**
+ * A message as a live event about it delivers it on each replica, in one statement: its row, its
+ * author's public columns, its room, and its reaction summary, with which its reactions need no
+ * statement of their own for any viewer (reactions.ts, `preloadedReactions`). Null when there is
+ * no such message.
+ */
+export async function readLiveMessage(db: Pick<Reader, 'read'>, messageId: string): Promise<MessageWithAuthor | null> {
+  const rows = await db.read<StoredRow & { room: Json<Room>; reactionSummary: ReactionSummary }>(
+    Prisma.sql`
+    SELECT ${storedRowColumns.live}, live.reaction_summary AS "reactionSummary", ${LIVE_ROOM_JSON} AS room
+    FROM messages live JOIN users ON users.id = live.author_id JOIN rooms ON rooms.id = live.room_id
+    WHERE live.id = ${messageId}::uuid`,
+    { prepare: true },
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const message = withAuthor(row);
+  message.room = roomFromJson(row.room);
+  return withSummary(message, row.reactionSummary);
 }
 
 /**

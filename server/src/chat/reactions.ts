@@ -199,8 +199,33 @@ export function preloadReactions(
   return message;
 }
 
-/** The reactions read with this message object, if they were. */
-export const preloadedReactions = (message: object): ReactionCount[] | undefined => preloaded.get(message);
+/** Messages read with their whole summary (what a live event delivers), by message object. */
+const summaries = new WeakMap<object, ReactionSummary>();
+
+/** Keeps a message's summary as read with it, for `preloadedReactions` to answer any viewer from. */
+export function withSummary<T extends object>(message: T, summary: ReactionSummary): T {
+  summaries.set(message, summary);
+  return message;
+}
+
+/**
+ * The reactions read with this message object, if they were: for the viewer a history page was
+ * read for, or from the summary read with it for any viewer, with who reacted when `reactors` (a
+ * live event's one execution for every subscriber). Undefined when nothing was read with it, or the
+ * summary leaves someone out (then only the reactions themselves say whether the viewer reacted).
+ */
+export function preloadedReactions(
+  message: { id: string },
+  viewerId: string | null,
+  reactors: boolean,
+): ReactionCount[] | undefined {
+  const counts = preloaded.get(message);
+  if (counts || !summaries.has(message)) return counts;
+  const summary = summaries.get(message) ?? [];
+  if (summary.some(({ count, users }) => count > users.length)) return undefined;
+  const forViewer = countsFor(message.id, summary, viewerId, () => false);
+  return reactors ? forViewer.map((count, i) => ({ ...count, reactors: summary[i]!.users })) : forViewer;
+}
 
 const idList = (ids: readonly string[]) => Prisma.sql`string_to_array(${ids.join(',')}::text, ',')::uuid[]`;
 

@@ -14,7 +14,8 @@ import {
   userFromJson,
 } from '../chat/carried.js';
 import { encodeCursor } from '../chat/cursor.js';
-import { preloadReactions } from '../chat/reactions.js';
+import { withSummary } from '../chat/reactions.js';
+import { readLiveMessage } from '../chat/messages.js';
 import { accessRoom, typingAccess } from '../chat/rooms.js';
 import { requireUser } from '../chat/policy.js';
 import { forbidden, unauthenticated } from '../errors.js';
@@ -55,7 +56,7 @@ function carriedMessage(event: object): MessageWithAuthor | undefined {
   if (!message) {
     revived.set(carried, (message = reviveMessage(carried)));
     // A message just sent has no reactions yet: nothing to ask the database.
-    if ((event as RoomEvent).type === 'MessageCreated') preloadReactions(message, null, { reactionSummary: null });
+    if ((event as RoomEvent).type === 'MessageCreated') withSummary(message, null);
   }
   return message;
 }
@@ -85,6 +86,9 @@ function carriedRow(model: 'message' | 'room' | 'user', event: object, query: ob
   return answersUserQuery(query) ? member.user : undefined;
 }
 
+/** What `readLiveMessage` reads with a message. */
+const LIVE_MESSAGE_PARTS = { author: true, room: true };
+
 function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx: Context, info: GraphQLResolveInfo) {
   const query = queryFromInfo({ context: ctx, info }) as object;
   // The row came with the event (a message just sent with its room, attachments and mentions; a
@@ -92,6 +96,15 @@ function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx
   const carried = carriedRow(model, event, query);
   if (carried) return Promise.resolve(carried);
   const prisma = ctx.services.db.prisma;
+  // A message with its author, room and reactions, read in one statement once per event and
+  // replica, answers what clients ask of a reaction, a pin or a thread's root.
+  if (model === 'message' && answersMessageQuery(query, LIVE_MESSAGE_PARTS)) {
+    return loadOnce<unknown>(event, `message:${id}`, async () => {
+      return (
+        (await readLiveMessage(ctx.services.db, id)) ?? prisma.message.findUniqueOrThrow({ ...query, where: { id } })
+      );
+    });
+  }
   return loadOnce<unknown>(event, `${model}:${id}:${JSON.stringify(query)}`, () =>
     model === 'message'
       ? prisma.message.findUniqueOrThrow({ ...query, where: { id } })

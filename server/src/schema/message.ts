@@ -138,7 +138,8 @@ export const MessageRef = builder.prismaNode('Message', {
     reactions: t.field({
       type: [ReactionCountRef],
       description: 'Its reactions, most used first (then the first used first); none with a count of 0.',
-      resolve: (message, _args, ctx) => preloadedReactions(message) ?? reactionsOf(ctx, message.id),
+      resolve: (message, _args, ctx) =>
+        preloadedReactions(message, viewerIdOf(ctx), ctx.viewerSlots !== undefined) ?? reactionsOf(ctx, message.id),
     }),
     mentions: t.field({
       type: [UserRef],
