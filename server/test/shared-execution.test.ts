@@ -505,4 +505,58 @@ describe.runIf(hasRedis && hasPostgres)('a new message travels with its row', ()
     expect(await statements('ThreadUpdated', reply)).toBe(1);
     expect(heard(ownersView!, 'ThreadUpdated').at(-1).root).toMatchObject({ id: root, replyCount: 1 });
   });
+
+  it('what the SDK selects of a reaction (the whole message, who reacted) takes one statement per event', async () => {
+    const [owner, member] = [await registerUser(sender.url), await registerUser(sender.url)];
+    const owners = chatClient(sender.url, owner.accessToken);
+    const members = chatClient(sender.url, member.accessToken);
+    const room = (await owners.createRoom(uniqueName('sdk-about'))).data!.createRoom.id as string;
+    await members.joinRoom({ roomId: room });
+    const png = await sharp({ create: { width: 4, height: 2, channels: 3, background: '#08f' } })
+      .png()
+      .toBuffer();
+    const attachment = (
+      await uploadFile(sender.graphqlUrl, owner.accessToken, room, { bytes: png, filename: 'a.png', type: 'image/png' })
+    ).data!.uploadAttachment.id as string;
+    const root = (
+      await owners.data('mutation ($i: SendMessageInput!) { sendMessage(input: $i) { id } }', {
+        i: { roomId: room, body: `for @${member.user.username}`, attachmentIds: [attachment] },
+      })
+    ).sendMessage.id as string;
+    // The SDK's MessageFields (client/sdk/src/operations/fragments.graphql) and the reactor.
+    const socket = connect(receiver.wsUrl, owner.accessToken);
+    cleanups.push(() => socket.dispose());
+    const live = subscribe(
+      socket,
+      `subscription ($r: ID!) { roomEvents(roomId: $r) { __typename ... on ReactionChanged { emoji added
+        user { id username displayName avatarUrl createdAt }
+        message { ${WEB_APP_MESSAGE} } } } }`,
+      { r: room },
+    );
+    await eventually(async () => {
+      await owners.send(room, 'ping');
+      await new Promise((r) => setTimeout(r, 50));
+      return live.events().length > 0;
+    });
+    const before = receiver.app.services.db.queryCount();
+    await members.data('mutation ($i: ReactionInput!) { addReaction(input: $i) { id } }', {
+      i: { messageId: root, emoji: '👍' },
+    });
+    const [event] = (await live.waitFor((events) => events.some((e) => e.roomEvents.__typename === 'ReactionChanged')))
+      .map((e) => e.roomEvents)
+      .filter((e) => e.__typename === 'ReactionChanged');
+    expect(event).toMatchObject({
+      emoji: '👍',
+      added: true,
+      user: { id: member.user.id, username: member.user.username },
+      message: {
+        id: root,
+        room: { id: room },
+        mentions: [{ id: member.user.id }],
+        attachments: [{ id: attachment, width: 4, height: 2 }],
+        reactions: [{ emoji: '👍', count: 1, viewerReacted: false }],
+      },
+    });
+    expect(receiver.app.services.db.queryCount() - before).toBe(1);
+  });
 });

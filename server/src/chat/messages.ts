@@ -240,7 +240,7 @@ export type StoredRow = Message & {
 };
 
 /** The select list of a `StoredRow`: the message row named `message`, joined with its author as `users`. */
-const selectStoredRow = (message: 'stored' | 'changed' | 'page' | 'reacted' | 'live') =>
+const selectStoredRow = (message: 'stored' | 'changed' | 'page' | 'reacted') =>
   Prisma.raw(`${message}.id, ${message}.room_id AS "roomId", ${message}.seq, ${message}.author_id AS "authorId",
     ${message}.body, ${message}.client_message_id AS "clientMessageId", ${message}.created_at AS "createdAt",
     ${message}.edited_at AS "editedAt", ${message}.deleted_at AS "deletedAt", ${message}.thread_root_id AS "threadRootId",
@@ -267,7 +267,6 @@ export const storedRowColumns = {
   changed: selectStoredRow('changed'),
   reacted: selectStoredRow('reacted'),
   page: selectStoredRow('page'),
-  live: selectStoredRow('live'),
 };
 
 export function withAuthor(row: StoredRow): MessageWithAuthor {
@@ -481,25 +480,26 @@ export async function findMessage(prisma: Db, messageId: string): Promise<Messag
   return message;
 }
 
-const LIVE_ROOM_JSON = roomJson('rooms');
 /**
  * A message as a live event about it delivers it on each replica, in one statement: its row, its
- * author's public columns, its room, and its reaction summary, with which its reactions need no
- * statement of their own for any viewer (reactions.ts, `preloadedReactions`). Null when there is
- * no such message.
+ * author's public columns, its room, its attachments, the users it mentions, and its reaction
+ * summary, with which its reactions need no statement of their own for any viewer (reactions.ts,
+ * `preloadedReactions`). What the SDK and the web app select of a message is all there. Null when
+ * there is no such message.
  */
 export async function readLiveMessage(db: Pick<Reader, 'read'>, messageId: string): Promise<MessageWithAuthor | null> {
-  const rows = await db.read<StoredRow & { room: Json<Room>; reactionSummary: ReactionSummary }>(
+  const rows = await db.read<PageRow & { reactionSummary: ReactionSummary }>(
     Prisma.sql`
-    SELECT ${storedRowColumns.live}, live.reaction_summary AS "reactionSummary", ${LIVE_ROOM_JSON} AS room
-    FROM messages live JOIN users ON users.id = live.author_id JOIN rooms ON rooms.id = live.room_id
-    WHERE live.id = ${messageId}::uuid`,
+    SELECT ${storedRowColumns.page}, page.reaction_summary AS "reactionSummary"
+           ${PAGE_PARTS.room.column} ${PAGE_PARTS.attachments.column} ${PAGE_PARTS.mentions.column}
+    FROM messages page JOIN users ON users.id = page.author_id JOIN rooms ON rooms.id = page.room_id
+    ${PAGE_PARTS.attachments.join} ${PAGE_PARTS.mentions.join}
+    WHERE page.id = ${messageId}::uuid`,
     { prepare: true },
   );
   const row = rows[0];
   if (!row) return null;
-  const message = withAuthor(row);
-  message.room = roomFromJson(row.room);
+  const message = withParts(withAuthor(row), row, { room: roomFromJson(row.room!), attachments: true, mentions: true });
   return withSummary(message, row.reactionSummary);
 }
 
@@ -946,12 +946,20 @@ async function readMessages(
     messages: rows.map((row) => {
       const message = withAuthor(row);
       if (reactions) preloadReactions(message, viewerId, row as RowReactions);
-      if (room) message.room = room;
-      if (wants.attachments) message.attachments = (row.attachments ?? []).map(attachmentFromJson);
-      if (mentions) withMentions(message, (row.mentions ?? []).map(userFromJson));
-      return message;
+      return withParts(message, row, { room, attachments: wants.attachments, mentions: !!mentions });
     }),
   };
+}
+
+/** Puts on a message what a statement read with it by `PAGE_PARTS`: its room, attachments, mentions. */
+function withParts(
+  message: MessageWithAuthor,
+  row: Pick<PageRow, 'attachments' | 'mentions'>,
+  parts: { room: Room | undefined; attachments: boolean; mentions: boolean },
+): MessageWithAuthor {
+  if (parts.room) message.room = parts.room;
+  if (parts.attachments) message.attachments = (row.attachments ?? []).map(attachmentFromJson);
+  return parts.mentions ? withMentions(message, (row.mentions ?? []).map(userFromJson)) : message;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { badInput } from '../errors.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { queueWebhookEvent, reactionData } from '../integrations/outbox.js';
-import { type MessageWithAuthor, type PublicUser, userColumns } from './carried.js';
+import { type Json, type MessageWithAuthor, type PublicUser, userColumns, userJson } from './carried.js';
 import {
   changeAtOnce,
   deletedMessage,
@@ -48,11 +48,15 @@ async function assertReactable(prisma: PrismaClient, userId: string, messageId: 
   if (message.deletedAt) throw deletedMessage();
 }
 
-/** What adding or removing a reaction did: the message, the emoji as kept, whether anything changed. */
+/**
+ * What adding or removing a reaction did: the message, the emoji as kept, whether anything changed,
+ * and who reacted (their public columns, carried with the event).
+ */
 export interface Reacted {
   message: MessageWithAuthor;
   emoji: string;
   changed: boolean;
+  reactor: Json<PublicUser>;
 }
 
 /**
@@ -80,7 +84,7 @@ async function reactAtOnce(
         WHERE reactions.message_id = reacted.id AND reactions.emoji = ${emoji}::text
           AND reactions.user_id = ${userId}::uuid
         RETURNING reactions.message_id`;
-  const rows = await db.read<StoredRow & { changed: boolean; full: boolean }>(
+  const rows = await db.read<StoredRow & { changed: boolean; full: boolean; reactor: Json<PublicUser> }>(
     Prisma.sql`
       WITH reacted AS (
         SELECT messages.*,
@@ -98,15 +102,17 @@ async function reactAtOnce(
         Prisma.sql`SELECT reacted.room_id, ${reactionData(messageId, userId, emoji, add)} AS data
           FROM changed JOIN reacted ON reacted.id = changed.message_id`,
       )}
-      SELECT ${storedRowColumns.reacted}, EXISTS (SELECT 1 FROM changed) AS changed, reacted.full
-      FROM reacted JOIN users ON users.id = reacted.author_id`,
+      SELECT ${storedRowColumns.reacted}, EXISTS (SELECT 1 FROM changed) AS changed, reacted.full,
+             ${REACTOR_JSON} AS reactor
+      FROM reacted JOIN users ON users.id = reacted.author_id JOIN users reactor ON reactor.id = ${userId}::uuid`,
     { prepare: true },
   );
   const row = rows[0];
   if (!row) return null;
   if (add && row.full) return 'full';
-  return { message: withAuthor(row), emoji, changed: row.changed };
+  return { message: withAuthor(row), emoji, changed: row.changed, reactor: row.reactor };
 }
+const REACTOR_JSON = userJson('reactor');
 
 async function react(db: Reader, viewerId: string | null, messageId: string, emoji: string, add: boolean) {
   const userId = requireUser(viewerId);

@@ -6,8 +6,8 @@ import { roomChannel, userChannel } from './channels.js';
 
 /**
  * What happens in a room, as published on its channel. Events carry ids; a new, edited or deleted
- * message also carries its stored row and author's public columns, and a read receipt or a typing
- * event its room and member, which answer most subscriptions. Each replica loads whatever else its
+ * message also carries its stored row and author's public columns, a read receipt or a typing
+ * event its room and member, and a reaction who reacted, which answer most subscriptions. Each replica loads whatever else its
  * subscribers ask for once per event (see schema/events.ts). They must survive JSON (Redis), so no
  * Dates.
  */
@@ -26,7 +26,15 @@ export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
    * `carried`: the room and the reader, as markRead's statement read them.
    */
   | { type: 'ReadReceipt'; userId: string; lastReadSeq: number; readerOnly?: boolean; carried?: CarriedMember }
-  | { type: 'ReactionChanged'; messageId: string; userId: string; emoji: string; added: boolean }
+  /** `carried`: who reacted, as the reaction's statement read them. */
+  | {
+      type: 'ReactionChanged';
+      messageId: string;
+      userId: string;
+      emoji: string;
+      added: boolean;
+      carried?: Pick<CarriedMember, 'user'>;
+    }
   | { type: 'MessagePinned'; messageId: string }
   | { type: 'MessageUnpinned'; messageId: string }
   /** Names the thread's root, whose replyCount and lastReplyAt changed. */

@@ -61,15 +61,19 @@ function carriedMessage(event: object): MessageWithAuthor | undefined {
   return message;
 }
 
+/** The member an event carries, and its room when it does (a reaction carries who reacted only). */
+type Carried = Pick<CarriedMember, 'user'> & Partial<Pick<CarriedMember, 'room'>>;
 /** The room and member an event carries, revived once per event and replica. */
-const revivedMembers = new WeakMap<CarriedMember, { room: Room; user: PublicUser }>();
+const revivedMembers = new WeakMap<Carried, { room?: Room; user: PublicUser }>();
 
 function carriedMember(event: object) {
-  const carried = (event as { carried?: CarriedMember }).carried;
+  const carried = (event as { carried?: Carried }).carried;
   if (!carried) return undefined;
   let rows = revivedMembers.get(carried);
-  if (!rows)
-    revivedMembers.set(carried, (rows = { room: roomFromJson(carried.room), user: userFromJson(carried.user) }));
+  if (!rows) {
+    rows = { user: userFromJson(carried.user), ...(carried.room ? { room: roomFromJson(carried.room) } : {}) };
+    revivedMembers.set(carried, rows);
+  }
   return rows;
 }
 
@@ -82,12 +86,12 @@ function carriedRow(model: 'message' | 'room' | 'user', event: object, query: ob
   const member = carriedMember(event);
   if (!member) return undefined;
   // The carried room holds no viewer's membership: only its own columns answer.
-  if (model === 'room') return answersRoomQuery(query, null) ? member.room : undefined;
+  if (model === 'room') return member.room && answersRoomQuery(query, null) ? member.room : undefined;
   return answersUserQuery(query) ? member.user : undefined;
 }
 
 /** What `readLiveMessage` reads with a message. */
-const LIVE_MESSAGE_PARTS = { author: true, room: true };
+const LIVE_MESSAGE_PARTS = { author: true, room: true, attachments: true };
 
 function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx: Context, info: GraphQLResolveInfo) {
   const query = queryFromInfo({ context: ctx, info }) as object;
@@ -96,8 +100,8 @@ function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx
   const carried = carriedRow(model, event, query);
   if (carried) return Promise.resolve(carried);
   const prisma = ctx.services.db.prisma;
-  // A message with its author, room and reactions, read in one statement once per event and
-  // replica, answers what clients ask of a reaction, a pin or a thread's root.
+  // A message with its author, room, attachments, mentions and reactions, read in one statement
+  // once per event and replica, answers what clients ask of a reaction, a pin or a thread's root.
   if (model === 'message' && answersMessageQuery(query, LIVE_MESSAGE_PARTS)) {
     return loadOnce<unknown>(event, `message:${id}`, async () => {
       return (

@@ -489,7 +489,7 @@ async function react(
 ) {
   await limit(ctx, 'react');
   const messageId = idOf('Message', input.messageId, 'messageId');
-  const { message, emoji, changed } = await (add ? addReaction : removeReaction)(
+  const { message, emoji, changed, reactor } = await (add ? addReaction : removeReaction)(
     ctx.services.db,
     viewerIdOf(ctx),
     messageId,
@@ -503,6 +503,7 @@ async function react(
       userId: ctx.viewer!.userId,
       emoji,
       added: add,
+      carried: { user: reactor },
     });
   }
   return reloaded(ctx, info, 'message', message.id, message);
