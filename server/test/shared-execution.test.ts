@@ -158,6 +158,61 @@ describe('shared execution of live events', () => {
     // Per event: one execution for each document, whoever its viewers.
     expect((await metricOf('chat_event_executions_total', 'roomEvents')) - executions).toBe(2 * 2);
   });
+
+  it('shares the execution of an event whose own selections depend on nobody, in a document whose others do', async () => {
+    const [owner, ...members] = await Promise.all([1, 2, 3].map(() => registerUser(server.url)));
+    const owners = chatClient(server.url, owner!.accessToken);
+    const room = (await owners.createRoom(uniqueName('by-type'))).data!.createRoom.id as string;
+    for (const member of members) await chatClient(server.url, member.accessToken).joinRoom({ roomId: room });
+    // As the web app's and the SDK's streams do: a new message as anyone sees it, and a join with
+    // the viewer's own fields of the room (what they have not read, whether they are in it).
+    const MINE = `subscription Mine { myEvents { __typename
+      ... on MessageCreated { message { id seq body reactions { emoji viewerReacted } } }
+      ... on MemberJoined { room { id unreadCount viewerIsMember } user { id } } } }`;
+    const viewers = [owner!, ...members];
+    const streams = viewers.map((user) => {
+      const socket = connect(server.wsUrl, user.accessToken);
+      cleanups.push(() => socket.dispose());
+      return subscribe(socket, MINE);
+    });
+    await eventually(async () => {
+      await owners.send(room, 'ping');
+      await new Promise((r) => setTimeout(r, 50));
+      return streams.every((s) => s.events().length > 0);
+    });
+    const heard = (s: Subscription, type: string) =>
+      s
+        .events()
+        .map((e) => e.myEvents)
+        .filter((e) => e.__typename === type);
+    const executions = () => metricOf('chat_event_executions_total', 'myEvents');
+
+    let before = await executions();
+    const counts = streams.map((s) => heard(s, 'MessageCreated').length);
+    const seq = (await owners.send(room, 'for everyone')).data!.sendMessage.seq as number;
+    await Promise.all(streams.map((s, i) => s.waitFor(() => heard(s, 'MessageCreated').length > counts[i]!)));
+    // One execution for the three viewers' documents, each of its own group.
+    expect((await executions()) - before).toBe(1);
+    for (const s of streams)
+      expect(heard(s, 'MessageCreated').at(-1)).toMatchObject({
+        message: { seq, body: 'for everyone', reactions: [] },
+      });
+
+    before = await executions();
+    const newcomer = await registerUser(server.url);
+    await chatClient(server.url, newcomer.accessToken).joinRoom({ roomId: room });
+    await Promise.all(streams.map((s) => s.waitFor(() => heard(s, 'MemberJoined').length > 0)));
+    // A join is executed for each viewer: the room's fields are their own.
+    expect((await executions()) - before).toBe(3);
+    for (const s of streams)
+      expect(heard(s, 'MemberJoined').at(-1)).toMatchObject({
+        room: { id: room, viewerIsMember: true },
+        user: { id: newcomer.user.id },
+      });
+    // The owner read nothing of what the members sent (their joins' pings aside); each count is its own.
+    const unread = streams.map((s) => heard(s, 'MemberJoined').at(-1).room.unreadCount as number);
+    expect(new Set(unread).size).toBeGreaterThan(1);
+  });
 });
 
 describe.runIf(hasRedis && hasPostgres)('a new message travels with its row', () => {

@@ -8,7 +8,10 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type GraphQLObjectType,
   type GraphQLSchema,
+  GraphQLUnionType,
+  isAbstractType,
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -72,7 +75,7 @@ let nextDocumentKey = 0;
  * only leaves answered through slots, or fields that need an execution per viewer.
  */
 type Dependence = 'none' | 'slots' | 'all';
-const viewerDependence = new WeakMap<DocumentNode, Map<string, Dependence>>();
+const viewerDependence = new WeakMap<DocumentNode, Map<string, Dependences>>();
 
 async function sharedSubscribe(
   args: ExecutionArgs,
@@ -85,20 +88,20 @@ async function sharedSubscribe(
   ctx.live?.listening();
   const dependence = dependsOnViewer(args.schema, args.document, args.operationName ?? '');
   const viewerId = ctx.viewer?.userId ?? null;
-  const key = [
+  const sharedKey = [
     documentKey(args.document),
     args.operationName ?? '',
     JSON.stringify(args.variableValues ?? {}),
-    dependence === 'all' ? (viewerId ?? 'guest') : '',
   ].join('\u0000');
+  const key = dependence.all === 'all' ? `${sharedKey}\u0000${viewerId ?? 'guest'}` : sharedKey;
   // A subscriber over WebSocket joins its group, whose execution is the first subscriber's (the
   // same document, variables and, where it matters, viewer make the same result); it keeps one
   // object of its own. Elsewhere each subscriber iterates, sharing results through `resultFor`.
   if (ctx.live && 'listen' in source) {
-    const group = socketGroups.get(key) ?? new SocketGroup(key, args, dependence, options);
+    const group = socketGroups.get(key) ?? new SocketGroup(key, sharedKey, args, dependence, options);
     return new SocketSubscriber(group.join(), source as ChannelStream<unknown>, ctx.live, viewerId);
   }
-  const group = new Group(key, args, dependence, options);
+  const group = new Group(key, sharedKey, args, dependence, options);
   return mapStream(source, async (event) => {
     const shared = await group.resultFor(event);
     group.delivered(event, 1);
@@ -122,10 +125,17 @@ function masked(result: ExecutionResult, maskError: (error: unknown) => Error): 
 class Group {
   readonly field: string;
 
+  /**
+   * @param key The group's key: the document, operation and variables, and the viewer when the
+   *   document selects a field that depends on who asks.
+   * @param sharedKey The same without the viewer: the groups of all viewers share the result of an
+   *   event whose own selections (those of its type) depend on nobody.
+   */
   constructor(
     readonly key: string,
+    private readonly sharedKey: string,
     protected readonly args: ExecutionArgs,
-    private readonly dependence: Dependence,
+    private readonly dependence: Dependences,
     protected readonly options: Options,
   ) {
     this.field = fieldOf(args.document, args.operationName);
@@ -133,19 +143,29 @@ class Group {
 
   /** The result of `event` for this group: made by the first subscriber that asks, shared with the rest. */
   resultFor(event: unknown): Promise<Shared> {
-    if (typeof event !== 'object' || event === null) return this.run(event);
+    const dependence = this.dependenceOf(event);
+    if (typeof event !== 'object' || event === null) return this.run(event, dependence);
     let byGroup = resultsByEvent.get(event);
     if (!byGroup) resultsByEvent.set(event, (byGroup = new Map()));
-    let result = byGroup.get(this.key);
-    if (!result) byGroup.set(this.key, (result = this.run(event)));
+    const key = dependence === 'all' ? this.key : this.sharedKey;
+    let result = byGroup.get(key);
+    if (!result) byGroup.set(key, (result = this.run(event, dependence)));
     return result;
   }
 
-  private run(event: unknown): Promise<Shared> {
+  /** How much of this event's result depends on the viewer: what its type's selections do. */
+  private dependenceOf(event: unknown): Dependence {
+    const { all, byType, union } = this.dependence;
+    if (!byType || !union?.resolveType) return all;
+    const type = union.resolveType(event, this.args.contextValue, undefined as never, union);
+    return (typeof type === 'string' && byType.get(type)) || all;
+  }
+
+  private run(event: unknown, dependence: Dependence): Promise<Shared> {
     const { args, options } = this;
     return tracedDelivery(this.field, event, async () => {
       options.metrics.eventExecutions.inc({ field: this.field });
-      if (this.dependence !== 'slots') return { result: await execute({ ...args, rootValue: event }) };
+      if (dependence !== 'slots') return { result: await execute({ ...args, rootValue: event }) };
       const slots = new ViewerSlots();
       const contextValue = Object.create(args.contextValue as Context, { viewerSlots: { value: slots } }) as Context;
       const result = await execute({ ...args, rootValue: event, contextValue });
@@ -292,19 +312,63 @@ export function fieldOf(document: DocumentNode, operationName: string | null | u
   return selection?.kind === Kind.FIELD ? selection.name.value : 'unknown';
 }
 
-/** How much of what the operation selects depends on the viewer (see `viewerDependent`). */
-function dependsOnViewer(schema: GraphQLSchema, document: DocumentNode, operationName: string): Dependence {
+/**
+ * How much of what the operation selects depends on the viewer (see `viewerDependent`): for the
+ * whole document, and, when its root field is a union (roomEvents, myEvents), for each of its types,
+ * since an event of one type is executed with only that type's selections.
+ */
+interface Dependences {
+  all: Dependence;
+  /** By the name of each type of the root field's union, when `all` is 'all'. */
+  byType?: Map<string, Dependence>;
+  /** The union, whose resolveType names an event's type. */
+  union?: GraphQLUnionType;
+}
+
+function dependsOnViewer(schema: GraphQLSchema, document: DocumentNode, operationName: string): Dependences {
   let byOperation = viewerDependence.get(document);
   if (!byOperation) viewerDependence.set(document, (byOperation = new Map()));
   let depends = byOperation.get(operationName);
   if (depends === undefined) {
-    depends = selectsViewerDependent(schema, document, operationName || undefined);
+    const all = selectsViewerDependent(schema, document, operationName || undefined);
+    depends = { all };
+    const union = all === 'all' ? rootUnion(schema, document, operationName || undefined) : undefined;
+    if (union) {
+      depends.union = union;
+      depends.byType = new Map(
+        union
+          .getTypes()
+          .map((type) => [type.name, selectsViewerDependent(schema, document, operationName || undefined, type)]),
+      );
+    }
     byOperation.set(operationName, depends);
   }
   return depends;
 }
 
-function selectsViewerDependent(schema: GraphQLSchema, document: DocumentNode, operationName?: string): Dependence {
+/** The union the operation's root field returns, if it does. */
+function rootUnion(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName?: string,
+): GraphQLUnionType | undefined {
+  const selection = getOperationAST(document, operationName)?.selectionSet.selections[0];
+  if (selection?.kind !== Kind.FIELD) return undefined;
+  const field = schema.getSubscriptionType()?.getFields()[selection.name.value];
+  const type = field && getNamedType(field.type);
+  return type instanceof GraphQLUnionType ? type : undefined;
+}
+
+/**
+ * The dependence of the operation's selections; with `only`, of those that apply to a result of
+ * that type of the root field's union (the fragments on its other types are left out).
+ */
+function selectsViewerDependent(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName?: string,
+  only?: GraphQLObjectType,
+): Dependence {
   const operation = getOperationAST(document, operationName);
   const root = schema.getSubscriptionType();
   if (!operation || !root) return 'all';
@@ -313,24 +377,36 @@ function selectsViewerDependent(schema: GraphQLSchema, document: DocumentNode, o
     document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
   );
   const seen = new Set<string>();
+  /** Whether a fragment on `condition` applies to a result of type `only` (always, without one). */
+  const applies = (condition: string | undefined, result: GraphQLObjectType | undefined) => {
+    if (!result || !condition || condition === result.name) return true;
+    const type = schema.getType(condition);
+    return !!type && isAbstractType(type) && schema.isSubType(type, result);
+  };
   // Walks the selections with the type they apply to; an unknown type or field counts as dependent.
-  const walk = (typeName: string, set: SelectionSetNode): boolean =>
+  // `result`: the type of the root field's value, while walking its own selections.
+  const walk = (typeName: string, set: SelectionSetNode, result?: GraphQLObjectType): boolean =>
     set.selections.some((selection) => {
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value);
         if (!fragment) return true;
-        if (seen.has(fragment.name.value)) return false;
-        seen.add(fragment.name.value);
-        return walk(fragment.typeCondition.name.value, fragment.selectionSet);
+        if (!applies(fragment.typeCondition.name.value, result)) return false;
+        // A fragment seen under another result type may apply differently: only skip it within one.
+        const key = `${result?.name ?? ''} ${fragment.name.value}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return walk(fragment.typeCondition.name.value, fragment.selectionSet, result);
       }
       if (selection.kind === Kind.INLINE_FRAGMENT) {
-        return walk(selection.typeCondition?.name.value ?? typeName, selection.selectionSet);
+        if (!applies(selection.typeCondition?.name.value, result)) return false;
+        return walk(selection.typeCondition?.name.value ?? typeName, selection.selectionSet, result);
       }
       if (selection.name.value.startsWith('__')) return false;
       const type = schema.getType(typeName);
       const types = type && 'getTypes' in type ? type.getTypes() : type ? [type] : [];
       if (types.length === 0) return true;
       return types.some((member) => {
+        if (result && member !== result && 'getTypes' in type!) return false;
         const definition = 'getFields' in member ? member.getFields()[selection.name.value] : undefined;
         if (!definition) return false; // not a field of this member of a union
         const dependent = definition.extensions?.viewerDependent;
@@ -338,7 +414,10 @@ function selectsViewerDependent(schema: GraphQLSchema, document: DocumentNode, o
         else if (dependent) return true;
         if (!selection.selectionSet) return false;
         const named = getNamedType(definition.type);
-        return isCompositeType(named) && walk(named.name, selection.selectionSet);
+        // Below the root field, every type of a union counts.
+        return (
+          isCompositeType(named) && walk(named.name, selection.selectionSet, typeName === root.name ? only : undefined)
+        );
       });
     });
   if (walk(root.name, operation.selectionSet)) return 'all';
