@@ -26,9 +26,9 @@
 // sender edits a message of its room, a new body each time; per edit. --op read: a
 // second member marks the room read one message further each time (the messages are sent first),
 // with the web app's selection; per markRead.
-// --watchers N: N sockets of the room's owner on each server watch the room as the web app does
-// (its selection of new messages, edits, reactions and receipts), so the figures include delivering
-// each event to them.
+// --watchers N: N more members of the room, each with a socket on each server watching the room as
+// the web app does (its selection of new messages, edits, reactions, receipts and joins, a viewer's
+// fields of the room among them), so the figures include delivering each event to them.
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { closeHttp } from './http.js';

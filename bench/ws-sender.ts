@@ -44,11 +44,16 @@ const WATCHED = `subscription ($r: ID!) { roomEvents(roomId: $r) { __typename
     attachments { id filename contentType size url width height thumbnailUrl createdAt } } }
   ... on MessageEdited { message { id body editedAt } }
   ... on ReactionChanged { message { id reactions { emoji count viewerReacted } } }
-  ... on ReadReceipt { room { id } user { id username displayName } lastReadSeq } } }`;
+  ... on ReadReceipt { room { id } user { id username displayName } lastReadSeq }
+  ... on MemberJoined { room { id name kind topic memberCount sharesReadReceipts lastSeq lastActivityAt
+    unreadCount viewerLastReadSeq viewerIsMember } user { id } } } }`;
 
 export interface RoomSender {
   send(n: number): Promise<void>;
-  /** Opens `sockets` sockets of the room's owner, each watching the room as the web app does. */
+  /**
+   * Makes `sockets` more members of the room, each with a socket watching it as the web app does
+   * (a document with a viewer's fields of the room, as the web app's is).
+   */
   watch(sockets: number): Promise<void>;
   close(): void;
 }
@@ -102,7 +107,9 @@ export async function roomSender(
   return {
     async watch(sockets: number): Promise<void> {
       for (let i = 0; i < sockets; i++) {
-        const watcher = await SocketSender.open(url, owner.accessToken);
+        const member = await registerUser(url, `watch_${tag}_${i}`);
+        await chatClient(url, member.accessToken).joinRoom({ roomId });
+        const watcher = await SocketSender.open(url, member.accessToken);
         watchers.push(watcher);
         await watcher.watch(WATCHED, { r: roomId });
       }
