@@ -27,8 +27,9 @@ import { type Filled, ViewerSlots } from './viewer-slots.js';
  *
  * Each subscriber keeps its own event stream (authorization when it starts, its own leave ends it),
  * but an event is turned into a result once for all the subscribers on this replica that asked for
- * it with the same document and variables, and, when the document selects a field whose value
- * depends on who asks (marked `viewerDependent` in the schema), the same viewer. Without this, a
+ * it with the same document and variables, and, when the event's own selections (those of its type,
+ * for a union such as RoomEvent) include a field whose value depends on who asks (marked
+ * `viewerDependent` in the schema), the same viewer. Without this, a
  * message to a room of 50 subscribers ran 50 identical executions. Leaves that only say something
  * about the viewer (`viewerSlot`: whether they reacted) do not split the group: the one execution
  * records how to answer them for anyone, and each subscriber's frame is filled in (viewer-slots.ts).
