@@ -7,9 +7,9 @@ import { roomChannel, userChannel } from './channels.js';
 /**
  * What happens in a room, as published on its channel. Events carry ids; a new, edited or deleted
  * message also carries its stored row and author's public columns, a read receipt or a typing
- * event its room and member, and a reaction who reacted, which answer most subscriptions. Each replica loads whatever else its
- * subscribers ask for once per event (see schema/events.ts). They must survive JSON (Redis), so no
- * Dates.
+ * event its room and member, and a reaction who reacted, which answer most subscriptions. Each
+ * replica loads whatever else its subscribers ask for once per event (see schema/events.ts). They
+ * must survive JSON (Redis), so no Dates.
  */
 export type RoomEvent = { roomId: string; at: number; trace?: TraceCarrier } & (
   | {

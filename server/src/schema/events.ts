@@ -103,11 +103,12 @@ function load(model: 'message' | 'room' | 'user', id: string, event: object, ctx
   // A message with its author, room, attachments, mentions and reactions, read in one statement
   // once per event and replica, answers what clients ask of a reaction, a pin or a thread's root.
   if (model === 'message' && answersMessageQuery(query, LIVE_MESSAGE_PARTS)) {
-    return loadOnce<unknown>(event, `message:${id}`, async () => {
-      return (
-        (await readLiveMessage(ctx.services.db, id)) ?? prisma.message.findUniqueOrThrow({ ...query, where: { id } })
-      );
-    });
+    return loadOnce<unknown>(
+      event,
+      `message:${id}`,
+      async () =>
+        (await readLiveMessage(ctx.services.db, id)) ?? prisma.message.findUniqueOrThrow({ ...query, where: { id } }),
+    );
   }
   return loadOnce<unknown>(event, `${model}:${id}:${JSON.stringify(query)}`, () =>
     model === 'message'
