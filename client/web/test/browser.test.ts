@@ -277,8 +277,19 @@ describe.runIf(chromiumPresent())('the web app in Chromium', () => {
       JSON.parse(url.searchParams.get('variables') ?? '{}').before != null;
     let lost = false;
     await bob.route(olderPage, (route) => (lost ? route.fallback() : ((lost = true), route.abort('connectionreset'))));
-    await bob.getByRole('region', { name: 'Messages' }).evaluate((list) => list.scrollTo({ top: -list.scrollHeight }));
-    await bob.getByRole('alert').filter({ hasText: 'Older messages could not be loaded' }).waitFor();
+    // Scrolled until the list says so: a scroll made before the newest page is laid out reaches
+    // no start to load from (seen once under the whole suite's load).
+    const lostAlert = bob.getByRole('alert').filter({ hasText: 'Older messages could not be loaded' });
+    await until(
+      'the older page to be told lost',
+      async () => {
+        await bob
+          .getByRole('region', { name: 'Messages' })
+          .evaluate((list) => list.scrollTo({ top: -list.scrollHeight }));
+        return { lost, shown: await lostAlert.count() };
+      },
+      ({ shown }) => shown > 0,
+    );
     expect(await message(bob, 'Earlier message 1').count()).toBe(0);
     await bob.getByRole('button', { name: 'Try again' }).click();
     await until(
